@@ -1,0 +1,278 @@
+import type { FloatArray } from "./dtype.ts";
+import { normalCdf, normalPdf } from "./special.ts";
+
+export const ACTIVATION_NAMES = [
+  "identity",
+  "sigmoid",
+  "tanh",
+  "relu",
+  "leaky-relu",
+  "elu",
+  "selu",
+  "gelu",
+  "softplus",
+  "swish",
+] as const;
+
+export type ActivationName = (typeof ACTIVATION_NAMES)[number];
+
+/** Constants of SELU (Klambauer et al. 2017), as in PyTorch. */
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
+/** Default negative slope of leaky ReLU, as in PyTorch. */
+export const DEFAULT_LEAKY_SLOPE = 0.01;
+
+/**
+ * An activation function phi: its value, its derivative, and the facts the probes and the
+ * theory need. Scalar `value`/`derivative` serve quadrature and tables; the array methods are
+ * the hot path (one loop each, no call per element).
+ */
+export interface Activation {
+  readonly name: ActivationName;
+  /** Negative slope (leaky ReLU only; 0 otherwise). */
+  readonly slope: number;
+  /** Output bounded on both sides (sigmoid, tanh): the `saturated` metric applies. */
+  readonly bounded: boolean;
+  /** Piecewise-linear with exact zero/constant pieces (identity, relu, leaky-relu). */
+  readonly piecewiseLinear: boolean;
+  /** sup over x of phi'(x). */
+  readonly maxDerivative: number;
+  value(x: number): number;
+  derivative(x: number): number;
+  /** a[i] = phi(u[i]) for i < n. */
+  forward(u: FloatArray, a: FloatArray, n: number): void;
+  /** du[i] = da[i] * phi'(u[i]); `a` holds phi(u) (used where cheaper, e.g. tanh); du != da. */
+  backward(u: FloatArray, a: FloatArray, da: FloatArray, du: FloatArray, n: number): void;
+  /** d[i] = phi'(u[i]). */
+  derivatives(u: FloatArray, a: FloatArray, d: FloatArray, n: number): void;
+}
+
+export interface ActivationOptions {
+  /** Negative slope of leaky ReLU. */
+  slope?: number;
+}
+
+const sigmoid = (x: number): number =>
+  x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+const softplus = (x: number): number =>
+  x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+
+type Scalar = (x: number) => number;
+
+interface Spec {
+  value: Scalar;
+  derivative: Scalar;
+  bounded: boolean;
+  piecewiseLinear: boolean;
+  /** Known sup of phi', or undefined to find it numerically. */
+  maxDerivative?: number;
+  forward?: Activation["forward"];
+  derivatives?: Activation["derivatives"];
+}
+
+function spec(name: ActivationName, slope: number): Spec {
+  switch (name) {
+    case "identity":
+      return {
+        value: (x) => x,
+        derivative: () => 1,
+        bounded: false,
+        piecewiseLinear: true,
+        maxDerivative: 1,
+        forward: (u, a, n) => {
+          for (let i = 0; i < n; i++) a[i] = u[i]!;
+        },
+        derivatives: (_u, _a, d, n) => {
+          d.fill(1, 0, n);
+        },
+      };
+    case "sigmoid":
+      return {
+        value: sigmoid,
+        derivative: (x) => {
+          const s = sigmoid(x);
+          return s * (1 - s);
+        },
+        bounded: true,
+        piecewiseLinear: false,
+        maxDerivative: 0.25,
+        // phi' = a (1 - a): the saved output is cheaper than a second exp.
+        derivatives: (_u, a, d, n) => {
+          for (let i = 0; i < n; i++) {
+            const s = a[i]!;
+            d[i] = s * (1 - s);
+          }
+        },
+      };
+    case "tanh":
+      return {
+        value: Math.tanh,
+        derivative: (x) => {
+          const t = Math.tanh(x);
+          return 1 - t * t;
+        },
+        bounded: true,
+        piecewiseLinear: false,
+        maxDerivative: 1,
+        forward: (u, a, n) => {
+          for (let i = 0; i < n; i++) a[i] = Math.tanh(u[i]!);
+        },
+        derivatives: (_u, a, d, n) => {
+          for (let i = 0; i < n; i++) {
+            const t = a[i]!;
+            d[i] = 1 - t * t;
+          }
+        },
+      };
+    case "relu":
+      return {
+        value: (x) => (x > 0 ? x : 0),
+        // phi'(0) = 0, as in PyTorch.
+        derivative: (x) => (x > 0 ? 1 : 0),
+        bounded: false,
+        piecewiseLinear: true,
+        maxDerivative: 1,
+        forward: (u, a, n) => {
+          for (let i = 0; i < n; i++) {
+            const x = u[i]!;
+            a[i] = x > 0 ? x : 0;
+          }
+        },
+        derivatives: (u, _a, d, n) => {
+          for (let i = 0; i < n; i++) d[i] = u[i]! > 0 ? 1 : 0;
+        },
+      };
+    case "leaky-relu":
+      return {
+        value: (x) => (x > 0 ? x : slope * x),
+        derivative: (x) => (x > 0 ? 1 : slope),
+        bounded: false,
+        piecewiseLinear: true,
+        maxDerivative: Math.max(1, slope),
+        forward: (u, a, n) => {
+          for (let i = 0; i < n; i++) {
+            const x = u[i]!;
+            a[i] = x > 0 ? x : slope * x;
+          }
+        },
+        derivatives: (u, _a, d, n) => {
+          for (let i = 0; i < n; i++) d[i] = u[i]! > 0 ? 1 : slope;
+        },
+      };
+    case "elu":
+      return {
+        value: (x) => (x > 0 ? x : Math.expm1(x)),
+        derivative: (x) => (x > 0 ? 1 : Math.exp(x)),
+        bounded: false,
+        piecewiseLinear: false,
+        maxDerivative: 1,
+      };
+    case "selu":
+      return {
+        value: (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x)),
+        derivative: (x) => SELU_SCALE * (x > 0 ? 1 : SELU_ALPHA * Math.exp(x)),
+        bounded: false,
+        piecewiseLinear: false,
+        maxDerivative: SELU_SCALE * SELU_ALPHA,
+      };
+    case "gelu":
+      // Exact GELU x * Phi(x) (PyTorch's default, approximate="none").
+      return {
+        value: (x) => x * normalCdf(x),
+        derivative: (x) => normalCdf(x) + x * normalPdf(x),
+        bounded: false,
+        piecewiseLinear: false,
+      };
+    case "softplus":
+      return {
+        value: softplus,
+        derivative: sigmoid,
+        bounded: false,
+        piecewiseLinear: false,
+        maxDerivative: 1,
+      };
+    case "swish":
+      // Swish with beta = 1, also called SiLU: x * sigmoid(x).
+      return {
+        value: (x) => x * sigmoid(x),
+        derivative: (x) => {
+          const s = sigmoid(x);
+          return s + x * s * (1 - s);
+        },
+        bounded: false,
+        piecewiseLinear: false,
+      };
+  }
+}
+
+/** Maximum of a smooth unimodal-near-its-peak derivative: coarse scan then golden section. */
+function numericMaxDerivative(derivative: Scalar): number {
+  let bestX = 0;
+  let best = Number.NEGATIVE_INFINITY;
+  for (let x = -10; x <= 10; x += 0.01) {
+    const v = derivative(x);
+    if (v > best) {
+      best = v;
+      bestX = x;
+    }
+  }
+  let lo = bestX - 0.02;
+  let hi = bestX + 0.02;
+  const g = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 100; i++) {
+    const m1 = hi - g * (hi - lo);
+    const m2 = lo + g * (hi - lo);
+    if (derivative(m1) < derivative(m2)) lo = m1;
+    else hi = m2;
+  }
+  return Math.max(best, derivative((lo + hi) / 2));
+}
+
+const cache = new Map<string, Activation>();
+
+/** The activation `name` (with its leaky slope where it has one). Instances are cached. */
+export function getActivation(name: ActivationName, options: ActivationOptions = {}): Activation {
+  if (!ACTIVATION_NAMES.includes(name)) {
+    throw new RangeError(
+      `unknown activation '${String(name)}' (allowed: ${ACTIVATION_NAMES.join(", ")})`,
+    );
+  }
+  const slope = name === "leaky-relu" ? (options.slope ?? DEFAULT_LEAKY_SLOPE) : 0;
+  const key = `${name}:${slope}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const s = spec(name, slope);
+  const { value, derivative } = s;
+  const forward =
+    s.forward ??
+    ((u: FloatArray, a: FloatArray, n: number) => {
+      for (let i = 0; i < n; i++) a[i] = value(u[i]!);
+    });
+  const derivatives =
+    s.derivatives ??
+    ((u: FloatArray, _a: FloatArray, d: FloatArray, n: number) => {
+      for (let i = 0; i < n; i++) d[i] = derivative(u[i]!);
+    });
+  const activation: Activation = {
+    name,
+    slope,
+    bounded: s.bounded,
+    piecewiseLinear: s.piecewiseLinear,
+    maxDerivative: s.maxDerivative ?? numericMaxDerivative(derivative),
+    value,
+    derivative,
+    forward,
+    derivatives,
+    backward: (u, a, da, du, n) => {
+      // phi' is written into du first, then scaled by da in place (du must not alias da).
+      derivatives(u, a, du, n);
+      for (let i = 0; i < n; i++) du[i] = du[i]! * da[i]!;
+    },
+  };
+  cache.set(key, activation);
+  return activation;
+}
+
+export function isActivationName(name: string): name is ActivationName {
+  return (ACTIVATION_NAMES as readonly string[]).includes(name);
+}

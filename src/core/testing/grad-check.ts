@@ -1,0 +1,34 @@
+import type { Mat } from "../mat.ts";
+
+/**
+ * Central finite-difference check of an analytic gradient, in float64.
+ * `loss()` recomputes the scalar loss from the current contents of `wrt`; `analytic` holds
+ * the gradient to check. Returns the largest relative error over the probed entries,
+ * |g - fd| / max(|g|, |fd|, floor), with `floor` guarding entries whose gradient is ~0.
+ */
+export function maxRelativeGradError(
+  loss: () => number,
+  wrt: Mat,
+  analytic: Mat,
+  options: { h?: number; floor?: number; maxEntries?: number } = {},
+): number {
+  const h = options.h ?? 1e-6;
+  const floor = options.floor ?? 1e-7;
+  const total = wrt.size;
+  const count = Math.min(total, options.maxEntries ?? total);
+  const stride = Math.max(1, Math.floor(total / count));
+  let worst = 0;
+  for (let idx = 0; idx < total; idx += stride) {
+    const saved = wrt.data[idx]!;
+    wrt.data[idx] = saved + h;
+    const plus = loss();
+    wrt.data[idx] = saved - h;
+    const minus = loss();
+    wrt.data[idx] = saved;
+    const fd = (plus - minus) / (2 * h);
+    const g = analytic.data[idx]!;
+    const err = Math.abs(g - fd) / Math.max(Math.abs(g), Math.abs(fd), floor);
+    if (err > worst) worst = err;
+  }
+  return worst;
+}
