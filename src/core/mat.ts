@@ -29,7 +29,8 @@ export class Mat {
     const m = Mat.zeros(r, c, dtype);
     for (let i = 0; i < r; i++) {
       const row = rows[i]!;
-      if (row.length !== c) throw new RangeError(`row ${i} has ${row.length} entries, expected ${c}`);
+      if (row.length !== c)
+        throw new RangeError(`row ${i} has ${row.length} entries, expected ${c}`);
       for (let j = 0; j < c; j++) m.data[i * c + j] = row[j]!;
     }
     return m;

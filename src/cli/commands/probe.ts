@@ -1,0 +1,151 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { totalmem } from "node:os";
+import { Command } from "commander";
+import { ConfigError, type ProbeConfig, resolveProbeConfig } from "../../experiment/config.ts";
+import { dumpChunks } from "../../experiment/dump.ts";
+import { toJson } from "../../experiment/json-numbers.ts";
+import { PROBE_OPTIONS } from "../../experiment/options.ts";
+import {
+  buildProbe,
+  checkMemory,
+  forwardBackward,
+  type ProbeResult,
+  runProbe,
+} from "../../experiment/probe-run.ts";
+import { logBars, logSparkline } from "../format/bars.ts";
+import { formatMetric, formatPercent } from "../format/numbers.ts";
+import { renderTable } from "../format/table.ts";
+import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
+import type { Output } from "../output.ts";
+
+/** Memory a probe may use: three quarters of this machine's RAM. */
+export function memoryLimit(): number {
+  return Math.floor(totalmem() * 0.75);
+}
+
+export function probeCommand(output: Output): Command {
+  const command = new Command("probe")
+    .description(
+      "build a deep network, run one forward/backward pass on the probe setup, and measure gradient flow per layer",
+    )
+    .option("--json", "print {config, layers, summary} as JSON")
+    .option("--dump <file>", "write inputs, targets, parameters, z, a and all gradients as JSON");
+  addOptionFlags(command, PROBE_OPTIONS);
+  command.addHelpText(
+    "after",
+    `
+Examples:
+  gradscope probe --depth 20 --activation sigmoid --init standard-uniform
+  gradscope probe --depth 50 --activation relu --init he-normal --json
+  gradscope probe --activation tanh --weight-var 1.5 --bias-var 0.05 --repeats 5
+  gradscope probe --depth 3 --width 4 --batch 2 --dump probe.json`,
+  );
+  command.action(async (opts: Record<string, unknown>) => {
+    const { input, fromFile } = collectOptionInput(PROBE_OPTIONS, opts);
+    resolveProbeConfig(fromFile, "key"); // report config-file mistakes by their key names
+    const config = resolveProbeConfig({ ...fromFile, ...input }, "flag");
+    checkMemory(config, memoryLimit());
+    if (typeof opts.dump === "string") {
+      if (config.repeats > 1)
+        throw new ConfigError("--dump records one pass: use it without --repeats");
+      await writeDump(config, opts.dump);
+    }
+    const result = runProbe(config, {
+      memoryLimitBytes: memoryLimit(),
+      onRepeat: (done, total) => {
+        if (total > 1)
+          output.err(
+            `${output.isTTY ? "\r" : ""}probe: repeat ${done}/${total}${output.isTTY ? "" : "\n"}`,
+          );
+      },
+    });
+    if (config.repeats > 1 && output.isTTY) output.err("\n");
+    output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatProbe(result)}\n`);
+  });
+  return command;
+}
+
+async function writeDump(config: ProbeConfig, path: string): Promise<void> {
+  const setup = buildProbe(config);
+  const loss = forwardBackward(setup);
+  const stream = createWriteStream(path);
+  const failed = once(stream, "error").then(([err]) => {
+    throw new ConfigError(
+      `cannot write dump ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  });
+  const finished = (async () => {
+    for (const chunk of dumpChunks(setup, loss)) {
+      if (!stream.write(chunk)) await once(stream, "drain");
+    }
+    stream.end();
+    await once(stream, "finish");
+  })();
+  await Promise.race([finished, failed]);
+}
+
+/** The human-readable probe report: config line, per-layer table, sparkline and verdict. */
+export function formatProbe(result: ProbeResult): string {
+  const { config, layers, summary } = result;
+  const norms = layers.map((m) => m.gradWeightNorm);
+  const bars = logBars(norms);
+  const rows = layers.map((m, i) => [
+    String(m.layer),
+    formatMetric(m.q),
+    m.underflow ? "underflow" : formatMetric(m.gradPreactMeanSq),
+    m.underflow ? "underflow" : formatMetric(m.gradWeightNorm),
+    formatMetric(m.gradToWeight),
+    formatMetric(m.actStd),
+    formatPercent(m.saturated),
+    formatPercent(m.dead),
+    m.nonfinite > 0 ? String(m.nonfinite) : "",
+    bars[i]!,
+  ]);
+  const table = renderTable(
+    [
+      { header: "layer" },
+      { header: "q" },
+      { header: "E[dz^2]" },
+      { header: "|dW|" },
+      { header: "grad/w" },
+      { header: "act std" },
+      { header: "sat" },
+      { header: "dead" },
+      { header: "NaN/Inf" },
+      { header: "log10 |dW|", align: "left" },
+    ],
+    rows,
+  );
+  const net = [
+    `depth ${config.depth}`,
+    `width ${config.width}`,
+    `batch ${config.batch}`,
+    config.activation === "leaky-relu" ? `leaky-relu(${config.slope})` : config.activation,
+    `init ${config.init}${config.init === "normal" || config.init === "uniform" || config.init === "orthogonal" ? ` (weight var ${config.weightVar})` : ""}`,
+    config.biasVar > 0 ? `bias var ${config.biasVar}` : "",
+    config.gain !== 1 ? `gain ${config.gain}` : "",
+    config.batchNorm ? "batch norm" : config.layerNorm ? "layer norm" : "",
+    config.residual ? `residual (scale ${config.branchScale})` : "",
+    config.dtype,
+    `seed ${config.seed}${config.repeats > 1 ? `..${config.seed + config.repeats - 1} (mean of ${config.repeats})` : ""}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const lines = [
+    `gradscope probe: ${net}`,
+    "",
+    table,
+    "",
+    `gradient norm by layer (input -> output, log scale): ${logSparkline(norms)}`,
+    `first-to-last ratio ${formatMetric(summary.firstToLastRatio)}, per-layer factor of E[dz^2] ${formatMetric(summary.perLayerFactor)}`,
+  ];
+  if (summary.perLayerFactorSpread) {
+    const s = summary.perLayerFactorSpread;
+    lines.push(
+      `over ${config.repeats} seeds: per-layer factor ${formatMetric(s.mean)} ± ${formatMetric(s.std)} (min ${formatMetric(s.min)}, max ${formatMetric(s.max)})`,
+    );
+  }
+  lines.push(`verdict: ${summary.message}`);
+  return lines.join("\n");
+}

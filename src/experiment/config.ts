@@ -1,0 +1,168 @@
+import type { ActivationName } from "../core/activations.ts";
+import type { DType } from "../core/dtype.ts";
+import type { InitName } from "../core/init.ts";
+import type { LossName } from "../core/loss.ts";
+import {
+  type DatasetName,
+  NETWORK_OPTIONS,
+  type OptionSource,
+  type OptionSpec,
+  optionName,
+  PROBE_OPTIONS,
+} from "./options.ts";
+
+/** A fully resolved network configuration: plain JSON data, every field present. */
+export interface NetworkConfig {
+  depth: number;
+  width: number;
+  batch: number;
+  activation: ActivationName;
+  init: InitName;
+  weightVar: number;
+  biasVar: number;
+  gain: number;
+  slope: number;
+  batchNorm: boolean;
+  layerNorm: boolean;
+  residual: boolean;
+  branchScale: number;
+  seed: number;
+  dtype: DType;
+  loss: LossName;
+  dataset: DatasetName;
+  /** Input dimension; null means "the width". */
+  inputDim: number | null;
+  /** Readout size for mse / cross-entropy; null means the loss's default. */
+  outputs: number | null;
+}
+
+export interface ProbeConfig extends NetworkConfig {
+  repeats: number;
+}
+
+/** A config problem, phrased for the person who typed it (one line). */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === "string" ? `'${v}'` : (JSON.stringify(v) ?? String(v));
+}
+
+/** Validate one raw value (a CLI string or a JSON value) against its option spec. */
+export function parseOptionValue(spec: OptionSpec, raw: unknown, source: OptionSource): unknown {
+  const name = optionName(spec, source);
+  const got = `(got ${describeValue(raw)})`;
+  switch (spec.kind) {
+    case "boolean": {
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true") return true;
+      if (raw === "false") return false;
+      throw new ConfigError(`${name} must be true or false ${got}`);
+    }
+    case "choice": {
+      if (typeof raw === "string" && spec.choices.includes(raw)) return raw;
+      throw new ConfigError(`${name} must be one of: ${spec.choices.join(", ")} ${got}`);
+    }
+    case "int":
+    case "number": {
+      const value =
+        typeof raw === "number"
+          ? raw
+          : typeof raw === "string" && raw.trim() !== ""
+            ? Number(raw)
+            : Number.NaN;
+      if (!Number.isFinite(value)) throw new ConfigError(`${name} must be a number ${got}`);
+      if (spec.kind === "int" && !Number.isInteger(value)) {
+        throw new ConfigError(`${name} must be an integer ${got}`);
+      }
+      if (value < spec.min || value > spec.max) {
+        const range =
+          spec.min === 0 && spec.kind === "number" ? ">= 0" : `between ${spec.min} and ${spec.max}`;
+        throw new ConfigError(`${name} must be ${range} ${got}`);
+      }
+      return value;
+    }
+  }
+}
+
+function resolve(
+  specs: readonly OptionSpec[],
+  input: Readonly<Record<string, unknown>>,
+  source: OptionSource,
+): Record<string, unknown> {
+  const byKey = new Map(specs.map((s) => [s.key, s]));
+  for (const key of Object.keys(input)) {
+    if (!byKey.has(key)) {
+      const known = specs.map((s) => (source === "flag" ? `--${s.flag}` : s.key)).join(", ");
+      throw new ConfigError(
+        `unknown ${source === "flag" ? "option" : "config key"} '${key}' (known: ${known})`,
+      );
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const raw = input[spec.key];
+    out[spec.key] =
+      raw === undefined || raw === null ? spec.default : parseOptionValue(spec, raw, source);
+  }
+  return out;
+}
+
+/** Checks between fields that no single option can make. */
+function checkCombination(config: NetworkConfig, source: OptionSource): void {
+  const name = (key: string): string => {
+    const spec = NETWORK_OPTIONS.find((s) => s.key === key)!;
+    return optionName(spec, source);
+  };
+  if (config.batchNorm && config.layerNorm) {
+    throw new ConfigError(`${name("batchNorm")} and ${name("layerNorm")} cannot both be on`);
+  }
+  if (config.batchNorm && config.batch < 2) {
+    throw new ConfigError(
+      `${name("batchNorm")} needs ${name("batch")} of at least 2 (got ${config.batch})`,
+    );
+  }
+  if (config.loss === "random-projection" && config.outputs !== null) {
+    throw new ConfigError(
+      `${name("outputs")} needs ${name("loss")} mse or cross-entropy (random-projection has no readout)`,
+    );
+  }
+  if (config.loss === "cross-entropy" && config.outputs === 1) {
+    throw new ConfigError(
+      `${name("loss")} cross-entropy needs ${name("outputs")} of at least 2 classes`,
+    );
+  }
+}
+
+/**
+ * A complete, validated ProbeConfig from partial input (camelCase keys). Missing keys take
+ * their defaults; unknown keys, wrong types and out-of-range values throw a ConfigError
+ * naming the flag (source "flag") or the JSON key (source "key").
+ */
+export function resolveProbeConfig(
+  input: Readonly<Record<string, unknown>> = {},
+  source: OptionSource = "key",
+): ProbeConfig {
+  const config = resolve(PROBE_OPTIONS, input, source) as unknown as ProbeConfig;
+  checkCombination(config, source);
+  return config;
+}
+
+/** The same for a network without probe-only options. */
+export function resolveNetworkConfig(
+  input: Readonly<Record<string, unknown>> = {},
+  source: OptionSource = "key",
+): NetworkConfig {
+  const config = resolve(NETWORK_OPTIONS, input, source) as unknown as NetworkConfig;
+  checkCombination(config, source);
+  return config;
+}
+
+/** Effective input dimension and readout size of a config. */
+export function networkShape(config: NetworkConfig): { inputDim: number; outputs: number } {
+  const inputDim = config.inputDim ?? config.width;
+  const outputs =
+    config.loss === "random-projection" ? 0 : (config.outputs ?? (config.loss === "mse" ? 1 : 10));
+  return { inputDim, outputs };
+}

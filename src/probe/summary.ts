@@ -1,0 +1,107 @@
+import type { LayerMetrics } from "./layer-metrics.ts";
+
+export type Verdict = "vanishing" | "exploding" | "healthy" | "non-finite";
+
+/**
+ * The first-to-last gradient ratio beyond which a network is called vanishing (below
+ * 1/RATIO_THRESHOLD) or exploding (above RATIO_THRESHOLD): the first layer then learns over
+ * a hundred times slower (or faster) than the last.
+ */
+export const RATIO_THRESHOLD = 100;
+
+export interface ProbeSummary {
+  verdict: Verdict;
+  depth: number;
+  /** gradWeightNorm of layer 1 divided by that of layer L. */
+  firstToLastRatio: number;
+  /** log10 of firstToLastRatio. */
+  log10FirstToLast: number;
+  /**
+   * Per-layer factor of gradPreactMeanSq from the output toward the input, fitted by least
+   * squares on log(gradPreactMeanSq) over layers: the measured counterpart of mean-field chi1.
+   */
+  perLayerFactor: number;
+  /** Layers (1-based) holding NaN or Inf. */
+  nonfiniteLayers: number[];
+  /** Layers whose gradient underflowed the dtype to exactly zero. */
+  underflowLayers: number[];
+  /** One sentence for people. */
+  message: string;
+}
+
+/** Least-squares slope of y against x. */
+function slope(xs: number[], ys: number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((s, v) => s + v, 0) / n;
+  const my = ys.reduce((s, v) => s + v, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+  }
+  return sxy / sxx;
+}
+
+/** Fitted per-layer factor of gradPreactMeanSq (exp of minus the slope of its log). */
+export function fitPerLayerFactor(layers: readonly LayerMetrics[]): number {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const m of layers) {
+    if (m.gradPreactMeanSq > 0 && Number.isFinite(m.gradPreactMeanSq)) {
+      xs.push(m.layer);
+      ys.push(Math.log(m.gradPreactMeanSq));
+    }
+  }
+  if (xs.length < 2) return Number.NaN;
+  return Math.exp(-slope(xs, ys));
+}
+
+export function summarize(layers: readonly LayerMetrics[]): ProbeSummary {
+  const depth = layers.length;
+  const first = layers[0];
+  const last = layers[depth - 1];
+  const ratio = first && last ? first.gradWeightNorm / last.gradWeightNorm : Number.NaN;
+  const nonfiniteLayers = layers.filter((m) => m.nonfinite > 0).map((m) => m.layer);
+  const underflowLayers = layers.filter((m) => m.underflow).map((m) => m.layer);
+  const factor = fitPerLayerFactor(layers);
+  let verdict: Verdict;
+  if (nonfiniteLayers.length > 0) verdict = "non-finite";
+  else if (underflowLayers.length > 0 || ratio < 1 / RATIO_THRESHOLD) verdict = "vanishing";
+  else if (ratio > RATIO_THRESHOLD) verdict = "exploding";
+  else verdict = "healthy";
+  return {
+    verdict,
+    depth,
+    firstToLastRatio: ratio,
+    log10FirstToLast: Math.log10(ratio),
+    perLayerFactor: factor,
+    nonfiniteLayers,
+    underflowLayers,
+    message: describe(verdict, ratio, factor, nonfiniteLayers, underflowLayers),
+  };
+}
+
+function describe(
+  verdict: Verdict,
+  ratio: number,
+  factor: number,
+  nonfinite: number[],
+  underflow: number[],
+): string {
+  const r = ratio.toExponential(2);
+  const f = Number.isFinite(factor) ? factor.toPrecision(3) : "n/a";
+  switch (verdict) {
+    case "non-finite":
+      return `non-finite values (NaN/Inf) in layer${nonfinite.length > 1 ? "s" : ""} ${nonfinite.join(", ")}: the signal or gradient overflowed`;
+    case "vanishing":
+      return underflow.length > 0
+        ? `vanishing: the gradient underflowed to zero at layer${underflow.length > 1 ? "s" : ""} ${underflow.join(", ")}; per-layer factor ${f}`
+        : `vanishing: layer 1 gets ${r} of layer L's gradient norm; mean-square gradient shrinks by ${f} per layer`;
+    case "exploding":
+      return `exploding: layer 1 gets ${r} times layer L's gradient norm; mean-square gradient grows by ${f} per layer`;
+    case "healthy":
+      return `healthy: first-to-last gradient ratio ${r}; per-layer factor ${f}`;
+  }
+}
