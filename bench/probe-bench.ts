@@ -1,0 +1,71 @@
+/**
+ * Probe benchmark: one forward/backward pass plus every per-layer metric, on the
+ * foundation issue's target network (50 layers, width 512, batch 64), in float64 and float32.
+ * Prints medians over repeated runs and writes bench/results.json.
+ *
+ *   npm run bench            (or: npx tsx bench/probe-bench.ts --repeats 7)
+ */
+import { writeFileSync } from "node:fs";
+import { resolveProbeConfig } from "../src/experiment/config.ts";
+import { buildProbe, forwardBackward } from "../src/experiment/probe-run.ts";
+import { measureNetwork } from "../src/probe/measure.ts";
+
+interface Row {
+  name: string;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  gflops: number;
+}
+
+const repeatsFlag = process.argv.indexOf("--repeats");
+const repeats = repeatsFlag > 0 ? Number(process.argv[repeatsFlag + 1]) : 5;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function benchProbe(name: string, dtype: "f32" | "f64"): Row {
+  const config = resolveProbeConfig({
+    depth: 50,
+    width: 512,
+    batch: 64,
+    activation: "tanh",
+    dtype,
+  });
+  const times: number[] = [];
+  for (let r = 0; r < repeats + 1; r++) {
+    const t0 = performance.now();
+    const setup = buildProbe(config);
+    forwardBackward(setup);
+    measureNetwork(setup.network);
+    const dt = performance.now() - t0;
+    if (r > 0) times.push(dt); // the first run warms up the JIT
+  }
+  // forward (2 b n^2) + dW (2 b n^2) + dx (2 b n^2, not for layer 1) per layer
+  const flops = 2 * 64 * 512 * 512 * (3 * 50 - 1);
+  const med = median(times);
+  return {
+    name,
+    medianMs: med,
+    minMs: Math.min(...times),
+    maxMs: Math.max(...times),
+    gflops: flops / med / 1e6,
+  };
+}
+
+const rows = [
+  benchProbe("probe 50x512 batch 64 f64 (build + pass + metrics)", "f64"),
+  benchProbe("probe 50x512 batch 64 f32 (build + pass + metrics)", "f32"),
+];
+for (const r of rows) {
+  console.log(
+    `${r.name.padEnd(55)} median ${r.medianMs.toFixed(0).padStart(6)} ms  (min ${r.minMs.toFixed(0)}, max ${r.maxMs.toFixed(0)})  ${r.gflops.toFixed(2)} GFLOP/s`,
+  );
+}
+writeFileSync(
+  new URL("./results.json", import.meta.url),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, repeats, rows }, null, 2)}\n`,
+);
