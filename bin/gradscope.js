@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 
 const compiled = new URL("../dist/cli/run.js", import.meta.url);
 if (!existsSync(fileURLToPath(compiled))) {
-  process.stderr.write("gradscope: dist/ is missing; run `npm run build` (or `npm install`) first\n");
+  process.stderr.write(
+    "gradscope: dist/ is missing; run `npm run build` (or `npm install`) first\n",
+  );
   process.exit(1);
 }
 await import(compiled.href);

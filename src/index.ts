@@ -3,10 +3,6 @@
  * typed arrays; nothing touches files, the terminal or the DOM.
  */
 
-// Core engine
-export type { DType, FloatArray } from "./core/dtype.ts";
-export { Mat } from "./core/mat.ts";
-export { Rng } from "./core/rng.ts";
 export {
   ACTIVATION_NAMES,
   type Activation,
@@ -14,23 +10,20 @@ export {
   getActivation,
   isActivationName,
 } from "./core/activations.ts";
+// Core engine
+export type { DType, FloatArray } from "./core/dtype.ts";
 export { INIT_NAMES, type InitName, type InitOptions, initDense } from "./core/init.ts";
 export { gemmNN, gemmNT, gemmTN, transpose } from "./core/kernels/gemm.ts";
-export type { Layer, Mode, Param } from "./core/layers/layer.ts";
-export { Dense } from "./core/layers/dense.ts";
 export { ActivationLayer } from "./core/layers/activation-layer.ts";
 export { BatchNorm } from "./core/layers/batch-norm.ts";
-export { LayerNorm } from "./core/layers/layer-norm.ts";
+export { Dense } from "./core/layers/dense.ts";
 export { HiddenBlock, NORMALIZATIONS, type Normalization } from "./core/layers/hidden-block.ts";
+export type { Layer, Mode, Param } from "./core/layers/layer.ts";
+export { LayerNorm } from "./core/layers/layer-norm.ts";
 export { createLoss, LOSS_NAMES, type Loss, type LossName } from "./core/loss.ts";
+export { Mat } from "./core/mat.ts";
 export { Network, type NetworkHooks, type NetworkSpec } from "./core/network.ts";
-
-// Probes
-export type { LayerMetrics } from "./probe/layer-metrics.ts";
-export { measureBlock } from "./probe/layer-metrics.ts";
-export { measureNetwork } from "./probe/measure.ts";
-export { fitPerLayerFactor, type ProbeSummary, summarize, type Verdict } from "./probe/summary.ts";
-
+export { Rng } from "./core/rng.ts";
 // Experiments
 export {
   ConfigError,
@@ -39,6 +32,9 @@ export {
   resolveNetworkConfig,
   resolveProbeConfig,
 } from "./experiment/config.ts";
+export { dumpChunks } from "./experiment/dump.ts";
+export { decodeNumber, encodeNumber, toJson } from "./experiment/json-numbers.ts";
+export { estimateBytes } from "./experiment/memory.ts";
 export { NETWORK_OPTIONS, type OptionSpec, PROBE_OPTIONS } from "./experiment/options.ts";
 export {
   buildProbe,
@@ -47,6 +43,8 @@ export {
   type ProbeSetup,
   runProbe,
 } from "./experiment/probe-run.ts";
-export { dumpChunks } from "./experiment/dump.ts";
-export { decodeNumber, encodeNumber, toJson } from "./experiment/json-numbers.ts";
-export { estimateBytes } from "./experiment/memory.ts";
+// Probes
+export type { LayerMetrics } from "./probe/layer-metrics.ts";
+export { measureBlock } from "./probe/layer-metrics.ts";
+export { measureNetwork } from "./probe/measure.ts";
+export { fitPerLayerFactor, type ProbeSummary, summarize, type Verdict } from "./probe/summary.ts";

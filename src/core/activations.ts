@@ -17,8 +17,8 @@ export const ACTIVATION_NAMES = [
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 
 /** Constants of SELU (Klambauer et al. 2017), as in PyTorch. */
-export const SELU_ALPHA = 1.6732632423543772848170429916717;
-export const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772;
+export const SELU_SCALE = 1.0507009873554805;
 /** Default negative slope of leaky ReLU, as in PyTorch. */
 export const DEFAULT_LEAKY_SLOPE = 0.01;
 
@@ -126,7 +126,8 @@ function spec(name: ActivationName, slope: number): Spec {
       };
     case "relu":
       return {
-        value: (x) => (x > 0 ? x : 0),
+        // NaN passes through (as in PyTorch): a NaN is data to be reported, not a zero.
+        value: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
         // phi'(0) = 0, as in PyTorch.
         derivative: (x) => (x > 0 ? 1 : 0),
         bounded: false,
@@ -135,7 +136,7 @@ function spec(name: ActivationName, slope: number): Spec {
         forward: (u, a, n) => {
           for (let i = 0; i < n; i++) {
             const x = u[i]!;
-            a[i] = x > 0 ? x : 0;
+            a[i] = x > 0 || Number.isNaN(x) ? x : 0;
           }
         },
         derivatives: (u, _a, d, n) => {

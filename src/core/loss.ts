@@ -1,6 +1,6 @@
 import type { DType } from "./dtype.ts";
-import type { Mat } from "./mat.ts";
 import { Buffer } from "./layers/layer.ts";
+import type { Mat } from "./mat.ts";
 
 export const LOSS_NAMES = ["random-projection", "mse", "cross-entropy"] as const;
 export type LossName = (typeof LOSS_NAMES)[number];

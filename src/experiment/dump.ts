@@ -1,6 +1,6 @@
 import type { Mat } from "../core/mat.ts";
-import type { ProbeSetup } from "./probe-run.ts";
 import { toJson } from "./json-numbers.ts";
+import type { ProbeSetup } from "./probe-run.ts";
 
 /** A tensor as in the dump format: shape and row-major data, non-finite values as strings. */
 function tensorJson(m: Mat): string {

@@ -44,29 +44,23 @@ describe("probe closed forms", () => {
   });
 
   it("relu with He init keeps q roughly constant over 30 layers; Xavier halves it per layer", () => {
-    const he = runProbe(
-      resolveProbeConfig({
-        depth: 30,
-        width: 512,
-        batch: 32,
-        activation: "relu",
-        init: "he-normal",
-      }),
-    );
-    const ratio = he.layers[29]!.q / he.layers[0]!.q;
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
-    const xavier = runProbe(
-      resolveProbeConfig({
-        depth: 30,
-        width: 512,
-        batch: 32,
-        activation: "relu",
-        init: "xavier-normal",
-      }),
-    );
-    const perLayer = (xavier.layers[29]!.q / xavier.layers[0]!.q) ** (1 / 29);
-    expect(Math.abs(perLayer - 0.5)).toBeLessThan(0.02);
+    // Geometric per-layer factor of q, averaged over 3 seeds (finite width makes q drift
+    // multiplicatively by a few percent per layer in any single network).
+    const factor = (init: string): number => {
+      const r = runProbe(
+        resolveProbeConfig({
+          depth: 30,
+          width: 512,
+          batch: 32,
+          activation: "relu",
+          init,
+          repeats: 3,
+        }),
+      );
+      return (r.layers[29]!.q / r.layers[0]!.q) ** (1 / 29);
+    };
+    expect(Math.abs(factor("he-normal") - 1)).toBeLessThan(0.03);
+    expect(Math.abs(factor("xavier-normal") - 0.5)).toBeLessThan(0.015);
   });
 
   it("sigmoid with standard-uniform init shrinks gradPreactMeanSq by about 0.02 per layer", () => {
@@ -183,7 +177,7 @@ describe("dump", () => {
   });
   it("writes non-finite values as strings", () => {
     const setup = buildProbe(
-      resolveProbeConfig({ depth: 200, width: 4, batch: 2, activation: "relu", weightVar: 1e4 }),
+      resolveProbeConfig({ depth: 200, width: 16, batch: 4, activation: "relu", weightVar: 1e4 }),
     );
     const dump = [...dumpChunks(setup, forwardBackward(setup))].join("");
     expect(dump).toMatch(/"(NaN|Infinity)"/);
