@@ -50,3 +50,27 @@ describe("Rng", () => {
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
   });
 });
+
+describe("Rng.normal tails", () => {
+  it("matches the normal distribution function at several points, tails included", () => {
+    const rng = new Rng(12345);
+    const n = 1_000_000;
+    const points = [-3.5, -2, -1, -0.3, 0, 0.5, 1.5, 3, 3.6, 4];
+    // Phi at the points (standard normal CDF)
+    const cdf = [
+      2.32629079035525e-4, 0.02275013194817921, 0.15865525393145707, 0.3820885778110474, 0.5,
+      0.6914624612740131, 0.9331927987311419, 0.9986501019683699, 0.9998408876630558,
+      0.9999683287581669,
+    ];
+    const counts = new Array(points.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      const z = rng.normal();
+      for (let k = 0; k < points.length; k++) if (z <= points[k]!) counts[k]++;
+    }
+    for (let k = 0; k < points.length; k++) {
+      const p = cdf[k]!;
+      const se = Math.sqrt((p * (1 - p)) / n);
+      expect(Math.abs(counts[k] / n - p), `at ${points[k]}`).toBeLessThan(5 * se);
+    }
+  });
+});

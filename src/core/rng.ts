@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32), so every
+ * Seeded pseudo-random numbers (xoshiro128**, seeded through a splitmix32-style hash), so every
  * network, dataset and probe is reproducible from its seed. Never touches Math.random.
  */
 export class Rng {
@@ -7,7 +7,6 @@ export class Rng {
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
-  private spareNormal: number | null = null;
 
   constructor(seed: number) {
     let x = seed >>> 0 || 0x9e3779b9;
@@ -54,18 +53,37 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** Standard normal N(0, 1) by the Box-Muller transform (pairs are cached). */
+  /**
+   * Standard normal N(0, 1) by the ziggurat method (Marsaglia & Tsang 2000, in Doornik's
+   * 2005 form that takes the layer index and the uniform from separate bits). Most draws cost
+   * two 32-bit words and one comparison; the normal is exact, not an approximation.
+   */
   normal(): number {
-    if (this.spareNormal !== null) {
-      const v = this.spareNormal;
-      this.spareNormal = null;
-      return v;
+    for (;;) {
+      const b1 = this.nextUint32();
+      const b2 = this.nextUint32();
+      const i = b1 & 127;
+      // u uniform in [-1, 1) with 52 random bits (25 from b1 above the index, 27 from b2).
+      const u = ((b1 >>> 7) * 134217728 + (b2 >>> 5)) / 2251799813685248 - 1;
+      if (Math.abs(u) < ZIG_RATIO[i]!) return u * ZIG_X[i]!;
+      if (i === 0) return this.normalTail(u < 0);
+      const x = u * ZIG_X[i]!;
+      const xi = ZIG_X[i]!;
+      const xi1 = ZIG_X[i + 1]!;
+      const f0 = Math.exp(-0.5 * (xi * xi - x * x));
+      const f1 = Math.exp(-0.5 * (xi1 * xi1 - x * x));
+      if (f1 + this.uniform() * (f0 - f1) < 1) return x;
     }
-    // 1 - uniform() lies in (0, 1], so the logarithm is finite.
-    const r = Math.sqrt(-2 * Math.log(1 - this.uniform()));
-    const theta = 2 * Math.PI * this.uniform();
-    this.spareNormal = r * Math.sin(theta);
-    return r * Math.cos(theta);
+  }
+
+  /** A draw from the normal tail beyond ZIG_R (Marsaglia 1964). */
+  private normalTail(negative: boolean): number {
+    for (;;) {
+      // 1 - uniform() lies in (0, 1], so the logarithms are finite.
+      const x = Math.log(1 - this.uniform()) / ZIG_R;
+      const y = Math.log(1 - this.uniform());
+      if (-2 * y >= x * x) return negative ? x - ZIG_R : ZIG_R - x;
+    }
   }
 
   /** Fill `out` with N(mean, std^2) samples. */
@@ -86,4 +104,25 @@ export class Rng {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
+}
+
+// Ziggurat tables for 128 layers: ZIG_X[i] is the right edge of layer i (ZIG_X[0] the
+// pseudo-width of the base layer, which includes the tail), ZIG_RATIO[i] = ZIG_X[i+1]/ZIG_X[i]
+// is the fraction of a layer lying wholly under the density.
+const ZIG_LAYERS = 128;
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_X = new Float64Array(ZIG_LAYERS + 1);
+const ZIG_RATIO = new Float64Array(ZIG_LAYERS);
+{
+  let f = Math.exp(-0.5 * ZIG_R * ZIG_R);
+  ZIG_X[0] = ZIG_V / f;
+  ZIG_X[1] = ZIG_R;
+  ZIG_X[ZIG_LAYERS] = 0;
+  for (let i = 2; i < ZIG_LAYERS; i++) {
+    const x = Math.sqrt(-2 * Math.log(ZIG_V / ZIG_X[i - 1]! + f));
+    ZIG_X[i] = x;
+    f = Math.exp(-0.5 * x * x);
+  }
+  for (let i = 0; i < ZIG_LAYERS; i++) ZIG_RATIO[i] = ZIG_X[i + 1]! / ZIG_X[i]!;
 }

@@ -1,7 +1,7 @@
 import { minNormal } from "../core/dtype.ts";
 import type { HiddenBlock } from "../core/layers/hidden-block.ts";
 import { Mat } from "../core/mat.ts";
-import { countNonFinite, countSubnormal, l2Norm, meanSquare, meanStd } from "./stats.ts";
+import { countNonFinite, meanStd, summarizeTensor } from "./stats.ts";
 
 /** Per-layer measurements; field names and definitions are the public contract (DESIGN.md). */
 export interface LayerMetrics {
@@ -93,33 +93,36 @@ export function measureBlock(
     if (allZero) deadUnits++;
   }
 
-  const gradPreactMeanSq = meanSquare(dz.data, dz.size);
-  const wStats = meanStd(W.data, W.size);
-  const gStats = meanStd(dW.data, dW.size);
-  const phiStats = meanStd(phi.data, n);
   const tiny = minNormal(block.dense.dtype);
+  const zS = summarizeTensor(z.data, tiny, z.size);
+  const dzS = summarizeTensor(dz.data, tiny, dz.size);
+  const wS = summarizeTensor(W.data, tiny, W.size);
+  const dwS = summarizeTensor(dW.data, tiny, dW.size);
+  const dbS = summarizeTensor(db.data, tiny, db.size);
+  const phiS = meanStd(phi.data, n);
+  const gradPreactMeanSq = dzS.meanSquare;
 
   return {
     layer,
-    q: meanSquare(z.data, z.size),
+    q: zS.meanSquare,
     gradPreactMeanSq,
-    gradWeightNorm: l2Norm(dW.data, dW.size),
-    gradBiasNorm: l2Norm(db.data, db.size),
-    weightNorm: l2Norm(W.data, W.size),
-    gradToWeight: gStats.std / wStats.std,
-    actMean: phiStats.mean,
-    actStd: phiStats.std,
+    gradWeightNorm: dwS.norm,
+    gradBiasNorm: dbS.norm,
+    weightNorm: wS.norm,
+    gradToWeight: dwS.std / wS.std,
+    actMean: phiS.mean,
+    actStd: phiS.std,
     saturated: act.bounded ? low / n : 0,
     lowDerivative: low / n,
     inactive: zero / n,
     dead: deadUnits / cols,
     nonfinite:
-      countNonFinite(z.data, z.size) +
-      countNonFinite(output.data, output.size) +
-      countNonFinite(dz.data, dz.size) +
-      countNonFinite(dW.data, dW.size) +
-      countNonFinite(db.data, db.size),
-    subnormal: countSubnormal(dz.data, tiny, dz.size) + countSubnormal(dW.data, tiny, dW.size),
-    underflow: gradPreactMeanSq === 0 && zero < n && gradAboveWasNonzero,
+      zS.nonfinite +
+      (block.residual ? countNonFinite(output.data, output.size) : countNonFinite(phi.data, n)) +
+      dzS.nonfinite +
+      dwS.nonfinite +
+      dbS.nonfinite,
+    subnormal: dzS.subnormal + dwS.subnormal,
+    underflow: dzS.norm === 0 && zero < n && gradAboveWasNonzero,
   };
 }

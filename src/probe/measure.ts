@@ -14,7 +14,12 @@ export function measureNetwork(
   for (let l = network.depth - 1; l >= 0; l--) {
     const m = measureBlock(network.blocks[l]!, l + 1, aboveNonzeroOrUnderflowed, scratch);
     out[l] = m;
-    aboveNonzeroOrUnderflowed = m.gradPreactMeanSq > 0 || m.underflow;
+    aboveNonzeroOrUnderflowed = m.underflow || hasNonzero(network.blocks[l]!.dz.data);
   }
   return out;
+}
+
+function hasNonzero(x: ArrayLike<number>): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] !== 0) return true;
+  return false;
 }
