@@ -1,6 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../experiment/config.ts";
+import { demoCommand } from "./commands/demo.ts";
+import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
+import { theoryCommand } from "./commands/theory.ts";
 import { UsageError } from "./errors.ts";
 import { type Output, processOutput } from "./output.ts";
 
@@ -12,6 +15,9 @@ export function buildProgram(output: Output = processOutput): Command {
     .version(VERSION)
     .showSuggestionAfterError(true);
   program.addCommand(probeCommand(output));
+  program.addCommand(theoryCommand(output));
+  program.addCommand(demoCommand(output));
+  program.addCommand(jacobianCommand(output));
   // Errors are printed by main() as one line; help goes to stdout.
   const silenceErrors = (cmd: Command): void => {
     cmd.exitOverride();

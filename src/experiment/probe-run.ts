@@ -8,6 +8,7 @@ import { type ProbeSummary, summarize } from "../probe/summary.ts";
 import { ConfigError, type NetworkConfig, networkShape, type ProbeConfig } from "./config.ts";
 import { estimateBytes, formatBytes } from "./memory.ts";
 import { gaussianInput, probeTarget } from "./probe-data.ts";
+import type { ProbeTheory } from "./probe-theory.ts";
 
 /** A network, its probe batch and its loss, ready for one forward/backward pass. */
 export interface ProbeSetup {
@@ -105,6 +106,8 @@ export interface ProbeResult {
   };
   /** Per-layer spread over repeats (present when repeats > 1). */
   spread?: LayerSpread[];
+  /** The mean-field prediction (probe --theory). */
+  theory?: ProbeTheory;
 }
 
 export interface RunProbeOptions {

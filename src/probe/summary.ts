@@ -45,7 +45,9 @@ function slope(xs: number[], ys: number[]): number {
 }
 
 /** Fitted per-layer factor of gradPreactMeanSq (exp of minus the slope of its log). */
-export function fitPerLayerFactor(layers: readonly LayerMetrics[]): number {
+export function fitPerLayerFactor(
+  layers: readonly Pick<LayerMetrics, "layer" | "gradPreactMeanSq">[],
+): number {
   const xs: number[] = [];
   const ys: number[] = [];
   for (const m of layers) {

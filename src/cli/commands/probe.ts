@@ -13,6 +13,8 @@ import {
   type ProbeResult,
   runProbe,
 } from "../../experiment/probe-run.ts";
+import { predictProbe, theoryUnavailable } from "../../experiment/probe-theory.ts";
+import { fitPerLayerFactor } from "../../probe/summary.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
@@ -30,7 +32,8 @@ export function probeCommand(output: Output): Command {
       "build a deep network, run one forward/backward pass on the probe setup, and measure gradient flow per layer",
     )
     .option("--json", "print {config, layers, summary} as JSON")
-    .option("--dump <file>", "write inputs, targets, parameters, z, a and all gradients as JSON");
+    .option("--dump <file>", "write inputs, targets, parameters, z, a and all gradients as JSON")
+    .option("--theory", "lay the mean-field prediction of q and E[dz^2] beside the measurement");
   addOptionFlags(command, PROBE_OPTIONS);
   command.addHelpText(
     "after",
@@ -61,6 +64,11 @@ Examples:
       },
     });
     if (config.repeats > 1 && output.isTTY) output.err("\n");
+    if (opts.theory) {
+      const reason = theoryUnavailable(config);
+      if (reason) throw new ConfigError(`--theory: ${reason}`);
+      result.theory = predictProbe(config);
+    }
     output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatProbe(result)}\n`);
   });
   return command;
@@ -90,6 +98,7 @@ export function formatProbe(result: ProbeResult): string {
   const { config, layers, summary } = result;
   const norms = layers.map((m) => m.gradWeightNorm);
   const bars = logBars(norms);
+  const theory = result.theory?.layers;
   const rows = layers.map((m, i) => [
     String(m.layer),
     formatMetric(m.q),
@@ -100,6 +109,12 @@ export function formatProbe(result: ProbeResult): string {
     formatPercent(m.saturated),
     formatPercent(m.dead),
     m.nonfinite > 0 ? String(m.nonfinite) : "",
+    ...(theory
+      ? [
+          formatMetric(theory[i]!.gradPreactMeanSq),
+          formatMetric(m.gradPreactMeanSq / theory[i]!.gradPreactMeanSq),
+        ]
+      : []),
     bars[i]!,
   ]);
   const table = renderTable(
@@ -113,6 +128,7 @@ export function formatProbe(result: ProbeResult): string {
       { header: "sat" },
       { header: "dead" },
       { header: "NaN/Inf" },
+      ...(theory ? [{ header: "pred E[dz^2]" }, { header: "meas/pred" }] : []),
       { header: "log10 |dW|", align: "left" },
     ],
     rows,
@@ -144,6 +160,12 @@ export function formatProbe(result: ProbeResult): string {
     const s = summary.perLayerFactorSpread;
     lines.push(
       `over ${config.repeats} seeds: per-layer factor ${formatMetric(s.mean)} ± ${formatMetric(s.std)} (min ${formatMetric(s.min)}, max ${formatMetric(s.max)})`,
+    );
+  }
+  if (result.theory) {
+    const meanFactor = fitPerLayerFactor(result.theory.layers);
+    lines.push(
+      `mean-field (weight var ${formatMetric(result.theory.weightVar)}, bias var ${formatMetric(result.theory.biasVar)}): predicted per-layer factor ${formatMetric(meanFactor)}, measured ${formatMetric(summary.perLayerFactor)}`,
     );
   }
   lines.push(`verdict: ${summary.message}`);

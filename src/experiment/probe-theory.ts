@@ -1,0 +1,66 @@
+import { getActivation } from "../core/activations.ts";
+import { initWeightVariance } from "../core/init.ts";
+import { predictProfile } from "../theory/profile.ts";
+import { type NetworkConfig, networkShape } from "./config.ts";
+
+/** The mean-field prediction laid beside a probe's measurement. */
+export interface ProbeTheory {
+  source: "mean-field";
+  /** Effective sigma_w^2 = fan_in * Var(W_ij) of the hidden layers' init. */
+  weightVar: number;
+  biasVar: number;
+  layers: { layer: number; q: number; gradPreactMeanSq: number; factor: number }[];
+}
+
+/**
+ * Why no prediction exists for this config, or null when one does. Mean-field recursions here
+ * cover plain and residual networks on Gaussian inputs with the random-projection loss.
+ */
+export function theoryUnavailable(config: NetworkConfig): string | null {
+  if (config.batchNorm || config.layerNorm)
+    return "no mean-field prediction for batch or layer normalization yet";
+  if (config.loss !== "random-projection") return "the prediction assumes --loss random-projection";
+  if (config.init === "zeros") return "zero weights carry no signal: nothing to predict";
+  return null;
+}
+
+/** Effective weight variance sigma_w^2 of a hidden (width x width) layer under the config's init. */
+export function effectiveWeightVar(config: NetworkConfig): number {
+  const slope = config.activation === "leaky-relu" ? config.slope : 0;
+  const perEntry = initWeightVariance(config.init, config.width, config.width, {
+    weightVar: config.weightVar,
+    gain: config.gain,
+    slope,
+  });
+  return perEntry * config.width;
+}
+
+/** Layer-by-layer prediction of q and gradPreactMeanSq for the probe of `config`. */
+export function predictProbe(config: NetworkConfig): ProbeTheory {
+  const reason = theoryUnavailable(config);
+  if (reason) throw new RangeError(reason);
+  const { inputDim } = networkShape(config);
+  const weightVar = effectiveWeightVar(config);
+  const profile = predictProfile({
+    activation: getActivation(config.activation, { slope: config.slope }),
+    weightVar,
+    biasVar: config.biasVar,
+    depth: config.depth,
+    inputMeanSq: 1,
+    residual: config.residual,
+    branchScale: config.branchScale,
+    inputDim,
+    width: config.width,
+  });
+  return {
+    source: "mean-field",
+    weightVar,
+    biasVar: config.biasVar,
+    layers: profile.map((p) => ({
+      layer: p.layer,
+      q: p.q,
+      gradPreactMeanSq: p.gradPreactMeanSq,
+      factor: p.factor,
+    })),
+  };
+}
