@@ -1,0 +1,119 @@
+import type { Param } from "../layers/layer.ts";
+import type { Optimizer, OptimizerOptions, OptimizerState } from "./optimizer.ts";
+import { ParamSlots } from "./param-slots.ts";
+import { checkHyper, checkStepArgs, shiftedStd } from "./step-checks.ts";
+
+export type AdamName = "adam" | "adamw";
+
+/**
+ * Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019) as `torch.optim.Adam` and
+ * `torch.optim.AdamW` (amsgrad off), in PyTorch's operation order. At step t (from 1), per
+ * element with first and second moments m, v (zero before the first step):
+ *
+ *     adam:  g = grad + wd * p            adamw: g = grad;  p = p * (1 - lr * wd)
+ *     m = lerp(m, g, 1 - beta1)           (m + (1 - beta1) (g - m), torch's lerp formula)
+ *     v = v * beta2 + (1 - beta2) * g * g
+ *     p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ *
+ * so the first step moves each coordinate by lr * g / (|g| + eps), i.e. lr * sign(g).
+ * Weight decay defaults to 0 for "adam" and 0.01 for "adamw" (PyTorch's defaults).
+ */
+export class Adam implements Optimizer {
+  readonly name: AdamName;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly slotNames: readonly string[] = ["m", "v"];
+  private readonly slots = new ParamSlots(this.slotNames);
+  private t = 0;
+
+  constructor(name: AdamName = "adam", options: OptimizerOptions = {}) {
+    this.name = name;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? (name === "adamw" ? 0.01 : 0);
+    checkHyper("beta1", this.beta1, 0, 1);
+    checkHyper("beta2", this.beta2, 0, 1);
+    checkHyper("eps", this.eps, 0, Number.MAX_VALUE, true);
+    checkHyper("weightDecay", this.weightDecay, 0, Number.MAX_VALUE, true);
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  step(params: readonly Param[], lr: number, updateStd?: Float64Array): void {
+    checkStepArgs(params, lr, updateStd);
+    this.slots.bind(params);
+    const t = this.t + 1;
+    const w1 = 1 - this.beta1;
+    const beta2 = this.beta2;
+    const w2 = 1 - beta2;
+    const eps = this.eps;
+    const stepSize = lr / (1 - this.beta1 ** t);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+    const decoupled = this.name === "adamw";
+    const l2 = decoupled ? 0 : this.weightDecay;
+    const decay = decoupled ? 1 - lr * this.weightDecay : 1;
+    const ms = this.slots.slot(0);
+    const vs = this.slots.slot(1);
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      const x = p.value.data;
+      const g = p.grad.data;
+      const n = p.value.size;
+      const m = ms[i]!;
+      const v = vs[i]!;
+      let shift = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let j = 0; j < n; j++) {
+        const old = x[j]!;
+        let pj = old;
+        let gj = g[j]!;
+        if (l2 !== 0) gj += l2 * pj;
+        if (decay !== 1) pj *= decay;
+        const mPrev = m[j]!;
+        // torch.lerp(m, g, w1): the formula depends on the side of 0.5 the weight is on.
+        const mj = w1 < 0.5 ? mPrev + w1 * (gj - mPrev) : gj - (gj - mPrev) * (1 - w1);
+        const vj = v[j]! * beta2 + w2 * gj * gj;
+        m[j] = mj;
+        v[j] = vj;
+        x[j] = pj - stepSize * (mj / (Math.sqrt(vj) / bc2Sqrt + eps));
+        const delta = x[j]! - old;
+        if (j === 0) shift = delta;
+        const e = delta - shift;
+        s1 += e;
+        s2 += e * e;
+      }
+      if (updateStd !== undefined) updateStd[i] = shiftedStd(s1, s2, n);
+    }
+    this.t = t;
+  }
+
+  reset(): void {
+    this.t = 0;
+    this.slots.clear();
+  }
+
+  state(): OptimizerState {
+    return { name: this.name, step: this.t, buffers: this.slots.snapshot() };
+  }
+
+  load(state: OptimizerState): void {
+    if (state.name !== this.name) {
+      throw new Error(`cannot load ${state.name} optimizer state into ${this.name}`);
+    }
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new RangeError(`optimizer state: step must be an integer >= 0, got ${state.step}`);
+    }
+    this.slots.load(state.buffers, state.step === 0);
+    this.t = state.step;
+  }
+
+  slot(index: number, slot: string): Float64Array | undefined {
+    return this.slots.get(index, slot);
+  }
+}

@@ -1,0 +1,108 @@
+import type { Param } from "../layers/layer.ts";
+import type { Optimizer, OptimizerOptions, OptimizerState } from "./optimizer.ts";
+import { ParamSlots } from "./param-slots.ts";
+import { checkHyper, checkStepArgs, shiftedStd } from "./step-checks.ts";
+
+export type SgdName = "sgd" | "momentum" | "nesterov";
+
+/**
+ * Stochastic gradient descent as `torch.optim.SGD` with dampening 0. Per element, with
+ * weight decay wd, momentum mu and the momentum buffer b (zero before the first step):
+ *
+ *     g = grad + wd * p
+ *     b = mu * b + g                    (mu > 0)
+ *     d = nesterov ? g + mu * b : b     (d = g when mu = 0)
+ *     p = p - lr * d
+ *
+ * "sgd" has mu = 0 unless `momentum` is given; "momentum" and "nesterov" default to 0.9, and
+ * "nesterov" requires mu > 0 (as PyTorch does). PyTorch's first step sets b = g, which equals
+ * mu * 0 + g exactly.
+ */
+export class Sgd implements Optimizer {
+  readonly name: SgdName;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly slotNames: readonly string[];
+  private readonly slots: ParamSlots;
+  private t = 0;
+
+  constructor(name: SgdName = "sgd", options: OptimizerOptions = {}) {
+    this.name = name;
+    this.momentum = options.momentum ?? (name === "sgd" ? 0 : 0.9);
+    this.weightDecay = options.weightDecay ?? 0;
+    this.nesterov = name === "nesterov";
+    checkHyper("momentum", this.momentum, 0, 1, true);
+    checkHyper("weightDecay", this.weightDecay, 0, Number.MAX_VALUE, true);
+    if (this.nesterov && this.momentum === 0) {
+      throw new RangeError("nesterov needs momentum > 0");
+    }
+    this.slotNames = this.momentum === 0 ? [] : ["momentum"];
+    this.slots = new ParamSlots(this.slotNames);
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  step(params: readonly Param[], lr: number, updateStd?: Float64Array): void {
+    checkStepArgs(params, lr, updateStd);
+    this.slots.bind(params);
+    const mu = this.momentum;
+    const wd = this.weightDecay;
+    const nesterov = this.nesterov;
+    const buffers = mu === 0 ? null : this.slots.slot(0);
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      const x = p.value.data;
+      const g = p.grad.data;
+      const n = p.value.size;
+      const b = buffers === null ? null : buffers[i]!;
+      let shift = 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let j = 0; j < n; j++) {
+        const old = x[j]!;
+        let d = g[j]!;
+        if (wd !== 0) d += wd * old;
+        if (b !== null) {
+          const bj = mu * b[j]! + d;
+          b[j] = bj;
+          d = nesterov ? d + mu * bj : bj;
+        }
+        x[j] = old - lr * d;
+        const delta = x[j]! - old;
+        if (j === 0) shift = delta;
+        const e = delta - shift;
+        s1 += e;
+        s2 += e * e;
+      }
+      if (updateStd !== undefined) updateStd[i] = shiftedStd(s1, s2, n);
+    }
+    this.t++;
+  }
+
+  reset(): void {
+    this.t = 0;
+    this.slots.clear();
+  }
+
+  state(): OptimizerState {
+    return { name: this.name, step: this.t, buffers: this.slots.snapshot() };
+  }
+
+  load(state: OptimizerState): void {
+    if (state.name !== this.name) {
+      throw new Error(`cannot load ${state.name} optimizer state into ${this.name}`);
+    }
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new RangeError(`optimizer state: step must be an integer >= 0, got ${state.step}`);
+    }
+    this.slots.load(state.buffers, state.step === 0);
+    this.t = state.step;
+  }
+
+  slot(index: number, slot: string): Float64Array | undefined {
+    return this.slots.get(index, slot);
+  }
+}
