@@ -18,6 +18,8 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(theoryCommand(output));
   program.addCommand(demoCommand(output));
   program.addCommand(jacobianCommand(output));
+  // Without a command, show the overview instead of doing nothing.
+  program.action(() => program.help());
   // Errors are printed by main() as one line; help goes to stdout.
   const silenceErrors = (cmd: Command): void => {
     cmd.exitOverride();

@@ -12,7 +12,7 @@ export function addOptionFlags(command: Command, specs: readonly OptionSpec[]): 
     }
     const option = new Option(`--${spec.flag} <value>`, spec.description);
     if (spec.kind === "choice") option.choices(spec.choices as string[]);
-    if (spec.default !== null) option.default(undefined, String(spec.default));
+    if (spec.default !== null) option.default(String(spec.default));
     command.addOption(option);
   }
   command.addOption(
@@ -27,14 +27,18 @@ export function addOptionFlags(command: Command, specs: readonly OptionSpec[]): 
  */
 export function collectOptionInput(
   specs: readonly OptionSpec[],
-  opts: Readonly<Record<string, unknown>>,
+  command: Command,
 ): { input: Record<string, unknown>; fromFile: Record<string, unknown> } {
+  const opts = command.opts();
   let fromFile: Record<string, unknown> = {};
   if (typeof opts.config === "string") fromFile = readConfigFile(opts.config);
   const input: Record<string, unknown> = {};
   for (const spec of specs) {
+    // Defaults shown in --help are commander's; only values the user typed count here, so a
+    // config file is not overridden by a default.
+    const source = command.getOptionValueSource(spec.key);
     const v = opts[spec.key];
-    if (v !== undefined) input[spec.key] = v;
+    if (v !== undefined && source !== "default") input[spec.key] = v;
   }
   return { input, fromFile };
 }

@@ -45,7 +45,7 @@ Examples:
   gradscope probe --depth 3 --width 4 --batch 2 --dump probe.json`,
   );
   command.action(async (opts: Record<string, unknown>) => {
-    const { input, fromFile } = collectOptionInput(PROBE_OPTIONS, opts);
+    const { input, fromFile } = collectOptionInput(PROBE_OPTIONS, command);
     resolveProbeConfig(fromFile, "key"); // report config-file mistakes by their key names
     const config = resolveProbeConfig({ ...fromFile, ...input }, "flag");
     checkMemory(config, memoryLimit());
