@@ -48,3 +48,13 @@ export type { LayerMetrics } from "./probe/layer-metrics.ts";
 export { measureBlock } from "./probe/layer-metrics.ts";
 export { measureNetwork } from "./probe/measure.ts";
 export { fitPerLayerFactor, type ProbeSummary, summarize, type Verdict } from "./probe/summary.ts";
+
+// Theory
+export {
+  criticalWeightVar,
+  phaseDiagram,
+  type TheoryReport,
+  theoryReport,
+} from "./theory/mean-field.ts";
+export { type LayerPrediction, predictProfile } from "./theory/profile.ts";
+export { effectiveWeightVar, type ProbeTheory, predictProbe } from "./experiment/probe-theory.ts";
