@@ -380,11 +380,16 @@ export function formatActivation(t: ActivationTable): string {
     ],
     rows,
   );
-  return [
+  const lines = [
     `activation ${displayName(t)}: max phi' = ${formatMetric(t.maxDerivative)}; healthy (phi' >= ${t.fraction} max = ${formatMetric(t.threshold)}): ${formatRegion(t.healthyRegion)}`,
-    "",
-    table,
-  ].join("\n");
+  ];
+  if (t.unsaturatedOutput) {
+    lines.push(
+      `output within 1% of its bounds (saturated) outside ${formatRegion(t.unsaturatedOutput)}`,
+    );
+  }
+  lines.push("", table);
+  return lines.join("\n");
 }
 
 // ---------------------------------------------------------------- depth

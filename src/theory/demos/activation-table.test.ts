@@ -84,4 +84,12 @@ describe("activationTable", () => {
     expect(() => activationTable("tanh", { step: 1e-9 })).toThrow(/too many/);
     expect(() => activationTable("tanh", { fraction: 2 })).toThrow(/fraction/);
   });
+  it("gives the output saturation band of the bounded activations", () => {
+    const sig = activationTable("sigmoid");
+    expect(sig.unsaturatedOutput?.hi).toBeCloseTo(4.59511985013459, 12);
+    expect(getActivation("sigmoid").value(sig.unsaturatedOutput!.hi!)).toBeCloseTo(0.99, 14);
+    const tanh = activationTable("tanh");
+    expect(Math.tanh(tanh.unsaturatedOutput!.hi!)).toBeCloseTo(0.98, 14);
+    expect(activationTable("relu").unsaturatedOutput).toBeNull();
+  });
 });

@@ -30,6 +30,13 @@ export interface ActivationTable {
   threshold: number;
   /** The interval around the derivative's peak where phi' >= threshold (ends to 1e-10). */
   healthyRegion: HealthyRegion;
+  /**
+   * Bounded activations only (sigmoid, tanh): inputs whose output stays more than 1% of the
+   * output range away from both bounds, the classic "not saturated" band (sigmoid:
+   * |x| < ln 99 = 4.595, where phi' is still about 4% of its maximum; tanh: |x| < atanh 0.98).
+   * null for unbounded activations.
+   */
+  unsaturatedOutput: HealthyRegion | null;
   points: ActivationPoint[];
 }
 
@@ -93,8 +100,16 @@ export function activationTable(
     fraction,
     threshold,
     healthyRegion,
+    unsaturatedOutput: unsaturatedOutputRegion(name),
     points,
   };
+}
+
+/** Closed forms of the 1%-of-range output band for the bounded activations. */
+function unsaturatedOutputRegion(name: ActivationName): HealthyRegion | null {
+  if (name === "sigmoid") return { lo: -Math.log(99), hi: Math.log(99) };
+  if (name === "tanh") return { lo: -Math.atanh(0.98), hi: Math.atanh(0.98) };
+  return null;
 }
 
 /** identity, relu, leaky-relu: phi' is constant on each side of the kink at 0. */
