@@ -43,12 +43,12 @@ export {
   type ProbeSetup,
   runProbe,
 } from "./experiment/probe-run.ts";
+export { effectiveWeightVar, type ProbeTheory, predictProbe } from "./experiment/probe-theory.ts";
 // Probes
 export type { LayerMetrics } from "./probe/layer-metrics.ts";
 export { measureBlock } from "./probe/layer-metrics.ts";
 export { measureNetwork } from "./probe/measure.ts";
 export { fitPerLayerFactor, type ProbeSummary, summarize, type Verdict } from "./probe/summary.ts";
-
 // Theory
 export {
   criticalWeightVar,
@@ -57,4 +57,3 @@ export {
   theoryReport,
 } from "./theory/mean-field.ts";
 export { type LayerPrediction, predictProfile } from "./theory/profile.ts";
-export { effectiveWeightVar, type ProbeTheory, predictProbe } from "./experiment/probe-theory.ts";

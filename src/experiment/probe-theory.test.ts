@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { fitPerLayerFactor } from "../probe/summary.ts";
 import { theoryReport } from "../theory/mean-field.ts";
 import { resolveProbeConfig } from "./config.ts";
-import { effectiveWeightVar, predictProbe, theoryUnavailable } from "./probe-theory.ts";
 import { runProbe } from "./probe-run.ts";
+import { effectiveWeightVar, predictProbe, theoryUnavailable } from "./probe-theory.ts";
 
 describe("mean-field prediction beside measurement (width 512, depth 60)", () => {
   const cases = [
