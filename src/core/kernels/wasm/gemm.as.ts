@@ -1,0 +1,408 @@
+// AssemblyScript source of the WebAssembly SIMD matrix-product kernel (float64 and float32).
+//
+// Built by `npm run build:wasm` (scripts/build-wasm.mjs) with
+//   asc gemm.as.ts --runtime stub -O3 --noAssert --enable simd --importMemory
+// into gemm-wasm.generated.ts, which the loader (gemm-wasm.ts) instantiates. Not TypeScript:
+// excluded from tsc and biome.
+//
+// One routine computes C[m, n] = A * B (+ C when `accumulate`) for all three layouts the
+// layers need, because it reads A and B only through element strides:
+//   A(i, p) = A[i * ars + p * acs]      B(p, j) = B[p * brs + j * bcs]      C row-major m x n
+//   NT: A [m, k], B [n, k]   ars = k, acs = 1;  brs = 1, bcs = k
+//   NN: A [m, k], B [k, n]   ars = k, acs = 1;  brs = n, bcs = 1
+//   TN: A [k, m], B [k, n]   ars = 1, acs = m;  brs = n, bcs = 1
+// All pointers are byte offsets into the imported memory, laid out by the loader.
+//
+// Blocking (the GotoBLAS / BLIS scheme, one thread):
+//   for jc in n by NC                      columns of C whose packed B panel fits in L2/L3
+//     for pc in k by KC                    a slice of the inner dimension
+//       pack B(pc:pc+KC, jc:jc+NC)         into NR-wide strips, p-major:  KC x NR per strip
+//       for ic in m by MC
+//         pack A(ic:ic+MC, pc:pc+KC)       into MR-tall strips, p-major:  KC x MR per strip (L2)
+//         for jr in NC by NR               one B strip (KC x NR) stays in L1 ...
+//           for ir in MC by MR             ... while the A strips stream past it
+//             micro-kernel: C[ir:ir+MR, jr:jr+NR] += A strip * B strip
+// Packing turns every layout into the same unit-stride streams and pads the edges with zeros,
+// so the micro-kernel always computes a full MR x NR tile; edge tiles are computed into a small
+// scratch tile and only their valid part is copied to C.
+//
+// The micro-kernel is an outer-product update held in registers. Per step p it loads one row of
+// the B strip (NR values: 2 vectors) and, for each of the MR rows, splats A(i, p) across a vector
+// and multiplies-adds it into that row's accumulators. float64: MR x NR = 4 x 4 (f64x2, 8
+// accumulators); float32: 4 x 8 (f32x4, 8 accumulators). 8 accumulators + 2 B vectors + 1 splat
+// + 1 product fit in the 15 vector registers V8 allocates on x86-64 without spills (unrolling
+// the p loop by 2 measured ~1.5x slower: V8 hoists the extra loads and spills). Plain SIMD128
+// has no fused multiply-add, so each update is a mul then an add (the TS kernel's rounding).
+
+// ---- tile and block sizes (elements) ----
+const MR: i32 = 4; // rows of a micro-tile (both dtypes)
+const NR64: i32 = 4; // columns of a float64 micro-tile: 2 x f64x2
+const NR32: i32 = 8; // columns of a float32 micro-tile: 2 x f32x4
+const KC: i32 = 256; // inner-dimension slice
+const MC: i32 = 128; // rows of A packed at once: MC x KC x 8 bytes = 256 KiB (L2)
+const NC: i32 = 512; // columns of B packed at once: KC x NC x 8 bytes = 1 MiB
+
+/** Bytes of scratch (`work`) that gemm_f64 / gemm_f32 need: packed A, packed B, an edge tile. */
+export function work_bytes(): i32 {
+  // sized for float64 (the larger element); float32 uses the first half
+  return (MC * KC + KC * NC + MR * NR32) * 8 + 64;
+}
+
+export function gemm_f64(
+  m: i32, n: i32, k: i32,
+  a: usize, ars: i32, acs: i32,
+  b: usize, brs: i32, bcs: i32,
+  c: usize, accumulate: bool, work: usize,
+): void {
+  gemm<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, accumulate, work);
+}
+
+export function gemm_f32(
+  m: i32, n: i32, k: i32,
+  a: usize, ars: i32, acs: i32,
+  b: usize, brs: i32, bcs: i32,
+  c: usize, accumulate: bool, work: usize,
+): void {
+  gemm<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, accumulate, work);
+}
+
+// ---- driver ----
+
+@inline
+function gemm<T>(
+  m: i32, n: i32, k: i32,
+  a: usize, ars: i32, acs: i32,
+  b: usize, brs: i32, bcs: i32,
+  c: usize, accumulate: bool, work: usize,
+): void {
+  const es = <usize>sizeof<T>();
+  const NR: i32 = sizeof<T>() == 8 ? NR64 : NR32;
+  const packedA = work;
+  const packedB = packedA + <usize>(MC * KC) * es;
+  const tile = packedB + <usize>(KC * NC) * es;
+  const ldc = <usize>n * es; // bytes between rows of C
+
+  if (k == 0) {
+    // empty sum: C = 0 (or unchanged when accumulating)
+    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    return;
+  }
+
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      // the first k-slice sets C (unless accumulating), later ones add to it
+      const acc = accumulate || pc > 0;
+      packB<T>(packedB, b + (<usize>pc * brs + <usize>jc * bcs) * es, brs, bcs, kc, nc, NR);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA<T>(packedA, a + (<usize>ic * ars + <usize>pc * acs) * es, ars, acs, mc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bStrip = packedB + <usize>(jr * kc) * es;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const aStrip = packedA + <usize>(ir * kc) * es;
+            const cTile = c + <usize>(ic + ir) * ldc + <usize>(jc + jr) * es;
+            if (mr == MR && nr == NR) {
+              micro<T>(kc, aStrip, bStrip, cTile, ldc, acc);
+            } else {
+              micro<T>(kc, aStrip, bStrip, tile, <usize>NR * es, false);
+              copyTile<T>(tile, NR, cTile, ldc, mr, nr, acc);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+@inline
+function micro<T>(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool): void {
+  if (sizeof<T>() == 8) microF64(kc, a, b, c, ldc, acc);
+  else microF32(kc, a, b, c, ldc, acc);
+}
+
+// ---- packing ----
+
+/**
+ * Packs an mc x kc block of A (element (i, p) at src + (i * rs + p * cs) * size) into MR-tall
+ * strips: strip s holds, for p = 0..kc-1, the MR values A(s*MR .. s*MR+MR-1, p); rows past mc
+ * are zero.
+ */
+@inline
+function packA<T>(dst: usize, src: usize, rs: i32, cs: i32, mc: i32, kc: i32): void {
+  const es = <usize>sizeof<T>();
+  const rowStep = <usize>rs * es;
+  const pStep = <usize>cs * es;
+  const stripBytes = <usize>(MR * kc) * es;
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = min(MR, mc - i0);
+    const s = src + <usize>i0 * rowStep;
+    if (rows == MR && cs == 1) {
+      // NT, NN: each row of A is contiguous along p; transpose 4 rows into 4-value groups
+      packRows4<T>(dst, <usize>MR * es, s, rowStep, kc);
+    } else if (rows == MR && rs == 1) {
+      // TN: the MR values for one p are adjacent; copy them as vectors
+      packCopy<T>(dst, <usize>MR * es, s, pStep, kc, MR);
+    } else {
+      packScalar<T>(dst, MR, s, rowStep, pStep, rows, kc);
+    }
+    dst += stripBytes;
+  }
+}
+
+/**
+ * Packs a kc x nc block of B (element (p, j) at src + (p * rs + j * cs) * size) into NR-wide
+ * strips: strip s holds, for p = 0..kc-1, the NR values B(p, s*NR .. s*NR+NR-1); columns past
+ * nc are zero.
+ */
+@inline
+function packB<T>(dst: usize, src: usize, rs: i32, cs: i32, kc: i32, nc: i32, NR: i32): void {
+  const es = <usize>sizeof<T>();
+  const pStep = <usize>rs * es;
+  const colStep = <usize>cs * es;
+  const stripBytes = <usize>(NR * kc) * es;
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const cols = min(NR, nc - j0);
+    const s = src + <usize>j0 * colStep;
+    if (cols == NR && rs == 1) {
+      // NT: each column of B (a row of the stored B^T) is contiguous along p: transpose
+      // them 4 at a time (float32 strips are 8 wide: two groups of 4)
+      const rowBytes = <usize>NR * es;
+      packRows4<T>(dst, rowBytes, s, colStep, kc);
+      if (NR == 8) packRows4<T>(dst + 4 * es, rowBytes, s + 4 * colStep, colStep, kc);
+    } else if (cols == NR && cs == 1) {
+      // NN, TN: the NR values for one p are adjacent; copy them as vectors
+      packCopy<T>(dst, <usize>NR * es, s, pStep, kc, NR);
+    } else {
+      packScalar<T>(dst, NR, s, colStep, pStep, cols, kc);
+    }
+    dst += stripBytes;
+  }
+}
+
+/**
+ * dst + p * dstStep receives the 4 values src[r * rowStep + p] (r = 0..3) for p = 0..kc-1:
+ * a 4 x kc block of row-contiguous data transposed into groups of 4, with 2 x 2 (float64) or
+ * 4 x 4 (float32) in-register transposes.
+ */
+@inline
+function packRows4<T>(dst: usize, dstStep: usize, src: usize, rowStep: usize, kc: i32): void {
+  const es = <usize>sizeof<T>();
+  const lanes: i32 = 16 / sizeof<T>();
+  const r1 = rowStep;
+  const r2 = rowStep * 2;
+  const r3 = rowStep * 3;
+  let p = 0;
+  for (; p + lanes <= kc; p += lanes) {
+    const x0 = v128.load(src);
+    const x1 = v128.load(src + r1);
+    const x2 = v128.load(src + r2);
+    const x3 = v128.load(src + r3);
+    if (sizeof<T>() == 8) {
+      // [x0.0 x1.0] [x2.0 x3.0] for p, [x0.1 x1.1] [x2.1 x3.1] for p + 1
+      v128.store(dst, v128.shuffle<i64>(x0, x1, 0, 2));
+      v128.store(dst, v128.shuffle<i64>(x2, x3, 0, 2), 16);
+      dst += dstStep;
+      v128.store(dst, v128.shuffle<i64>(x0, x1, 1, 3));
+      v128.store(dst, v128.shuffle<i64>(x2, x3, 1, 3), 16);
+      dst += dstStep;
+    } else {
+      // interleave pairs of rows, then pairs of pairs: a 4 x 4 transpose
+      const t0 = v128.shuffle<i32>(x0, x1, 0, 4, 1, 5); // a0 b0 a1 b1
+      const t1 = v128.shuffle<i32>(x0, x1, 2, 6, 3, 7); // a2 b2 a3 b3
+      const t2 = v128.shuffle<i32>(x2, x3, 0, 4, 1, 5); // c0 d0 c1 d1
+      const t3 = v128.shuffle<i32>(x2, x3, 2, 6, 3, 7); // c2 d2 c3 d3
+      v128.store(dst, v128.shuffle<i64>(t0, t2, 0, 2));
+      dst += dstStep;
+      v128.store(dst, v128.shuffle<i64>(t0, t2, 1, 3));
+      dst += dstStep;
+      v128.store(dst, v128.shuffle<i64>(t1, t3, 0, 2));
+      dst += dstStep;
+      v128.store(dst, v128.shuffle<i64>(t1, t3, 1, 3));
+      dst += dstStep;
+    }
+    src += 16;
+  }
+  for (; p < kc; p++) {
+    store<T>(dst, load<T>(src));
+    store<T>(dst, load<T>(src + r1), sizeof<T>());
+    store<T>(dst, load<T>(src + r2), 2 * sizeof<T>());
+    store<T>(dst, load<T>(src + r3), 3 * sizeof<T>());
+    src += es;
+    dst += dstStep;
+  }
+}
+
+/** dst + p * dstStep receives the `count` adjacent values at src + p * srcStep (16 or 32 bytes). */
+@inline
+function packCopy<T>(
+  dst: usize, dstStep: usize, src: usize, srcStep: usize, kc: i32, count: i32,
+): void {
+  if (count * sizeof<T>() == 32) {
+    for (let p = 0; p < kc; p++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      src += srcStep;
+      dst += dstStep;
+    }
+  } else {
+    for (let p = 0; p < kc; p++) {
+      v128.store(dst, v128.load(src));
+      src += srcStep;
+      dst += dstStep;
+    }
+  }
+}
+
+/**
+ * The general (edge) case: for p = 0..kc-1, `width` values, the first `valid` of them read at
+ * src + q * qStep + p * pStep and the rest zero.
+ */
+@inline
+function packScalar<T>(
+  dst: usize, width: i32, src: usize, qStep: usize, pStep: usize, valid: i32, kc: i32,
+): void {
+  const es = <usize>sizeof<T>();
+  for (let p = 0; p < kc; p++) {
+    for (let q = 0; q < width; q++) {
+      store<T>(dst, q < valid ? load<T>(src + <usize>q * qStep) : <T>0);
+      dst += es;
+    }
+    src += pStep;
+  }
+}
+
+/** C[0:mr, 0:nr] (+)= tile[0:mr, 0:nr], for the partial tiles at the edges of C. */
+@inline
+function copyTile<T>(
+  tile: usize, NR: i32, c: usize, ldc: usize, mr: i32, nr: i32, acc: bool,
+): void {
+  const es = <usize>sizeof<T>();
+  for (let i = 0; i < mr; i++) {
+    const t = tile + <usize>(i * NR) * es;
+    const row = c + <usize>i * ldc;
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j * es;
+      const v = load<T>(t + o);
+      store<T>(row + o, acc ? load<T>(row + o) + v : v);
+    }
+  }
+}
+
+// ---- micro-kernels ----
+
+/**
+ * float64 4 x 4 tile: c[i][0..3] (+)= sum_p a[p][i] * b[p][0..3], with a, b packed strips
+ * (4 values per p each) and c at byte stride ldc. Rows are held as two f64x2 accumulators.
+ */
+@inline
+function microF64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f64x2.splat(0), c01 = c00;
+  let c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load64_splat(a);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 8);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 16);
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = v128.load64_splat(a, 24);
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    a += 32;
+    b += 32;
+  }
+  let r = c;
+  if (acc) {
+    c00 = f64x2.add(c00, v128.load(r));
+    c01 = f64x2.add(c01, v128.load(r, 16));
+  }
+  v128.store(r, c00);
+  v128.store(r, c01, 16);
+  r += ldc;
+  if (acc) {
+    c10 = f64x2.add(c10, v128.load(r));
+    c11 = f64x2.add(c11, v128.load(r, 16));
+  }
+  v128.store(r, c10);
+  v128.store(r, c11, 16);
+  r += ldc;
+  if (acc) {
+    c20 = f64x2.add(c20, v128.load(r));
+    c21 = f64x2.add(c21, v128.load(r, 16));
+  }
+  v128.store(r, c20);
+  v128.store(r, c21, 16);
+  r += ldc;
+  if (acc) {
+    c30 = f64x2.add(c30, v128.load(r));
+    c31 = f64x2.add(c31, v128.load(r, 16));
+  }
+  v128.store(r, c30);
+  v128.store(r, c31, 16);
+}
+
+/** float32 4 x 8 tile: as microF64 with f32x4 lanes (8 values of b per p, 2 vectors). */
+@inline
+function microF32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00;
+  let c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    a += 16;
+    b += 32;
+  }
+  let r = c;
+  if (acc) {
+    c00 = f32x4.add(c00, v128.load(r));
+    c01 = f32x4.add(c01, v128.load(r, 16));
+  }
+  v128.store(r, c00);
+  v128.store(r, c01, 16);
+  r += ldc;
+  if (acc) {
+    c10 = f32x4.add(c10, v128.load(r));
+    c11 = f32x4.add(c11, v128.load(r, 16));
+  }
+  v128.store(r, c10);
+  v128.store(r, c11, 16);
+  r += ldc;
+  if (acc) {
+    c20 = f32x4.add(c20, v128.load(r));
+    c21 = f32x4.add(c21, v128.load(r, 16));
+  }
+  v128.store(r, c20);
+  v128.store(r, c21, 16);
+  r += ldc;
+  if (acc) {
+    c30 = f32x4.add(c30, v128.load(r));
+    c31 = f32x4.add(c31, v128.load(r, 16));
+  }
+  v128.store(r, c30);
+  v128.store(r, c31, 16);
+}
