@@ -1,0 +1,162 @@
+import * as Plot from "@observablehq/plot";
+import { linearScale, MARGINS } from "../axes.ts";
+import { type FigureOptions, resolveDocument } from "../dom.ts";
+import { formatNumber } from "../format.ts";
+import { composeFigure, DEFAULT_WIDTH, type LegendItem, SMALL_SIZE } from "../frame.ts";
+import { blueWhiteRed, INK, MISSING_COLOR, sample } from "../palette.ts";
+import { binIndex } from "../quantize.ts";
+import { cellEdges } from "./gradient-heatmap.ts";
+
+export interface PhaseDiagramData {
+  /** chi1 at each grid point (any order; the grid is the set of distinct values). */
+  grid: readonly { weightVar: number; biasVar: number; chi1: number }[];
+  /** The critical line chi1 = 1. */
+  criticalLine: readonly { weightVar: number; biasVar: number }[];
+  /** A network to mark, e.g. the one being diagnosed. */
+  marker?: { weightVar: number; biasVar: number; label?: string };
+}
+
+export interface PhaseDiagramOptions extends FigureOptions {
+  /** chi1 thresholds of the colour bins, ascending (default 0.5 0.75 0.9 0.98 1.02 1.11 1.33 2). */
+  thresholds?: readonly number[];
+}
+
+/** Symmetric in log(chi1) around 1: each bin above 1 mirrors one below. */
+export const CHI1_THRESHOLDS = [0.5, 0.75, 0.9, 0.98, 1.02, 1.11, 1.33, 2] as const;
+
+interface Cell {
+  x1: number;
+  x2: number;
+  y1: number;
+  y2: number;
+  fill: string;
+  bad: boolean;
+}
+
+/** Distinct sorted values. */
+function distinct(values: readonly number[]): number[] {
+  return [...new Set(values.filter(Number.isFinite))].sort((a, b) => a - b);
+}
+
+/**
+ * Figure 8: the mean-field phase diagram: chi1 (the per-layer factor of the mean squared
+ * gradient) over weight variance sigma_w^2 and bias variance sigma_b^2, blue where gradients
+ * vanish (ordered, chi1 < 1), red where they explode (chaotic, chi1 > 1), with the critical
+ * line chi1 = 1 and an optional marked network.
+ */
+export function phaseDiagram(data: PhaseDiagramData, options: PhaseDiagramOptions = {}): string {
+  const thresholds = [...(options.thresholds ?? CHI1_THRESHOLDS)];
+  const colors = sample(blueWhiteRed, thresholds.length + 1, 0.06, 0.94);
+  const xs = distinct(data.grid.map((g) => g.weightVar));
+  const ys = distinct(data.grid.map((g) => g.biasVar));
+  const xe = cellEdges(xs);
+  const ye = cellEdges(ys);
+  const xi = new Map(xs.map((v, i) => [v, i]));
+  const yi = new Map(ys.map((v, i) => [v, i]));
+  let bad = 0;
+  const cells: Cell[] = [];
+  for (const g of data.grid) {
+    const i = xi.get(g.weightVar);
+    const j = yi.get(g.biasVar);
+    if (i === undefined || j === undefined) continue;
+    const ok = Number.isFinite(g.chi1);
+    if (!ok) bad++;
+    cells.push({
+      x1: xe[i]!,
+      x2: xe[i + 1]!,
+      y1: ye[j]!,
+      y2: ye[j + 1]!,
+      fill: ok ? colors[binIndex(g.chi1, thresholds)]! : MISSING_COLOR,
+      bad: !ok,
+    });
+  }
+  const x0 = xe[0] ?? 0;
+  const x1 = xe[xe.length - 1] ?? 1;
+  const y0 = ye[0] ?? 0;
+  const y1 = ye[ye.length - 1] ?? 1;
+  const line = [...data.criticalLine]
+    .filter((p) => Number.isFinite(p.weightVar) && Number.isFinite(p.biasVar))
+    .sort((a, b) => a.biasVar - b.biasVar);
+  const extras: LegendItem[] = [{ label: "critical line χ₁ = 1", color: INK, shape: "line" }];
+  if (data.marker)
+    extras.push({ label: data.marker.label ?? "this network", color: INK, shape: "dot" });
+  if (bad > 0) extras.push({ label: "not finite", color: MISSING_COLOR, shape: "cell-x" });
+  const marker = data.marker ? [data.marker] : [];
+  // A cross in each non-finite cell, sized to the cells (none when they are tiny).
+  const crossRadius = (size: { width: number; height: number }) => {
+    const w = (size.width - MARGINS.marginLeft - MARGINS.marginRight) / Math.max(1, xs.length);
+    const h = (size.height - MARGINS.marginTop - MARGINS.marginBottom) / Math.max(1, ys.length);
+    const r = Math.min(6, 0.32 * Math.min(w, h));
+    return r >= 2.5 ? r : 0;
+  };
+  return composeFigure({
+    document: resolveDocument(options.document),
+    width: options.width ?? DEFAULT_WIDTH,
+    height: options.height ?? 600,
+    header: {
+      title: options.title ?? "Phase diagram: gradient growth per layer χ₁",
+      subtitle: options.subtitle,
+      colorBar: {
+        title: "χ₁ (mean squared gradient factor per layer)",
+        colors,
+        thresholds,
+        format: (v) => formatNumber(v, 3),
+        lowNote: "← ordered: gradients vanish",
+        highNote: "chaotic: gradients explode →",
+        extras,
+      },
+    },
+    panels: [
+      (size) => ({
+        ...MARGINS,
+        x: { ...linearScale(x0, x1, "weight variance σ_w²", { grid: false }), domain: [x0, x1] },
+        y: { ...linearScale(y0, y1, "bias variance σ_b²", { grid: false }), domain: [y0, y1] },
+        color: { type: "identity" },
+        marks: [
+          Plot.rect(cells, {
+            x1: "x1",
+            x2: "x2",
+            y1: "y1",
+            y2: "y2",
+            fill: "fill",
+            shapeRendering: "crispEdges",
+          }),
+          Plot.dot(
+            cells.filter((c) => c.bad),
+            {
+              x: (c: Cell) => (c.x1 + c.x2) / 2,
+              y: (c: Cell) => (c.y1 + c.y2) / 2,
+              symbol: "times",
+              r: crossRadius(size),
+              stroke: INK,
+              strokeWidth: 1.5,
+            },
+          ),
+          Plot.line(line, { x: "weightVar", y: "biasVar", stroke: "white", strokeWidth: 6 }),
+          Plot.line(line, { x: "weightVar", y: "biasVar", stroke: INK, strokeWidth: 2.5 }),
+          Plot.dot(marker, {
+            x: "weightVar",
+            y: "biasVar",
+            r: 7,
+            fill: INK,
+            stroke: "white",
+            strokeWidth: 2,
+          }),
+          Plot.text(marker, {
+            x: "weightVar",
+            y: "biasVar",
+            text: (m: { label?: string }) => m.label ?? "this network",
+            dx: 12,
+            textAnchor: "start",
+            fill: INK,
+            fontSize: SMALL_SIZE,
+            stroke: "white",
+            strokeWidth: 4,
+            paintOrder: "stroke",
+          }),
+          Plot.frame({ stroke: INK, strokeWidth: 0.5 }),
+        ],
+      }),
+    ],
+  });
+}
