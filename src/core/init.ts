@@ -1,5 +1,5 @@
-import { householderQr } from "./linalg/qr.ts";
-import { Mat } from "./mat.ts";
+import { orthonormalizeRows } from "./linalg/orthonormal-rows.ts";
+import type { Mat } from "./mat.ts";
 import type { Rng } from "./rng.ts";
 
 /**
@@ -9,7 +9,7 @@ import type { Rng } from "./rng.ts";
  * Order of random draws (reproducibility: the same seed gives bit-identical weights):
  * - entry-wise schemes draw one value per weight, W row-major (W[0][0], W[0][1], ...), each
  *   normal as one `rng.normal()`, each uniform as one `rng.uniform()` mapped to a(2u - 1);
- * - orthogonal draws a Gaussian [max(out,in), min(out,in)] matrix row-major (see `orthogonal`);
+ * - orthogonal draws a Gaussian [min(out,in), max(out,in)] matrix row-major (see `orthogonal`);
  * - zeros and identity draw nothing for W;
  * - then, only when biasVar > 0, one `rng.normal()` per bias entry in order.
  * All values are computed in float64 and rounded once when written into W.data / b.data.
@@ -222,26 +222,23 @@ function fillEntrywise(
 
 /**
  * A Haar-random (semi-)orthogonal rows x cols matrix, row-major in float64, as PyTorch's
- * nn.init.orthogonal_ (Saxe et al. 2014): QR of a Gaussian G of shape [max, min] (drawn
- * row-major), Q's columns times sign(diag(R)), transposed when rows < cols. The sign fix makes
- * R's diagonal positive, which makes the factorization unique and hence Q exactly Haar; without
- * it Q would inherit the reflector's sign convention (Q_00 always negative here).
- * Result: W W^T = I when rows <= cols, W^T W = I when rows >= cols.
+ * nn.init.orthogonal_ (Saxe et al. 2014) in distribution: a Gaussian G [min, max] (drawn
+ * row-major) whose rows are orthonormalized in order by block Gram-Schmidt on the fast matrix
+ * kernels. That is the Q of G^T = QR with R's diagonal positive, which makes the
+ * factorization unique and Q exactly Haar. Result: W W^T = I when rows <= cols, W^T W = I
+ * when rows >= cols.
  */
 function orthogonal(rows: number, cols: number, rng: Rng): Float64Array {
-  const tall = Math.max(rows, cols);
   const thin = Math.min(rows, cols);
-  const g = Mat.zeros(tall, thin, "f64");
-  for (let i = 0; i < g.size; i++) g.data[i] = rng.normal();
-  const { q, r } = householderQr(g);
-  const qd = q.data;
-  for (let j = 0; j < thin; j++) {
-    if (r.get(j, j) >= 0) continue;
-    for (let i = 0; i < tall; i++) qd[i * thin + j] = -qd[i * thin + j]!;
-  }
-  if (rows >= cols) return Float64Array.from(qd);
-  const w = new Float64Array(rows * cols); // rows = thin, cols = tall: W = Q^T
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) w[i * cols + j] = qd[j * thin + i]!;
+  const wide = Math.max(rows, cols);
+  // Gaussian [thin, wide], rows orthonormalized in order: the Q of a QR with positive
+  // diagonal R, which is Haar-distributed (Mezzadri 2007) without any sign correction.
+  const g = new Float64Array(thin * wide);
+  for (let i = 0; i < g.length; i++) g[i] = rng.normal();
+  orthonormalizeRows(g, thin, wide);
+  if (rows <= cols) return g; // W W^T = I
+  const w = new Float64Array(rows * cols); // W = G^T: W^T W = I
+  for (let i = 0; i < thin; i++) for (let j = 0; j < wide; j++) w[j * thin + i] = g[i * wide + j]!;
   return w;
 }
 
