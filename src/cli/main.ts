@@ -4,6 +4,7 @@ import { demoCommand } from "./commands/demo.ts";
 import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { theoryCommand } from "./commands/theory.ts";
+import { trainCommand } from "./commands/train.ts";
 import { UsageError } from "./errors.ts";
 import { type Output, processOutput } from "./output.ts";
 
@@ -18,6 +19,7 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(theoryCommand(output));
   program.addCommand(demoCommand(output));
   program.addCommand(jacobianCommand(output));
+  program.addCommand(trainCommand(output));
   // Without a command, show the overview instead of doing nothing.
   program.action(() => program.help());
   // Errors are printed by main() as one line; help goes to stdout.

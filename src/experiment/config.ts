@@ -2,13 +2,17 @@ import type { ActivationName } from "../core/activations.ts";
 import type { DType } from "../core/dtype.ts";
 import type { InitName } from "../core/init.ts";
 import type { LossName } from "../core/loss.ts";
+import type { OptimizerName, ScheduleKind } from "../core/optim/index.ts";
 import {
-  type DatasetName,
+  type ClipKind,
   NETWORK_OPTIONS,
   type OptionSource,
   type OptionSpec,
   optionName,
   PROBE_OPTIONS,
+  type ProbeDatasetName,
+  TRAIN_OPTIONS,
+  type TrainDatasetName,
 } from "./options.ts";
 
 /** A fully resolved network configuration: plain JSON data, every field present. */
@@ -29,7 +33,7 @@ export interface NetworkConfig {
   seed: number;
   dtype: DType;
   loss: LossName;
-  dataset: DatasetName;
+  dataset: ProbeDatasetName;
   /** Input dimension; null means "the width". */
   inputDim: number | null;
   /** Readout size for mse / cross-entropy; null means the loss's default. */
@@ -59,6 +63,11 @@ export function parseOptionValue(spec: OptionSpec, raw: unknown, source: OptionS
       if (raw === "true") return true;
       if (raw === "false") return false;
       throw new ConfigError(`${name} must be true or false ${got}`);
+    }
+    case "string": {
+      if (typeof raw === "string" && raw.trim() !== "") return raw;
+      if (typeof raw === "number" && Number.isFinite(raw)) return String(raw);
+      throw new ConfigError(`${name} must be a non-empty string ${got}`);
     }
     case "choice": {
       if (typeof raw === "string" && spec.choices.includes(raw)) return raw;
@@ -165,4 +174,128 @@ export function networkShape(config: NetworkConfig): { inputDim: number; outputs
   const outputs =
     config.loss === "random-projection" ? 0 : (config.outputs ?? (config.loss === "mse" ? 1 : 10));
   return { inputDim, outputs };
+}
+
+/**
+ * A training run: the network options of the probe, the data, the optimizer and what to
+ * record. Plain JSON data. A null field means "resolved from the dataset or optimizer" (see
+ * `completeTrainConfig` in train/train-config.ts, which fills every one of them).
+ */
+export interface TrainConfig {
+  depth: number;
+  width: number;
+  /** Minibatch size. */
+  batch: number;
+  activation: ActivationName;
+  init: InitName;
+  weightVar: number;
+  biasVar: number;
+  gain: number;
+  slope: number;
+  batchNorm: boolean;
+  layerNorm: boolean;
+  residual: boolean;
+  branchScale: number;
+  seed: number;
+  dtype: DType;
+  /** null: cross-entropy for classification, mse for regression. */
+  loss: "mse" | "cross-entropy" | null;
+  dataset: TrainDatasetName;
+  samples: number | null;
+  noise: number | null;
+  classes: number | null;
+  testFraction: number;
+  /** Seed of the data; null: `seed`. */
+  dataSeed: number | null;
+  csv: string | null;
+  labelColumn: string | null;
+  optimizer: OptimizerName;
+  /** null: 0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw. */
+  lr: number | null;
+  momentum: number | null;
+  weightDecay: number | null;
+  schedule: ScheduleKind;
+  warmupSteps: number | null;
+  stepSize: number | null;
+  gamma: number;
+  minLr: number;
+  steps: number;
+  clip: ClipKind;
+  clipThreshold: number;
+  recordEvery: number;
+  /** 0: evaluate at the end only. */
+  evalEvery: number;
+  /** Run directory; null: runs/<time>-<config hash> (CLI). */
+  out: string | null;
+}
+
+/** Checks between training fields that no single option can make. */
+function checkTrainCombination(config: TrainConfig, source: OptionSource): void {
+  const name = (key: string): string => {
+    const spec = TRAIN_OPTIONS.find((s) => s.key === key)!;
+    return optionName(spec, source);
+  };
+  if (config.batchNorm && config.layerNorm) {
+    throw new ConfigError(`${name("batchNorm")} and ${name("layerNorm")} cannot both be on`);
+  }
+  if (config.batchNorm && config.batch < 2) {
+    throw new ConfigError(
+      `${name("batchNorm")} needs ${name("batch")} of at least 2 (got ${config.batch})`,
+    );
+  }
+  if (config.dataset === "csv" && config.csv === null) {
+    throw new ConfigError(`${name("dataset")} csv needs ${name("csv")} FILE`);
+  }
+  if (config.dataset !== "csv" && config.csv !== null) {
+    throw new ConfigError(`${name("csv")} needs ${name("dataset")} csv`);
+  }
+  if (config.dataset !== "csv" && config.labelColumn !== null) {
+    throw new ConfigError(`${name("labelColumn")} needs ${name("dataset")} csv`);
+  }
+  if (config.dataset === "teacher" && config.loss === "cross-entropy") {
+    throw new ConfigError(
+      `${name("loss")} cross-entropy needs classes: dataset teacher is regression (use mse)`,
+    );
+  }
+  if (config.classes !== null && config.dataset !== "spirals" && config.dataset !== "blobs") {
+    throw new ConfigError(`${name("classes")} applies to ${name("dataset")} spirals or blobs`);
+  }
+  if (config.momentum !== null && (config.optimizer === "adam" || config.optimizer === "adamw")) {
+    throw new ConfigError(
+      `${name("momentum")} applies to ${name("optimizer")} sgd, momentum or nesterov (got ${config.optimizer})`,
+    );
+  }
+  if (config.optimizer === "nesterov" && config.momentum === 0) {
+    throw new ConfigError(`${name("optimizer")} nesterov needs ${name("momentum")} > 0`);
+  }
+  if (config.clip !== "none" && !(config.clipThreshold > 0)) {
+    throw new ConfigError(`${name("clipThreshold")} must be > 0 (got ${config.clipThreshold})`);
+  }
+  if (
+    config.schedule === "warmup" &&
+    config.warmupSteps !== null &&
+    config.warmupSteps > config.steps
+  ) {
+    throw new ConfigError(
+      `${name("warmupSteps")} (${config.warmupSteps}) must be at most ${name("steps")} (${config.steps})`,
+    );
+  }
+  if (config.schedule === "step" && !(config.gamma > 0)) {
+    throw new ConfigError(`${name("gamma")} must be > 0 (got ${config.gamma})`);
+  }
+}
+
+/**
+ * A complete, validated TrainConfig from partial input (camelCase keys), like
+ * `resolveProbeConfig`: missing keys take their defaults (possibly null, see TrainConfig);
+ * unknown keys, wrong types and out-of-range values throw a ConfigError naming the flag or key.
+ */
+export function resolveTrainConfig(
+  input: Readonly<Record<string, unknown>> | Readonly<Partial<TrainConfig>> = {},
+  source: OptionSource = "key",
+): TrainConfig {
+  const raw = input as Readonly<Record<string, unknown>>;
+  const config = resolve(TRAIN_OPTIONS, raw, source) as unknown as TrainConfig;
+  checkTrainCombination(config, source);
+  return config;
 }

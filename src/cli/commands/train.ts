@@ -1,0 +1,178 @@
+import { Command } from "commander";
+import { resolveTrainConfig, type TrainConfig } from "../../experiment/config.ts";
+import { type Dataset, DatasetError, loadDatasetAsync } from "../../experiment/datasets/index.ts";
+import { toJson } from "../../experiment/json-numbers.ts";
+import { TRAIN_OPTIONS } from "../../experiment/options.ts";
+import type { TrainRecord } from "../../experiment/train/recorder.ts";
+import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
+import { datasetOptions, defaultRunDir } from "../../experiment/train/train-config.ts";
+import { type TrainResult, train } from "../../experiment/train/trainer.ts";
+import { UsageError } from "../errors.ts";
+import { logSparkline } from "../format/bars.ts";
+import { formatMetric } from "../format/numbers.ts";
+import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
+import type { Output } from "../output.ts";
+import { sampleEvenly, TrainProgressReporter } from "../progress.ts";
+import { memoryLimit } from "./probe.ts";
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), after everything is written. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+export function trainCommand(output: Output): Command {
+  const command = new Command("train")
+    .description(
+      "train a deep network on a dataset and record per-layer gradient flow into a run directory",
+    )
+    .option("--json", "print {runDir, config, summary} as JSON at the end")
+    .option("--quiet", "no progress on stderr");
+  addOptionFlags(command, TRAIN_OPTIONS);
+  command.addHelpText(
+    "after",
+    `
+Writes runs/NAME/: config.json (resolved config), metrics.jsonl (one line per recorded step:
+{step, epoch, loss, lr, clipped, gradNorm, layers: [per-layer metrics + updateRatio],
+trainLoss?, trainAcc?, testLoss?, testAcc?}) and summary.json (rewritten atomically while
+running and at the end; status completed, exploded, interrupted or failed).
+
+Exit status: 0 when the run completes and also when it explodes (NaN/Inf is a finding: the
+step and the layer where it first appears are printed and stored in summary.json), 130 after
+Ctrl-C (the run is written first; press Ctrl-C again to quit at once), 2 for bad options.
+
+Examples:
+  gradscope train --dataset spirals --depth 4 --width 64 --activation relu --init he-normal --optimizer adam --lr 0.01
+  gradscope train --depth 20 --width 64 --activation sigmoid --init standard-uniform --out runs/sigmoid
+  gradscope train --depth 30 --init normal --weight-var 4 --loss mse --lr 1 --clip global-norm --clip-threshold 1
+  gradscope train --config runs/sigmoid/config.json --out runs/sigmoid-again`,
+  );
+  command.action(async (opts: Record<string, unknown>) => {
+    const { input, fromFile } = collectOptionInput(TRAIN_OPTIONS, command);
+    resolveTrainConfig(fromFile, "key"); // report config-file mistakes by their key names
+    const config = resolveTrainConfig({ ...fromFile, ...input }, "flag");
+    const runDir = config.out ?? defaultRunDir(config);
+    checkRunDirFree(runDir); // before loading any data
+    const firstAndLast = new FirstAndLast();
+    const dataset = await loadData(config);
+    const quiet = opts.quiet === true;
+    const progress = quiet ? null : new TrainProgressReporter(output);
+    const controller = new AbortController();
+    const onSigint = (): void => {
+      progress?.finish();
+      output.err("gradscope: interrupted; writing the run (Ctrl-C again quits at once)\n");
+      controller.abort();
+    };
+    process.once("SIGINT", onSigint);
+    let result: TrainResult;
+    try {
+      result = await train(config, {
+        dataset,
+        runDir,
+        signal: controller.signal,
+        memoryLimitBytes: memoryLimit(),
+        keepRecords: false,
+        ...(progress
+          ? {
+              onRecord: (r: TrainRecord) => {
+                progress.record(r);
+                firstAndLast.take(r);
+              },
+              onProgress: (p) => progress.update(p),
+            }
+          : { onRecord: (r: TrainRecord) => firstAndLast.take(r) }),
+      });
+    } finally {
+      process.removeListener("SIGINT", onSigint);
+      progress?.finish();
+    }
+    output.out(
+      opts.json
+        ? `${toJson({ runDir, config: result.config, summary: result.summary }, 2)}\n`
+        : `${formatTrain(result, firstAndLast)}\n`,
+    );
+    if (result.summary.status === "interrupted") {
+      // main() resolves 0 for a finished action; the process still exits 130, as a program
+      // stopped by Ctrl-C should (the hook runs only when the process really exits).
+      process.once("exit", () => {
+        process.exitCode = INTERRUPTED_EXIT_CODE;
+      });
+    }
+  });
+  return command;
+}
+
+async function loadData(config: TrainConfig): Promise<Dataset> {
+  try {
+    return await loadDatasetAsync(config.dataset, datasetOptions(config));
+  } catch (err) {
+    if (err instanceof DatasetError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** The first and the latest recorded step, for the closing report. */
+export class FirstAndLast {
+  first: TrainRecord | null = null;
+  last: TrainRecord | null = null;
+  take(record: TrainRecord): void {
+    if (this.first === null) this.first = record;
+    this.last = record;
+  }
+}
+
+function gradientLine(label: string, record: TrainRecord | null): string | null {
+  if (!record || record.layers.length === 0) return null;
+  const norms = record.layers.map((m) => m.gradWeightNorm);
+  const first = norms[0]!;
+  const last = norms[norms.length - 1]!;
+  return `${label} step ${record.step}: ${logSparkline(sampleEvenly(norms, 60))}  layer 1 ${formatMetric(first)}, layer ${norms.length} ${formatMetric(last)} (ratio ${formatMetric(first / last)})`;
+}
+
+/** The human-readable end of a run. */
+export function formatTrain(result: TrainResult, records: FirstAndLast): string {
+  const { config, summary, runDir } = result;
+  const d = summary.dataset;
+  const net = [
+    `depth ${config.depth}`,
+    `width ${config.width}`,
+    config.activation === "leaky-relu" ? `leaky-relu(${config.slope})` : config.activation,
+    `init ${config.init}${config.init === "normal" || config.init === "uniform" || config.init === "orthogonal" ? ` (weight var ${config.weightVar})` : ""}`,
+    config.batchNorm ? "batch norm" : config.layerNorm ? "layer norm" : "",
+    config.residual ? `residual (scale ${config.branchScale})` : "",
+    config.dtype,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const opt = [
+    `${config.optimizer} lr ${config.lr}${config.schedule !== "constant" ? ` (${config.schedule})` : ""}`,
+    `batch ${config.batch}`,
+    `${config.steps} steps`,
+    config.loss,
+    config.clip !== "none" ? `clip ${config.clip} ${config.clipThreshold}` : "",
+    `seed ${config.seed}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const lines = [
+    `gradscope train: ${d.name} (${d.train} train / ${d.test} test, ${d.inputDim} -> ${d.outputDim}); ${net}`,
+    `  ${opt}`,
+    "",
+    summary.message,
+  ];
+  const g1 = gradientLine("gradient norm by layer (input -> output, log scale) at", records.first);
+  const g2 =
+    records.last && records.last !== records.first
+      ? gradientLine("gradient norm by layer (input -> output, log scale) at", records.last)
+      : null;
+  if (g1) lines.push(g1);
+  if (g2) lines.push(g2);
+  if (summary.gradients.final) lines.push(`gradient verdict: ${summary.gradients.final.message}`);
+  if (config.clip !== "none") {
+    lines.push(`clipped steps: ${summary.clippedSteps} of ${summary.stepsDone}`);
+  }
+  if (summary.bestTestAcc !== null) {
+    lines.push(
+      `best test accuracy ${formatMetric(summary.bestTestAcc)} at step ${summary.bestTestAccStep}`,
+    );
+  }
+  lines.push(`run directory: ${runDir}`);
+  return lines.join("\n");
+}
