@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../experiment/config.ts";
+import { compareCommand } from "./commands/compare.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
@@ -20,6 +21,7 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(demoCommand(output));
   program.addCommand(jacobianCommand(output));
   program.addCommand(trainCommand(output));
+  program.addCommand(compareCommand(output));
   // Without a command, show the overview instead of doing nothing.
   program.action(() => program.help());
   // Errors are printed by main() as one line; help goes to stdout.

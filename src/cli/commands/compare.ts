@@ -1,0 +1,139 @@
+import { Command, Option } from "commander";
+import {
+  type Comparison,
+  compare,
+  PRESETS,
+  type PresetName,
+  type Variant,
+  variantsFromVary,
+} from "../../experiment/compare.ts";
+import { resolveTrainConfig, type TrainConfig } from "../../experiment/config.ts";
+import { toJson } from "../../experiment/json-numbers.ts";
+import { TRAIN_OPTIONS } from "../../experiment/options.ts";
+import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
+import { UsageError } from "../errors.ts";
+import { formatMetric } from "../format/numbers.ts";
+import { renderTable } from "../format/table.ts";
+import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
+import type { Output } from "../output.ts";
+
+export function compareCommand(output: Output): Command {
+  const command = new Command("compare")
+    .description(
+      "train several configurations on the same data and seed, and lay the outcomes side by side",
+    )
+    .addOption(
+      new Option("--preset <name>", "a ready-made comparison").choices(Object.keys(PRESETS)),
+    )
+    .option(
+      "--vary <key=v1,v2>",
+      "variants: one per value (repeat for a cartesian product), e.g. --vary activation=sigmoid,relu",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      "--target-loss <x>",
+      "loss for 'steps to target' (default: half the first run's initial loss)",
+    )
+    .option("--json", "print the comparison as JSON");
+  addOptionFlags(command, TRAIN_OPTIONS);
+  command.addHelpText(
+    "after",
+    `
+Every variant trains with the same data, seed and budget; only its changes differ.
+--out DIR keeps each variant's run directory under DIR (readable by 'gradscope report').
+
+Examples:
+  gradscope compare --preset seed-story
+  gradscope compare --preset seed-story --steps 300 --out runs/story
+  gradscope compare --vary activation=sigmoid,tanh,relu --depth 10 --init xavier-normal
+  gradscope compare --vary init=normal,orthogonal --vary depth=10,30 --activation tanh`,
+  );
+  command.action(async (opts: Record<string, unknown>) => {
+    const { input, fromFile } = collectOptionInput(TRAIN_OPTIONS, command);
+    resolveTrainConfig(fromFile, "key");
+    const preset = opts.preset as PresetName | undefined;
+    const vary = (opts.vary as string[] | undefined) ?? [];
+    if (!preset && vary.length === 0) {
+      throw new UsageError("compare needs --preset seed-story or at least one --vary KEY=V1,V2");
+    }
+    const { out, ...flags } = { ...fromFile, ...input } as Record<string, unknown>;
+    const base: Record<string, unknown> = { ...(preset ? PRESETS[preset].base : {}), ...flags };
+    let variants: Variant[];
+    try {
+      variants = vary.length > 0 ? variantsFromVary(vary) : [...PRESETS[preset!].variants];
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    // Validate every variant before training any (errors name the flag of the base).
+    resolveTrainConfig(base, "flag");
+    for (const v of variants) resolveTrainConfig({ ...base, ...v.changes }, "key");
+    const outDir = typeof out === "string" ? out : undefined;
+    if (outDir) checkRunDirFree(outDir);
+    let target: number | undefined;
+    if (opts.targetLoss !== undefined) {
+      target = Number(opts.targetLoss);
+      if (!Number.isFinite(target)) {
+        throw new UsageError(`--target-loss must be a number (got '${String(opts.targetLoss)}')`);
+      }
+    }
+    const controller = new AbortController();
+    const onSigint = (): void => controller.abort();
+    process.once("SIGINT", onSigint);
+    try {
+      const result = await compare(base as Partial<TrainConfig>, variants, {
+        ...(target === undefined ? {} : { targetLoss: target }),
+        ...(outDir ? { outDir } : {}),
+        signal: controller.signal,
+        onVariant: (i, total, label, outcome) => {
+          if (!outcome) output.err(`compare: [${i + 1}/${total}] ${label} ...\n`);
+          else {
+            output.err(
+              `compare: [${i + 1}/${total}] ${label}: ${outcome.status}, final loss ${formatMetric(outcome.finalLoss ?? Number.NaN)} (${(outcome.elapsedMs / 1000).toFixed(1)} s)\n`,
+            );
+          }
+        },
+      });
+      output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatComparison(result)}\n`);
+    } finally {
+      process.removeListener("SIGINT", onSigint);
+    }
+  });
+  return command;
+}
+
+const nullable = (v: number | null): string => (v === null ? "-" : formatMetric(v));
+
+export function formatComparison(c: Comparison): string {
+  const rows = c.outcomes.map((o) => [
+    o.label,
+    o.status,
+    nullable(o.finalLoss),
+    nullable(o.testLoss),
+    o.testAcc === null ? "-" : `${(100 * o.testAcc).toFixed(1)}%`,
+    o.stepsToTarget === null ? "never" : String(o.stepsToTarget),
+    nullable(o.initialGradRatio),
+    o.initialVerdict ?? "-",
+  ]);
+  const table = renderTable(
+    [
+      { header: "configuration", align: "left" },
+      { header: "status", align: "left" },
+      { header: "final loss" },
+      { header: "test loss" },
+      { header: "test acc" },
+      { header: `steps to loss ${formatMetric(c.targetLoss)}` },
+      { header: "grad ratio L1/L (init)" },
+      { header: "verdict (init)", align: "left" },
+    ],
+    rows,
+  );
+  const lines = [
+    "gradscope compare: same data, seed and budget; only the listed change differs",
+    "",
+    table,
+    "",
+  ];
+  lines.push(`ranking (by test loss): ${c.ranking.map((l, i) => `${i + 1}. ${l}`).join("  ")}`);
+  for (const o of c.outcomes) if (o.explosion) lines.push(`${o.label}: ${o.explosion}`);
+  return lines.join("\n");
+}
