@@ -4,6 +4,7 @@ import { compareCommand } from "./commands/compare.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
+import { reportCommand } from "./commands/report.ts";
 import { theoryCommand } from "./commands/theory.ts";
 import { trainCommand } from "./commands/train.ts";
 import { UsageError } from "./errors.ts";
@@ -22,6 +23,7 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(jacobianCommand(output));
   program.addCommand(trainCommand(output));
   program.addCommand(compareCommand(output));
+  program.addCommand(reportCommand(output));
   // Without a command, show the overview instead of doing nothing.
   program.action(() => program.help());
   // Errors are printed by main() as one line; help goes to stdout.

@@ -2,6 +2,12 @@ import { Command } from "commander";
 import { ACTIVATION_NAMES } from "../../core/activations.ts";
 import { resolveProbeConfig } from "../../experiment/config.ts";
 import {
+  activationPointsCsv,
+  activationSummaryCsv,
+  depthSweepCsv,
+  matrixPowerCsv,
+} from "../../experiment/csv-export.ts";
+import {
   DEFAULT_MAX_SWEEP_DEPTH,
   type DepthSweepResult,
   depthSweep,
@@ -9,6 +15,12 @@ import {
 import { toJson } from "../../experiment/json-numbers.ts";
 import { type OptionSpec, PROBE_OPTIONS } from "../../experiment/options.ts";
 import { RATIO_THRESHOLD } from "../../probe/summary.ts";
+import {
+  activationFigures,
+  depthSweepFigures,
+  matrixPowerFigures,
+} from "../../report/figures-for/index.ts";
+import { nodeDocument } from "../../report/node-dom.ts";
 import {
   type ActivationTable,
   activationTable,
@@ -25,6 +37,7 @@ import { formatMetric } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
+import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 import { memoryLimit } from "./probe.ts";
 
 /** `gradscope demo [matrix-power|activations|depth]`: the seed's demonstrations, computed. */
@@ -173,6 +186,7 @@ function matrixPowerCommand(output: Output, name: "matrix-power" | "overview"): 
     )
     .option("--layers <n>", `number of layers L (1..${MAX_LAYERS})`, String(DEFAULT_LAYERS))
     .option("--json", "print {cases: [...]} as JSON");
+  addPlotCsvOptions(command, "the growth of ||W^n|| (figure)", "the table of every case");
   command.addHelpText(
     "after",
     `
@@ -183,7 +197,7 @@ Examples:
   );
   // The overview receives any word that named no demo.
   if (overview) command.argument("[demo]");
-  command.action((...args: unknown[]) => {
+  command.action(async (...args: unknown[]) => {
     const [unknownDemo, opts] = (overview ? args : [undefined, args[0]]) as [
       string | undefined,
       { matrix?: string; layers: string; json?: boolean },
@@ -199,12 +213,17 @@ Examples:
       integer: true,
     });
     const matrices = opts.matrix === undefined ? DEFAULT_MATRICES : [parseMatrix(opts.matrix)];
+    const files = plotCsvFlags(opts as Record<string, unknown>);
     const demos = matrices.map((W) => matrixPowerDemo(W, layers));
     if (opts.json) output.out(`${toJson({ cases: demos }, 2)}\n`);
     else {
       const text = demos.map(formatMatrixPower).join("\n\n");
       output.out(overview ? `${text}\n\n${demoList()}\n` : `${text}\n`);
     }
+    await writePlotCsv(files, output, opts.json === true, {
+      table: () => matrixPowerCsv(demos),
+      figures: () => matrixPowerFigures(demos, { document: nodeDocument() }),
+    });
   });
   return command;
 }
@@ -282,6 +301,11 @@ function activationsCommand(output: Output): Command {
       String(DEFAULT_HEALTHY_FRACTION),
     )
     .option("--json", "print {activations: [...]} as JSON");
+  addPlotCsvOptions(
+    command,
+    "phi and phi' with the healthy region (one figure per activation)",
+    "the table (the grid for one activation, the summary for several)",
+  );
   command.addHelpText(
     "after",
     `
@@ -291,7 +315,8 @@ Examples:
   gradscope demo activations --activation leaky-relu --slope 0.2 --json
   gradscope demo activations --fraction 0.04      (sigmoid' >= 0.01 in absolute terms)`,
   );
-  command.action((opts: Record<string, string | boolean | undefined>) => {
+  command.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const files = plotCsvFlags(opts);
     const names =
       opts.activation === undefined
         ? ACTIVATION_NAMES
@@ -314,6 +339,11 @@ Examples:
     if (opts.json) output.out(`${toJson({ activations: tables }, 2)}\n`);
     else if (tables.length === 1) output.out(`${formatActivation(tables[0]!)}\n`);
     else output.out(`${formatActivationSummary(tables)}\n`);
+    await writePlotCsv(files, output, opts.json === true, {
+      table: () =>
+        tables.length === 1 ? activationPointsCsv(tables[0]!) : activationSummaryCsv(tables),
+      figures: () => activationFigures(tables, { document: nodeDocument() }),
+    });
   });
   return command;
 }
@@ -415,6 +445,7 @@ function depthCommand(output: Output): Command {
       "--json",
       "print {config, minDepth, maxDepth, rows, perLayerFactor, perLayerNormFactor}",
     );
+  addPlotCsvOptions(command, "the gradient at layer 1 against depth", "the table of depths");
   addOptionFlags(command, specs);
   command.addHelpText(
     "after",
@@ -425,7 +456,8 @@ Examples:
   gradscope demo depth --activation relu --init he-normal --width 256 --json
   gradscope demo depth --activation tanh --init orthogonal --max-depth 50`,
   );
-  command.action((opts: Record<string, unknown>) => {
+  command.action(async (opts: Record<string, unknown>) => {
+    const files = plotCsvFlags(opts);
     const { input, fromFile } = collectOptionInput(specs, command);
     resolveProbeConfig(fromFile, "key");
     const config = resolveProbeConfig({ ...DEPTH_DEFAULTS, ...fromFile, ...input }, "flag");
@@ -448,6 +480,10 @@ Examples:
       },
     });
     output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatDepthSweep(result)}\n`);
+    await writePlotCsv(files, output, opts.json === true, {
+      table: () => depthSweepCsv(result),
+      figures: () => depthSweepFigures(result, { document: nodeDocument() }),
+    });
   });
   return command;
 }

@@ -1,11 +1,15 @@
 import { Command } from "commander";
 import { ACTIVATION_NAMES } from "../../core/activations.ts";
 import { INIT_NAMES } from "../../core/init.ts";
+import { singularValuesCsv } from "../../experiment/csv-export.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
+import { jacobianFigures } from "../../report/figures-for/index.ts";
+import { nodeDocument } from "../../report/node-dom.ts";
 import { type JacobianSpectrum, jacobianSpectrum } from "../../theory/jacobian/jacobian.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import type { Output } from "../output.ts";
+import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 import { parseChoiceFlag, parseNumberFlag } from "./demo.ts";
 
 /** Widest network accepted: J and two scratch matrices of width^2 doubles, O(depth width^3). */
@@ -37,6 +41,7 @@ export function jacobianCommand(output: Output): Command {
       "--json",
       "print {options, singularValues, meanSq, varSq, max, min, conditionNumber, ...}",
     );
+  addPlotCsvOptions(command, "the singular value histogram", "the singular values");
   command.addHelpText(
     "after",
     `
@@ -48,7 +53,8 @@ Examples:
 The network and input match \`gradscope probe\` with the same seed (J at its first example).
 Time grows as depth * width^3: width 1000 takes seconds per layer.`,
   );
-  command.action((opts: Record<string, string | boolean | undefined>) => {
+  command.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const files = plotCsvFlags(opts);
     const spectrum = jacobianSpectrum({
       activation: parseChoiceFlag("--activation", opts.activation, ACTIVATION_NAMES),
       init: parseChoiceFlag("--init", opts.init, INIT_NAMES),
@@ -62,6 +68,10 @@ Time grows as depth * width^3: width 1000 takes seconds per layer.`,
       seed: parseNumberFlag("--seed", opts.seed, { min: 0, max: 4_294_967_295, integer: true }),
     });
     output.out(opts.json ? `${toJson(spectrum, 2)}\n` : `${formatJacobian(spectrum)}\n`);
+    await writePlotCsv(files, output, opts.json === true, {
+      table: () => singularValuesCsv(spectrum),
+      figures: () => jacobianFigures(spectrum, { document: nodeDocument() }),
+    });
   });
   return command;
 }

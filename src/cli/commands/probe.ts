@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { totalmem } from "node:os";
 import { Command } from "commander";
 import { ConfigError, type ProbeConfig, resolveProbeConfig } from "../../experiment/config.ts";
+import { probeCsv } from "../../experiment/csv-export.ts";
 import { dumpChunks } from "../../experiment/dump.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { PROBE_OPTIONS } from "../../experiment/options.ts";
@@ -15,11 +16,14 @@ import {
 } from "../../experiment/probe-run.ts";
 import { predictProbe, theoryUnavailable } from "../../experiment/probe-theory.ts";
 import { fitPerLayerFactor } from "../../probe/summary.ts";
+import { probeActivationLayers, probeFigures } from "../../report/figures-for/index.ts";
+import { nodeDocument } from "../../report/node-dom.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
+import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 
 /** Memory a probe may use: three quarters of this machine's RAM. */
 export function memoryLimit(): number {
@@ -34,6 +38,11 @@ export function probeCommand(output: Output): Command {
     .option("--json", "print {config, layers, summary} as JSON")
     .option("--dump <file>", "write inputs, targets, parameters, z, a and all gradients as JSON")
     .option("--theory", "lay the mean-field prediction of q and E[dz^2] beside the measurement");
+  addPlotCsvOptions(
+    command,
+    "|dW| and E[dz^2] by layer and activation histograms",
+    "the per-layer table",
+  );
   addOptionFlags(command, PROBE_OPTIONS);
   command.addHelpText(
     "after",
@@ -48,6 +57,7 @@ Examples:
     const { input, fromFile } = collectOptionInput(PROBE_OPTIONS, command);
     resolveProbeConfig(fromFile, "key"); // report config-file mistakes by their key names
     const config = resolveProbeConfig({ ...fromFile, ...input }, "flag");
+    const files = plotCsvFlags(opts);
     checkMemory(config, memoryLimit());
     if (typeof opts.dump === "string") {
       if (config.repeats > 1)
@@ -70,6 +80,15 @@ Examples:
       result.theory = predictProbe(config);
     }
     output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatProbe(result)}\n`);
+    await writePlotCsv(files, output, opts.json === true, {
+      table: () => probeCsv(result),
+      figures: () =>
+        probeFigures(result, {
+          document: nodeDocument(),
+          prefix: "probe-",
+          activations: probeActivationLayers(config),
+        }),
+    });
   });
   return command;
 }

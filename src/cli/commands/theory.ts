@@ -1,13 +1,17 @@
 import { Command, Option } from "commander";
 import { ACTIVATION_NAMES, type ActivationName, getActivation } from "../../core/activations.ts";
 import { parseOptionValue } from "../../experiment/config.ts";
+import { phaseDiagramCsv, theoryReportCsv } from "../../experiment/csv-export.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import type { NumberOption } from "../../experiment/options.ts";
+import { phaseDiagramFigures } from "../../report/figures-for/index.ts";
+import { nodeDocument } from "../../report/node-dom.ts";
 import { criticalWeightVar, phaseDiagram, theoryReport } from "../../theory/mean-field.ts";
 import { UsageError } from "../errors.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import type { Output } from "../output.ts";
+import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 
 function numberFlag(flag: string, raw: unknown, min: number, max: number): number {
   const spec: NumberOption = {
@@ -63,6 +67,11 @@ export function theoryCommand(output: Output): Command {
     .option("--weight-vars <grid>", "phase-diagram weight variances LO:HI:COUNT", "0.25:4:16")
     .option("--bias-vars <grid>", "phase-diagram bias variances LO:HI:COUNT", "0:0.5:6")
     .option("--json", "print JSON");
+  addPlotCsvOptions(
+    command,
+    "the phase diagram (over --weight-vars x --bias-vars, finer by default) with this (weight var, bias var) marked",
+    "the phase-diagram grid (with --phase-diagram) or this report as one row",
+  );
   command.addHelpText(
     "after",
     `
@@ -72,12 +81,26 @@ Examples:
   gradscope theory --activation tanh --bias-var 0.1 --critical
   gradscope theory --activation tanh --phase-diagram --json`,
   );
-  command.action((opts: Record<string, string | boolean | undefined>) => {
+  command.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const files = plotCsvFlags(opts);
     const name = opts.activation as ActivationName;
     const slope = numberFlag("slope", opts.slope, 0, 1e3);
     const activation = getActivation(name, { slope });
     const weightVar = numberFlag("weight-var", opts.weightVar, 0, 1e6);
     const biasVar = numberFlag("bias-var", opts.biasVar, 0, 1e6);
+    // --plot draws the grid given, or a finer one than the printed table's default.
+    const plotGrid = (key: "weightVars" | "biasVars", flag: string, fine: string) =>
+      parseGrid(flag, command.getOptionValueSource(key) === "default" ? fine : String(opts[key]));
+    const plotFigures = () =>
+      phaseDiagramFigures(
+        phaseDiagram(
+          activation,
+          plotGrid("weightVars", "weight-vars", "0.25:4:46"),
+          plotGrid("biasVars", "bias-vars", "0:0.5:26"),
+        ),
+        { weightVar, biasVar },
+        { document: nodeDocument() },
+      );
     if (opts.phaseDiagram) {
       const diagram = phaseDiagram(
         activation,
@@ -86,14 +109,24 @@ Examples:
       );
       if (opts.json) output.out(`${toJson(diagram, 2)}\n`);
       else output.out(`${formatPhaseDiagram(diagram)}\n`);
+      await writePlotCsv(files, output, opts.json === true, {
+        table: () => phaseDiagramCsv(diagram),
+        figures: plotFigures,
+      });
       return;
     }
     const report = theoryReport(activation, weightVar, biasVar);
     const critical = opts.critical ? criticalWeightVar(activation, biasVar) : undefined;
+    const writeFiles = () =>
+      writePlotCsv(files, output, opts.json === true, {
+        table: () => theoryReportCsv(report, critical),
+        figures: plotFigures,
+      });
     if (opts.json) {
       output.out(
         `${toJson(critical === undefined ? report : { ...report, criticalWeightVar: critical }, 2)}\n`,
       );
+      await writeFiles();
       return;
     }
     const rows: [string, string][] = [
@@ -118,6 +151,7 @@ Examples:
     if (!report.converged) lines.push("", `note: ${report.reason}`);
     lines.push("", explainPhase(report.phase, report.chi1, report.depthScales.xiGrad));
     output.out(`${lines.join("\n")}\n`);
+    await writeFiles();
   });
   return command;
 }

@@ -1,17 +1,25 @@
 import { Command } from "commander";
 import { resolveTrainConfig, type TrainConfig } from "../../experiment/config.ts";
+import { trainRecordsCsv } from "../../experiment/csv-export.ts";
 import { type Dataset, DatasetError, loadDatasetAsync } from "../../experiment/datasets/index.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { TRAIN_OPTIONS } from "../../experiment/options.ts";
 import type { TrainRecord } from "../../experiment/train/recorder.ts";
-import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
+import { checkRunDirFree, readRunDir } from "../../experiment/train/run-dir.ts";
 import { datasetOptions, defaultRunDir } from "../../experiment/train/train-config.ts";
 import { type TrainResult, train } from "../../experiment/train/trainer.ts";
+import {
+  initialActivationLayers,
+  inputMeanSquare,
+  trainFigures,
+} from "../../report/figures-for/index.ts";
+import { nodeDocument } from "../../report/node-dom.ts";
 import { UsageError } from "../errors.ts";
 import { logSparkline } from "../format/bars.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
+import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 import { sampleEvenly, TrainProgressReporter } from "../progress.ts";
 import { memoryLimit } from "./probe.ts";
 
@@ -25,6 +33,12 @@ export function trainCommand(output: Output): Command {
     )
     .option("--json", "print {runDir, config, summary} as JSON at the end")
     .option("--quiet", "no progress on stderr");
+  addPlotCsvOptions(
+    command,
+    "loss curves, gradient norm by layer (first/last step), gradient heatmap, update ratios and activation histograms",
+    "metrics.jsonl flattened (one row per step and layer)",
+    { csvFlag: "csv-out" },
+  );
   addOptionFlags(command, TRAIN_OPTIONS);
   command.addHelpText(
     "after",
@@ -50,6 +64,7 @@ Examples:
     const config = resolveTrainConfig({ ...fromFile, ...input }, "flag");
     const runDir = config.out ?? defaultRunDir(config);
     checkRunDirFree(runDir); // before loading any data
+    const files = plotCsvFlags(opts, "csvOut");
     const firstAndLast = new FirstAndLast();
     const dataset = await loadData(config);
     const quiet = opts.quiet === true;
@@ -88,6 +103,22 @@ Examples:
         ? `${toJson({ runDir, config: result.config, summary: result.summary }, 2)}\n`
         : `${formatTrain(result, firstAndLast)}\n`,
     );
+    if (files.plot !== undefined || files.csv !== undefined) {
+      const { records } = readRunDir(runDir);
+      await writePlotCsv(files, output, opts.json === true, {
+        table: () => trainRecordsCsv(records),
+        figures: () =>
+          trainFigures(
+            { config: result.config, records, summary: result.summary },
+            {
+              document: nodeDocument(),
+              prefix: "train-",
+              activations: initialActivationLayers(result.config, dataset),
+              inputMeanSq: inputMeanSquare(dataset),
+            },
+          ),
+      });
+    }
     if (result.summary.status === "interrupted") {
       // main() resolves 0 for a finished action; the process still exits 130, as a program
       // stopped by Ctrl-C should (the hook runs only when the process really exits).

@@ -1,0 +1,249 @@
+import { LAYER_METRIC_COLUMNS } from "../../experiment/csv-export.ts";
+import type { LayerRecord, TrainRecord, TrainSummary } from "../../experiment/train/recorder.ts";
+import type { ResolvedTrainConfig } from "../../experiment/train/train-config.ts";
+import type { NamedFigure } from "../figures-for/common.ts";
+import { describeTrainRun } from "../figures-for/train.ts";
+import { formatNumber, formatPercent } from "../format.ts";
+import { readDiagnosis, renderDiagnosis, renderVerdicts } from "./diagnosis.ts";
+import { escapeHtml, inlineSvg } from "./escape.ts";
+import { type PageSection, renderPage } from "./page.ts";
+
+/**
+ * The HTML report of a training run, from what its directory holds (browser-safe: strings in,
+ * a string out). Sections: diagnosis (or verdicts), run summary, figures as inline SVG, the
+ * per-layer table of the last recorded step, the configuration, notes and files.
+ */
+
+export interface RunReportInput {
+  /** The run directory as the user named it (shown, escaped). */
+  dir: string;
+  config: ResolvedTrainConfig;
+  records: readonly TrainRecord[];
+  summary: TrainSummary;
+  figures: readonly NamedFigure[];
+  /** Things the reader should know (skipped figures, a torn last line, ...); plain text. */
+  notes?: readonly string[];
+  /** Figure files written beside the report, relative to it (e.g. figures/loss-curves.png). */
+  files?: readonly string[];
+  /** e.g. "gradscope 0.1.0". */
+  generator?: string;
+}
+
+/** One-line definitions of the per-layer fields (docs/METRICS.md has the full text). */
+export const METRIC_DEFINITIONS: Readonly<Record<string, string>> = {
+  layer: "1-based index from the input side",
+  q: "mean over batch and units of z² (pre-activation, before normalization)",
+  gradPreactMeanSq: "mean over batch and units of (∂L/∂z)²",
+  gradWeightNorm: "Frobenius norm of ∂L/∂W",
+  gradBiasNorm: "L2 norm of ∂L/∂b",
+  weightNorm: "Frobenius norm of W",
+  gradToWeight: "std(∂L/∂W) / std(W)",
+  actMean: "mean of φ(u)",
+  actStd: "standard deviation of φ(u)",
+  saturated: "share of entries with φ′(u) < 1% of max φ′ (bounded activations only)",
+  lowDerivative: "share of entries with φ′(u) < 1% of max φ′ (every activation)",
+  inactive: "share of entries with φ′(u) = 0",
+  dead: "share of units with φ′(u) = 0 for every example of the batch",
+  nonfinite: "count of NaN/Inf among z, a and the gradients",
+  subnormal: "count of subnormal entries among ∂L/∂z and ∂L/∂W in the run's dtype",
+  underflow: "∂L/∂z underflowed to exactly 0 although φ′ and the gradient above were not 0",
+  updateRatio: "log₁₀(std ΔW / std W) of the step's update (training only)",
+};
+
+const FRACTIONS = new Set(["saturated", "lowDerivative", "inactive", "dead"]);
+
+function fullValue(v: unknown): string {
+  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : String(v);
+  return v === null || v === undefined ? "" : String(v);
+}
+
+/** A cell of the per-layer table: formatted text, class (bad / warn) and the exact value. */
+function metricCell(key: string, m: LayerRecord): string {
+  const v = (m as unknown as Record<string, unknown>)[key];
+  let text: string;
+  let cls = "";
+  if (v === null || v === undefined) text = "—";
+  else if (typeof v === "boolean") {
+    text = v ? "yes" : "";
+    if (v && key === "underflow") cls = "bad";
+  } else if (typeof v === "number") {
+    if (key === "layer" || key === "nonfinite" || key === "subnormal") text = String(v);
+    else if (FRACTIONS.has(key)) text = formatPercent(v);
+    else text = formatNumber(v, 3);
+    if (!Number.isFinite(v) && key !== "updateRatio") cls = "bad";
+    if (key === "nonfinite" && v > 0) cls = "bad";
+    if (key === "subnormal" && v > 0) cls = "warn";
+    if ((key === "dead" || key === "saturated") && v >= 0.1) cls = v >= 0.5 ? "bad" : "warn";
+    // The update was lost to rounding: the layer did not move at all this step.
+    if (key === "updateRatio" && v === Number.NEGATIVE_INFINITY) cls = "warn";
+  } else text = String(v);
+  const title =
+    typeof v === "number" || typeof v === "boolean" ? ` title="${escapeHtml(fullValue(v))}"` : "";
+  return `<td${cls ? ` class="${cls}"` : ""}${title}>${escapeHtml(text)}</td>`;
+}
+
+/** Soft-hyphen points of the one-word field names, so narrow columns can wrap them. */
+const HYPHENS: Readonly<Record<string, string>> = {
+  saturated: "satu&shy;rated",
+  inactive: "in&shy;active",
+  nonfinite: "non&shy;finite",
+  subnormal: "sub&shy;normal",
+  underflow: "under&shy;flow",
+};
+
+/** A field name, escaped, with break opportunities before inner capitals (camelCase). */
+function breakCamel(name: string): string {
+  return HYPHENS[name] ?? escapeHtml(name).replace(/([a-z])([A-Z])/g, "$1<wbr>$2");
+}
+
+/** The per-layer table of one record (every field of the contract, plus updateRatio). */
+export function layerTable(record: TrainRecord): string {
+  const columns = [...LAYER_METRIC_COLUMNS, "updateRatio"];
+  const head = columns
+    .map(
+      (c) =>
+        `<th scope="col" title="${escapeHtml(METRIC_DEFINITIONS[c] ?? c)}">${breakCamel(c)}</th>`,
+    )
+    .join("");
+  const rows = record.layers
+    .map((m) => `<tr>${columns.map((c) => metricCell(c, m)).join("")}</tr>`)
+    .join("\n");
+  const defs = columns
+    .map((c) => `<dt>${escapeHtml(c)}</dt><dd>${escapeHtml(METRIC_DEFINITIONS[c] ?? "")}</dd>`)
+    .join("");
+  return `<div class="scroll"><table class="data"><thead><tr>${head}</tr></thead><tbody>
+${rows}
+</tbody></table></div>
+<details><summary>What the columns mean</summary><dl class="defs">${defs}</dl>
+<p class="note">Shares are shown as percentages; hover a cell for its exact value. Highlighted: NaN/Inf, underflow, layers with 10% or more dead or saturated units, and an updateRatio of −∞ (the update was lost to rounding: the layer did not move).</p></details>`;
+}
+
+function kvValue(v: unknown): string {
+  if (v === null || v === undefined) return `<span class="null">—</span>`;
+  if (typeof v === "number") return escapeHtml(Number.isFinite(v) ? String(v) : fullValue(v));
+  if (typeof v === "string" || typeof v === "boolean") return escapeHtml(String(v));
+  return `<code>${escapeHtml(JSON.stringify(v))}</code>`;
+}
+
+function kvTable(entries: readonly (readonly [string, unknown])[]): string {
+  return `<table class="kv"><tbody>${entries
+    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${kvValue(v)}</td></tr>`)
+    .join("")}</tbody></table>`;
+}
+
+/** Split key/value pairs into two balanced columns. */
+function kvColumns(entries: readonly (readonly [string, unknown])[]): string {
+  const half = Math.ceil(entries.length / 2);
+  return `<div class="kv-columns">${kvTable(entries.slice(0, half))}${kvTable(entries.slice(half))}</div>`;
+}
+
+const n = (v: number | null | undefined, digits = 4): string | null =>
+  typeof v === "number" ? formatNumber(v, digits) : null;
+
+function summaryEntries(s: TrainSummary): [string, unknown][] {
+  const entries: [string, unknown][] = [
+    ["status", s.status],
+    ["steps done", `${s.stepsDone} of ${s.steps}`],
+    ["epochs", s.epochs],
+    ["minibatch loss, first step", n(s.initialLoss)],
+    ["minibatch loss, last step", n(s.finalLoss)],
+    ["last evaluation at step", s.evalStep],
+    [
+      "train loss / accuracy",
+      s.trainLoss === null
+        ? null
+        : `${n(s.trainLoss)}${s.trainAcc === null ? "" : ` / ${formatPercent(s.trainAcc)}`}`,
+    ],
+    [
+      "test loss / accuracy",
+      s.testLoss === null
+        ? null
+        : `${n(s.testLoss)}${s.testAcc === null ? "" : ` / ${formatPercent(s.testAcc)}`}`,
+    ],
+    [
+      "best test accuracy",
+      s.bestTestAcc === null
+        ? null
+        : `${formatPercent(s.bestTestAcc)} at step ${s.bestTestAccStep}`,
+    ],
+    ["final learning rate", s.finalLr],
+    ["clipped steps", s.clippedSteps],
+    ["recorded steps", s.recordedSteps],
+    ["wall time", typeof s.elapsedMs === "number" ? `${(s.elapsedMs / 1000).toFixed(1)} s` : null],
+  ];
+  if (s.dataset) entries.push(["data", s.dataset.description]);
+  if (s.error) entries.push(["error", s.error]);
+  return entries;
+}
+
+function figureHtml(f: NamedFigure): string {
+  return `<figure id="fig-${escapeHtml(f.name)}" aria-label="${escapeHtml(f.title)}">
+${inlineSvg(f.svg)}
+${f.caption ? `<figcaption>${escapeHtml(f.caption)}</figcaption>` : ""}
+</figure>`;
+}
+
+export function renderRunReport(input: RunReportInput): string {
+  const { config, records, summary } = input;
+  const first = records[0] ?? null;
+  const last = records[records.length - 1] ?? null;
+  const diagnosis = readDiagnosis(summary);
+  const statusClass =
+    summary.status === "completed" ? "good" : summary.status === "running" ? "info" : "bad";
+  const header = [
+    `<p class="sub">Run directory <code>${escapeHtml(input.dir)}</code> <span class="badge ${statusClass}">${escapeHtml(summary.status)}</span></p>`,
+    `<p class="sub">${escapeHtml(describeTrainRun(config))}</p>`,
+  ].join("\n");
+  const sections: PageSection[] = [
+    {
+      id: "diagnosis",
+      title: diagnosis ? "Diagnosis" : "Verdicts",
+      html: diagnosis
+        ? renderDiagnosis(diagnosis)
+        : renderVerdicts(summary, first?.step ?? null, last?.step ?? null),
+    },
+    { id: "summary", title: "Run summary", html: kvColumns(summaryEntries(summary)) },
+  ];
+  if (input.figures.length > 0) {
+    sections.push({
+      id: "figures",
+      title: "Figures",
+      html: input.figures.map(figureHtml).join("\n"),
+    });
+  }
+  sections.push({
+    id: "layers",
+    title: last ? `Per-layer metrics at step ${last.step} (last recorded)` : "Per-layer metrics",
+    html: last ? layerTable(last) : `<p class="note">metrics.jsonl holds no recorded step yet.</p>`,
+  });
+  sections.push({
+    id: "config",
+    title: "Configuration",
+    html: `${kvColumns(Object.entries(config))}
+<p class="note">From config.json: <code>gradscope train --config ${escapeHtml(input.dir)}/config.json --out NEW_DIR</code> repeats the run.</p>`,
+  });
+  const notes = input.notes ?? [];
+  const files = input.files ?? [];
+  if (notes.length > 0 || files.length > 0) {
+    sections.push({
+      id: "notes",
+      title: "Notes and files",
+      html: [
+        notes.length > 0
+          ? `<ul>${notes.map((t) => `<li>${escapeHtml(t)}</li>`).join("")}</ul>`
+          : "",
+        files.length > 0
+          ? `<p class="note">Figures also written as files beside this report (they are not needed to read it):</p><p class="mono">${files
+              .map((f) => `<a href="${escapeHtml(f)}">${escapeHtml(f)}</a>`)
+              .join(" · ")}</p>`
+          : "",
+      ].join("\n"),
+    });
+  }
+  return renderPage({
+    title: `Training run report: ${config.dataset}, ${config.activation}, depth ${config.depth}`,
+    header,
+    sections,
+    footer: `Written by ${escapeHtml(input.generator ?? "gradscope")} from <code>config.json</code>, <code>metrics.jsonl</code> and <code>summary.json</code>. Self-contained: no scripts, no external files.`,
+  });
+}
