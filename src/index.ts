@@ -23,19 +23,43 @@ export { LayerNorm } from "./core/layers/layer-norm.ts";
 export { createLoss, LOSS_NAMES, type Loss, type LossName } from "./core/loss.ts";
 export { Mat } from "./core/mat.ts";
 export { Network, type NetworkHooks, type NetworkSpec } from "./core/network.ts";
+export {
+  clipGlobalNorm,
+  clipLayerNorm,
+  clipValue,
+  createOptimizer,
+  learningRate,
+  OPTIMIZER_NAMES,
+  type Optimizer,
+} from "./core/optim/index.ts";
 export { Rng } from "./core/rng.ts";
+export {
+  type Comparison,
+  compare,
+  SEED_STORY,
+  type Variant,
+  type VariantOutcome,
+} from "./experiment/compare.ts";
 // Experiments
+// Training, comparison
 export {
   ConfigError,
   type NetworkConfig,
   type ProbeConfig,
   resolveNetworkConfig,
   resolveProbeConfig,
+  resolveTrainConfig,
+  type TrainConfig,
 } from "./experiment/config.ts";
 export { dumpChunks } from "./experiment/dump.ts";
 export { decodeNumber, encodeNumber, toJson } from "./experiment/json-numbers.ts";
 export { estimateBytes } from "./experiment/memory.ts";
-export { NETWORK_OPTIONS, type OptionSpec, PROBE_OPTIONS } from "./experiment/options.ts";
+export {
+  NETWORK_OPTIONS,
+  type OptionSpec,
+  PROBE_OPTIONS,
+  TRAIN_OPTIONS,
+} from "./experiment/options.ts";
 export {
   buildProbe,
   forwardBackward,
@@ -44,11 +68,15 @@ export {
   runProbe,
 } from "./experiment/probe-run.ts";
 export { effectiveWeightVar, type ProbeTheory, predictProbe } from "./experiment/probe-theory.ts";
+export type { LayerRecord, TrainRecord, TrainSummary } from "./experiment/train/recorder.ts";
+export { Trainer, type TrainOptions, type TrainResult, train } from "./experiment/train/trainer.ts";
 // Probes
 export type { LayerMetrics } from "./probe/layer-metrics.ts";
 export { measureBlock } from "./probe/layer-metrics.ts";
 export { measureNetwork } from "./probe/measure.ts";
 export { fitPerLayerFactor, type ProbeSummary, summarize, type Verdict } from "./probe/summary.ts";
+// Figures (SVG strings from plain data; PNG rendering lives in the Node-only report/node.ts)
+export * as figures from "./report/index.ts";
 // Theory
 export {
   criticalWeightVar,

@@ -76,6 +76,8 @@ export interface CompareOptions {
   signal?: AbortSignal;
   /** Called before and after each variant (for progress). */
   onVariant?: (index: number, total: number, label: string, outcome?: VariantOutcome) => void;
+  /** Called with each variant's full training result (records included). */
+  onResult?: (index: number, result: TrainResult) => void;
 }
 
 function gradRatio(record: TrainRecord | undefined): number | null {
@@ -93,7 +95,7 @@ function slug(label: string): string {
     .slice(0, 40);
 }
 
-function outcomeOf(variant: Variant, result: TrainResult, target: number): VariantOutcome {
+export function outcomeOf(variant: Variant, result: TrainResult, target: number): VariantOutcome {
   const s = result.summary;
   const hit = result.records.find((r) => r.loss <= target);
   return {
@@ -159,6 +161,7 @@ export async function compare(
       ...(runDir ? { runDir } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    options.onResult?.(i, result);
     if (Number.isNaN(target)) target = 0.5 * (result.summary.initialLoss ?? Number.NaN);
     const outcome = outcomeOf(variant, result, target);
     outcomes.push(outcome);
