@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../experiment/config.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { doctorCommand } from "./commands/doctor.ts";
 import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { reportCommand } from "./commands/report.ts";
@@ -23,6 +24,7 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(jacobianCommand(output));
   program.addCommand(trainCommand(output));
   program.addCommand(compareCommand(output));
+  program.addCommand(doctorCommand(output));
   program.addCommand(reportCommand(output));
   // Without a command, show the overview instead of doing nothing.
   program.action(() => program.help());

@@ -1,0 +1,40 @@
+import type { DiagnosisContext } from "./context.ts";
+import type { RemedyPick } from "./rank-remedies.ts";
+import type { Evidence, FindingId, Severity } from "./types.ts";
+
+/** What a rule found: where, and the numbers. Rules extend it with what their text needs. */
+export interface Detection {
+  layers: number[];
+  steps: number[];
+  evidence: Evidence[];
+}
+
+/**
+ * One row of the RULES table. `applies` measures and returns a detection (null: nothing
+ * found); the other functions turn that detection into the finding's severity, title, cause
+ * and remedies (most applicable first; rankRemedies filters and numbers them).
+ */
+export interface Rule<D extends Detection = Detection> {
+  id: FindingId;
+  /** What the rule looks for, with its thresholds (for docs and help). */
+  description: string;
+  applies(ctx: DiagnosisContext): D | null;
+  severity(detection: D): Severity;
+  title(detection: D, ctx: DiagnosisContext): string;
+  cause(ctx: DiagnosisContext, detection: D): string;
+  remedies(ctx: DiagnosisContext, detection: D): RemedyPick[];
+}
+
+/**
+ * Erase a rule's detection type so rules of different detections share one table. Safe:
+ * a rule's functions only ever receive the detection its own `applies` returned.
+ */
+export function defineRule<D extends Detection>(rule: Rule<D>): Rule {
+  return rule as unknown as Rule;
+}
+
+/** One level lower: a condition that no longer holds at the last recorded step. */
+export function downgrade(severity: Severity, resolved: boolean): Severity {
+  if (!resolved) return severity;
+  return severity === "critical" ? "warning" : "info";
+}
