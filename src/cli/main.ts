@@ -6,6 +6,7 @@ import { doctorCommand } from "./commands/doctor.ts";
 import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { reportCommand } from "./commands/report.ts";
+import { serveCommand } from "./commands/serve.ts";
 import { theoryCommand } from "./commands/theory.ts";
 import { trainCommand } from "./commands/train.ts";
 import { UsageError } from "./errors.ts";
@@ -25,6 +26,7 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(trainCommand(output));
   program.addCommand(compareCommand(output));
   program.addCommand(doctorCommand(output));
+  program.addCommand(serveCommand(output));
   program.addCommand(reportCommand(output));
   // Without a command, show the overview instead of doing nothing.
   program.action(() => program.help());

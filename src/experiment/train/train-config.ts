@@ -1,6 +1,7 @@
 import type { OptimizerName, Schedule } from "../../core/optim/index.ts";
 import type { TrainConfig } from "../config.ts";
-import { DATASET_DEFAULTS, type Dataset, type DatasetOptions } from "../datasets/index.ts";
+import type { Dataset, DatasetOptions } from "../datasets/index.ts";
+import { DATASET_DEFAULTS } from "../datasets/synthetic-load.ts";
 
 /** Default base learning rate per optimizer (used when `lr` is null). */
 export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = {

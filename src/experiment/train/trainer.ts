@@ -22,7 +22,7 @@ import {
   resolveTrainConfig,
   type TrainConfig,
 } from "../config.ts";
-import { type Dataset, loadDatasetAsync } from "../datasets/index.ts";
+import type { Dataset } from "../datasets/index.ts";
 import { checkMemory, DEFAULT_MEMORY_LIMIT } from "../probe-run.ts";
 import { MinibatchSampler } from "./batches.ts";
 import { type Evaluation, Evaluator } from "./evaluate.ts";
@@ -488,7 +488,12 @@ export async function train(
   options: TrainOptions = {},
 ): Promise<TrainResult> {
   const base = resolveTrainConfig(config, "key");
-  const dataset = options.dataset ?? (await loadDatasetAsync(base.dataset, datasetOptions(base)));
+  // Loaded lazily: the loaders of csv and mnist need Node, and the browser passes `dataset`.
+  const dataset =
+    options.dataset ??
+    (await (
+      await import("../datasets/index.ts")
+    ).loadDatasetAsync(base.dataset, datasetOptions(base)));
   const runDir = options.runDir ?? null;
   const trainer = new Trainer(
     runDir === null ? base : { ...base, out: runDir },

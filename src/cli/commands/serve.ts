@@ -1,0 +1,89 @@
+import { Command } from "commander";
+import { defaultLabDir, isBuiltLab } from "../../server/lab-dir.ts";
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  ServeError,
+  type StaticServer,
+  startStaticServer,
+} from "../../server/static-server.ts";
+import { UsageError } from "../errors.ts";
+import type { Output } from "../output.ts";
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  /** Directory of the built lab (default: the package's dist-web). */
+  dir: string;
+}
+
+export function parsePort(raw: string): number {
+  const port = /^\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be an integer between 0 and 65535 (got '${raw}')`);
+  }
+  return port;
+}
+
+/**
+ * Start serving the lab and print its address. Resolves with the running server; the
+ * caller decides when to close it. Throws UsageError (one line) when the lab is not built
+ * or the address cannot be used.
+ */
+export async function startServe(options: ServeOptions, output: Output): Promise<StaticServer> {
+  if (!isBuiltLab(options.dir)) {
+    throw new UsageError(
+      `the browser lab is not built (no index.html in ${options.dir}): run \`npm run build:web\``,
+    );
+  }
+  let server: StaticServer;
+  try {
+    server = await startStaticServer({ root: options.dir, host: options.host, port: options.port });
+  } catch (err) {
+    if (err instanceof ServeError) throw new UsageError(err.message);
+    throw err;
+  }
+  output.out(`gradscope lab: ${server.url}\n`);
+  if (!/^(127\.|localhost$|::1$|\[::1\]$)/.test(options.host)) {
+    output.err(
+      `gradscope serve: listening on ${options.host}: other machines on your network can open the lab\n`,
+    );
+  }
+  output.err("press Ctrl+C to stop\n");
+  return server;
+}
+
+export function serveCommand(output: Output): Command {
+  const command = new Command("serve")
+    .description("serve the browser lab (live training, figures, guided stories) on this machine")
+    .option("--port <n>", "port to listen on (0 picks a free one)", String(DEFAULT_PORT))
+    .option("--host <address>", "address to listen on (loopback by default)", DEFAULT_HOST)
+    .option("--dir <path>", "directory of the built lab (default: the package's dist-web)");
+  command.addHelpText(
+    "after",
+    `
+Examples:
+  gradscope serve                 # http://127.0.0.1:${DEFAULT_PORT}/
+  gradscope serve --port 8080
+  gradscope serve --port 0        # any free port; the URL is printed
+
+The lab works offline: everything it needs is in dist-web (built by \`npm run build:web\`,
+which \`npm install\` runs).`,
+  );
+  command.action(async (opts: { port: string; host: string; dir?: string }) => {
+    const server = await startServe(
+      { port: parsePort(opts.port), host: opts.host, dir: opts.dir ?? defaultLabDir() },
+      output,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        server.close().then(resolve);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+  });
+  return command;
+}

@@ -1,0 +1,287 @@
+import { createReadStream } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, isAbsolute, resolve, sep } from "node:path";
+
+/**
+ * A tiny static file server for the built browser lab (dist-web). It serves only regular
+ * files under its root, with GET and HEAD: every request path is decoded once, must be a
+ * plain relative path (no "..", ".", backslash, NUL or encoded slash), and must resolve,
+ * symlinks followed, inside the root. Everything else is 400, 404 or 405. Responses carry
+ * the headers that isolate the page (COOP/COEP, so the workers get a cross-origin-isolated
+ * context) and a strict Content-Security-Policy: the lab loads nothing from elsewhere.
+ */
+
+export const DEFAULT_PORT = 4178;
+export const DEFAULT_HOST = "127.0.0.1";
+
+export const MIME_TYPES: Readonly<Record<string, string>> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".wasm": "application/wasm",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+};
+
+/**
+ * The page's policy: scripts, workers and data only from this origin (workers may also be
+ * blob: URLs); WebAssembly compilation allowed (the SIMD matrix kernel); inline styles
+ * allowed because figures are SVG with style attributes; nothing may frame the page.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** Headers on every response, errors included. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "X-Content-Type-Options": "nosniff",
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+  "Referrer-Policy": "no-referrer",
+};
+
+export class ServeError extends Error {
+  override readonly name = "ServeError";
+}
+
+/**
+ * The file a request URL names under `root`, or null when it names nothing servable. Pure
+ * path logic (no file system): `root` must be absolute. "/" and paths ending in "/" mean
+ * their index.html.
+ */
+export function resolveRequestPath(root: string, url: string | undefined): string | null {
+  if (url === undefined || !url.startsWith("/") || url.startsWith("//")) return null;
+  const path = url.replace(/[?#].*$/s, "");
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return null;
+  // An encoded slash or a second round of encoding never names one of our files.
+  if (/%2f|%5c|%00/i.test(path) || /%[0-9a-f]{2}/i.test(decoded)) return null;
+  const segments = decoded.split("/").slice(1);
+  if (segments.some((s) => s === "." || s === "..")) return null;
+  if (segments.slice(0, -1).some((s) => s === "")) return null;
+  const relative = segments.join("/") + (decoded.endsWith("/") ? "index.html" : "");
+  if (isAbsolute(relative) || /^[a-z]:/i.test(relative)) return null;
+  const file = resolve(root, relative);
+  return file.startsWith(root.endsWith(sep) ? root : root + sep) ? file : null;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+    ...headers,
+  });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+/** Host names a loopback server answers to (others may be DNS rebinding). */
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || host.startsWith("127.");
+}
+
+function hostName(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(header.trim().toLowerCase());
+  return m ? m[1]! : null;
+}
+
+async function handle(
+  realRoot: string,
+  loopbackOnly: boolean,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (loopbackOnly) {
+    const name = hostName(req.headers.host);
+    if (name === null || !isLoopback(name)) {
+      send(res, 421, "misdirected request: this server answers to localhost only\n");
+      return;
+    }
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    send(res, 405, "method not allowed\n", { Allow: "GET, HEAD" });
+    return;
+  }
+  const file = resolveRequestPath(realRoot, req.url);
+  if (file === null) {
+    send(res, 400, "bad request path\n");
+    return;
+  }
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    send(res, 404, "not found\n");
+    return;
+  }
+  if (!real.startsWith(realRoot + sep)) {
+    send(res, 404, "not found\n");
+    return;
+  }
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(real);
+  } catch {
+    send(res, 404, "not found\n");
+    return;
+  }
+  if (!info.isFile()) {
+    send(res, 404, "not found\n");
+    return;
+  }
+  const type = MIME_TYPES[extname(real).toLowerCase()] ?? "application/octet-stream";
+  // Vite names bundles by content hash: they never change. Everything else is revalidated.
+  const immutable = /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/.test(real);
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    "Content-Type": type,
+    "Content-Length": info.size,
+    "Cache-Control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    "Last-Modified": info.mtime.toUTCString(),
+  });
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(real);
+  stream.on("error", () => res.destroy());
+  stream.pipe(res);
+}
+
+export interface StaticServerOptions {
+  /** Directory to serve (absolute or relative to the working directory). */
+  root: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+export interface StaticServer {
+  server: Server;
+  host: string;
+  port: number;
+  /** http://host:port/ (IPv6 hosts in brackets; 0.0.0.0 shown as 127.0.0.1). */
+  url: string;
+  close(): Promise<void>;
+}
+
+function urlHost(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/** Listen on host:port and serve `root`. Rejects with a one-line ServeError on failure. */
+export async function startStaticServer(options: StaticServerOptions): Promise<StaticServer> {
+  const root = resolve(options.root);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+  } catch {
+    throw new ServeError(`cannot serve ${root}: no such directory`);
+  }
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  const loopbackOnly = isLoopback(host.toLowerCase()) || host === "localhost";
+  const server = createServer((req, res) => {
+    handle(realRoot, loopbackOnly, req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, "internal error\n");
+      else res.destroy();
+    });
+  });
+  // A malformed request line or header: answer 400 and drop the connection, keep serving.
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolvePromise, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      server.off("listening", onListening);
+      const where = `${host}:${port}`;
+      switch (err.code) {
+        case "EADDRINUSE":
+          reject(
+            new ServeError(
+              `port ${port} on ${host} is already in use: choose another with --port N (0 picks a free one)`,
+            ),
+          );
+          return;
+        case "EACCES":
+          reject(new ServeError(`not allowed to listen on ${where}: choose a port above 1023`));
+          return;
+        case "EADDRNOTAVAIL":
+        case "ENOTFOUND":
+        case "EAI_AGAIN":
+          reject(new ServeError(`cannot listen on host ${host}: no such local address`));
+          return;
+        default:
+          reject(new ServeError(`cannot listen on ${where}: ${err.code ?? err.message}`));
+      }
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolvePromise();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    host,
+    port: address.port,
+    url: `http://${urlHost(host)}:${address.port}/`,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
+  };
+}

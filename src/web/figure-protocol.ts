@@ -1,0 +1,41 @@
+import type {
+  ActivationLayer,
+  GradientHeatmapData,
+  GradientRun,
+  LossCurvesData,
+  TheoryPoint,
+  UpdateRatioData,
+} from "../report/index.ts";
+
+/** Size and titles every figure request may carry (the document is the worker's). */
+export interface FigureFrame {
+  width?: number;
+  height?: number;
+  title?: string;
+  subtitle?: string;
+}
+
+/**
+ * What the figure worker draws. Each request is plain data; the answer is standalone SVG
+ * markup from the same plot functions the CLI and the HTML report use (src/report).
+ */
+export type FigureRequest =
+  | {
+      kind: "gradient";
+      runs: GradientRun[];
+      theory: (TheoryPoint[] | null)[];
+      metric: "gradWeightNorm" | "gradPreactMeanSq";
+      frame: FigureFrame;
+    }
+  | { kind: "heatmap"; data: GradientHeatmapData; frame: FigureFrame }
+  | { kind: "updateRatio"; data: UpdateRatioData; frame: FigureFrame }
+  | { kind: "loss"; data: LossCurvesData; frame: FigureFrame }
+  | { kind: "histograms"; layers: ActivationLayer[]; activation: string; frame: FigureFrame }
+  /** Computes matrixPowerDemo(matrix, layers) too; `info` is the demo without its powers. */
+  | { kind: "matrixPower"; matrix: number[][]; layers: number; frame: FigureFrame }
+  /** Computes activationTable(name) too; `info` is the table without its points. */
+  | { kind: "activation"; name: string; slope: number; frame: FigureFrame };
+
+export type FigureAnswer =
+  | { id: number; svg: string; info?: unknown; ms: number }
+  | { id: number; error: string };

@@ -1,0 +1,125 @@
+/**
+ * The figure worker: draws SVG with the report module's plot functions on a linkedom
+ * document, so the page's thread only swaps finished markup in. Story computations (matrix
+ * powers, activation tables) run here too.
+ */
+import { type ActivationName, isActivationName } from "../core/activations.ts";
+import {
+  activationFigure,
+  activationHistograms,
+  type FigureDocument,
+  gradientHeatmap,
+  gradientNormByLayer,
+  lossCurves,
+  matrixPowerGrowth,
+  updateRatio,
+} from "../report/index.ts";
+import { nodeDocument } from "../report/node-dom.ts";
+import { activationTable } from "../theory/demos/activation-table.ts";
+import { matrixPowerDemo } from "../theory/demos/matrix-power.ts";
+import type { FigureAnswer, FigureFrame, FigureRequest } from "./figure-protocol.ts";
+
+interface WorkerScope {
+  postMessage(message: FigureAnswer): void;
+  addEventListener(
+    type: "message",
+    listener: (event: { data: { id: number; request: FigureRequest } }) => void,
+  ): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+const document: FigureDocument = nodeDocument();
+
+function options(frame: FigureFrame) {
+  const o: {
+    document: FigureDocument;
+    width?: number;
+    height?: number;
+    title?: string;
+    subtitle?: string;
+  } = { document };
+  if (frame.width !== undefined) o.width = frame.width;
+  if (frame.height !== undefined) o.height = frame.height;
+  if (frame.title !== undefined) o.title = frame.title;
+  if (frame.subtitle !== undefined) o.subtitle = frame.subtitle;
+  return o;
+}
+
+function draw(request: FigureRequest): { svg: string; info?: unknown } {
+  switch (request.kind) {
+    case "gradient":
+      return {
+        svg: gradientNormByLayer(request.runs, {
+          ...options(request.frame),
+          metric: request.metric,
+          theory: request.theory,
+        }),
+      };
+    case "heatmap":
+      return { svg: gradientHeatmap(request.data, options(request.frame)) };
+    case "updateRatio":
+      return { svg: updateRatio(request.data, options(request.frame)) };
+    case "loss":
+      return { svg: lossCurves(request.data, options(request.frame)) };
+    case "histograms":
+      return {
+        svg: activationHistograms(request.layers, {
+          ...options(request.frame),
+          activation: request.activation,
+        }),
+      };
+    case "matrixPower": {
+      const demo = matrixPowerDemo(request.matrix, request.layers);
+      const rho = demo.spectralRadius;
+      const svg = matrixPowerGrowth(
+        {
+          layers: demo.steps.map((s) => s.power),
+          norms: [
+            {
+              label: "‖Wⁿ‖₂ (largest singular value)",
+              values: demo.steps.map((s) => s.spectralNorm),
+            },
+            {
+              label: `ρⁿ, spectral radius ρ = ${Number(rho.toPrecision(4))}`,
+              values: demo.steps.map((s) => s.predicted),
+              dashed: true,
+            },
+            { label: "‖Wⁿ‖_F (Frobenius)", values: demo.steps.map((s) => s.frobeniusNorm) },
+          ],
+        },
+        options(request.frame),
+      );
+      const { steps: _steps, final: _final, ...info } = demo;
+      return { svg, info: { ...info, lastNorm: demo.steps[demo.steps.length - 1]!.spectralNorm } };
+    }
+    case "activation": {
+      if (!isActivationName(request.name))
+        throw new RangeError(`unknown activation '${request.name}'`);
+      const name: ActivationName = request.name;
+      const table = activationTable(name, { from: -8, to: 8, step: 0.05, slope: request.slope });
+      const label = name === "leaky-relu" ? `leaky-relu(${table.slope})` : name;
+      const svg = activationFigure(
+        {
+          name: label,
+          points: table.points,
+          healthyRegion: table.healthyRegion,
+          fraction: table.fraction,
+          unsaturatedOutput: table.unsaturatedOutput,
+        },
+        options(request.frame),
+      );
+      const { points: _points, ...info } = table;
+      return { svg, info };
+    }
+  }
+}
+
+scope.addEventListener("message", (event) => {
+  const { id, request } = event.data;
+  const start = performance.now();
+  try {
+    const { svg, info } = draw(request);
+    scope.postMessage({ id, svg, info, ms: performance.now() - start });
+  } catch (err) {
+    scope.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+  }
+});

@@ -1,0 +1,199 @@
+import type { FigureAnswer, FigureRequest } from "./figure-protocol.ts";
+import { download, h } from "./ui/dom.ts";
+
+/**
+ * The page's side of the figure worker: requests go out as plain data, SVG comes back, and
+ * each slot swaps its markup in on an animation frame. A slot never has two renders in
+ * flight, keeps only the newest pending request, and spaces its renders by at least its
+ * interval, stretched when inserting its SVG is expensive, so training never starves the
+ * page's frames.
+ */
+export class FigureClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly waiting = new Map<
+    number,
+    { resolve: (a: { svg: string; info: unknown; ms: number }) => void; reject: (e: Error) => void }
+  >();
+
+  constructor() {
+    this.worker = new Worker(new URL("./figure-worker.ts", import.meta.url), {
+      type: "module",
+      name: "gradscope-figures",
+    });
+    this.worker.addEventListener("message", (event: MessageEvent<FigureAnswer>) => {
+      const answer = event.data;
+      const w = this.waiting.get(answer.id);
+      if (!w) return;
+      this.waiting.delete(answer.id);
+      if ("error" in answer) w.reject(new Error(answer.error));
+      else w.resolve({ svg: answer.svg, info: answer.info, ms: answer.ms });
+    });
+    this.worker.addEventListener("error", (event) => {
+      for (const w of this.waiting.values())
+        w.reject(new Error(event.message || "figure worker failed"));
+      this.waiting.clear();
+    });
+  }
+
+  render(request: FigureRequest): Promise<{ svg: string; info: unknown; ms: number }> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ id, request });
+    });
+  }
+}
+
+export interface SlotOptions {
+  /** File name (without .svg) for the download button. */
+  name: string;
+  /** Accessible description of the figure. */
+  caption: string;
+  /** Least time between two renders (ms). */
+  minIntervalMs?: number;
+  /** Height in pixels. */
+  height?: number;
+  /** Called with the worker's `info` after each render. */
+  onInfo?: (info: unknown) => void;
+  /** Called with an error message (null when a later render succeeds). */
+  onError?: (message: string | null) => void;
+}
+
+/**
+ * The SVG without its <style> elements (Observable Plot adds one per panel, scoped to a
+ * class). A style sheet entering or leaving the page restyles the whole document, which on
+ * every live update costs tens of milliseconds; style.css carries the same rules for every
+ * figure instead. Downloads keep the original markup.
+ */
+export function withoutStyleSheets(svg: string): string {
+  return svg.replace(/<style>[\s\S]*?<\/style>/g, "");
+}
+
+/** One figure on the page. */
+export class FigureSlot {
+  readonly element: HTMLElement;
+  readonly host: HTMLDivElement;
+  private readonly status: HTMLElement;
+  svg = "";
+  renders = 0;
+  private make: ((width: number) => FigureRequest) | null = null;
+  private inFlight = false;
+  private dirty = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private lastStart = 0;
+  private interval: number;
+  private generation = 0;
+
+  constructor(
+    private readonly client: FigureClient,
+    readonly options: SlotOptions,
+  ) {
+    this.interval = options.minIntervalMs ?? 250;
+    this.host = h("div", {
+      class: "fig-svg",
+      role: "img",
+      "aria-label": options.caption,
+      "data-figure": options.name,
+      "data-renders": 0,
+      style: `min-height:${options.height ?? 360}px`,
+    });
+    this.status = h("span", { class: "fig-status", "aria-hidden": "true" });
+    const save = h(
+      "button",
+      {
+        type: "button",
+        class: "small",
+        title: `Download this figure as ${options.name}.svg`,
+        onclick: () => {
+          if (this.svg) download(`${options.name}.svg`, this.svg, "image/svg+xml");
+        },
+      },
+      "SVG",
+    );
+    this.element = h(
+      "figure",
+      { class: "fig" },
+      this.host,
+      h("figcaption", {}, h("span", {}, options.caption), this.status, save),
+    );
+  }
+
+  get width(): number {
+    return Math.max(320, Math.min(1400, Math.floor(this.host.clientWidth || 640)));
+  }
+
+  /** Draw with the request `make` builds (called when the render starts, with the width). */
+  update(make: (width: number) => FigureRequest): void {
+    this.make = make;
+    this.dirty = true;
+    this.pump();
+  }
+
+  /** Forget the figure (a new run starts). */
+  clear(): void {
+    this.generation++;
+    this.make = null;
+    this.dirty = false;
+    this.svg = "";
+    this.host.replaceChildren();
+    this.host.dataset.renders = "0";
+    this.renders = 0;
+  }
+
+  /** Redraw the last request at the current width. */
+  refresh(): void {
+    if (this.make) {
+      this.dirty = true;
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    if (!this.dirty || this.inFlight || !this.make) return;
+    const wait = this.lastStart + this.interval - performance.now();
+    if (wait > 0) {
+      if (this.timer === null) {
+        this.timer = setTimeout(() => {
+          this.timer = null;
+          this.pump();
+        }, wait);
+      }
+      return;
+    }
+    this.dirty = false;
+    this.inFlight = true;
+    this.lastStart = performance.now();
+    const generation = this.generation;
+    const request = this.make(this.width);
+    this.client.render(request).then(
+      ({ svg, info }) => {
+        requestAnimationFrame(() => {
+          this.inFlight = false;
+          if (generation !== this.generation) return this.pump();
+          const t0 = performance.now();
+          this.host.innerHTML = withoutStyleSheets(svg);
+          const cost = performance.now() - t0;
+          // Inserting big SVG costs the page's thread: space such renders out further.
+          this.interval = Math.max(this.options.minIntervalMs ?? 250, cost * 12);
+          this.svg = svg;
+          this.renders++;
+          this.host.dataset.renders = String(this.renders);
+          this.host.dataset.insertMs = cost.toFixed(1);
+          this.status.textContent = "";
+          this.options.onError?.(null);
+          if (info !== undefined) this.options.onInfo?.(info);
+          this.pump();
+        });
+      },
+      (err: Error) => {
+        this.inFlight = false;
+        if (generation === this.generation) {
+          this.status.textContent = `(figure failed: ${err.message})`;
+          this.options.onError?.(err.message);
+        }
+        this.pump();
+      },
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { resolveTrainConfig } from "../experiment/config.ts";
+import { TRAIN_OPTIONS } from "../experiment/options.ts";
+import {
+  cliCommand,
+  defaultLabInput,
+  LAB_FIELDS,
+  LAB_LIMITS,
+  toProbeInput,
+  toTrainInput,
+  validateLabInput,
+} from "./lab-options.ts";
+
+describe("lab options", () => {
+  it("are train options with the same defaults and descriptions", () => {
+    for (const f of LAB_FIELDS) {
+      const t = TRAIN_OPTIONS.find((s) => s.key === f.spec.key)!;
+      expect(t, f.spec.key).toBeDefined();
+      expect(f.spec.default).toEqual(t.default);
+      expect(f.spec.description).toBe(t.description);
+      expect(f.spec.flag).toBe(t.flag);
+    }
+  });
+
+  it("narrow depth to 100 and datasets to the generated ones", () => {
+    const depth = LAB_FIELDS.find((f) => f.spec.key === "depth")!.spec;
+    expect(depth.kind === "int" && depth.max).toBe(LAB_LIMITS.depth);
+    const dataset = LAB_FIELDS.find((f) => f.spec.key === "dataset")!.spec;
+    expect(dataset.kind === "choice" && dataset.choices).toEqual([
+      "spirals",
+      "circles",
+      "xor",
+      "moons",
+      "blobs",
+      "teacher",
+    ]);
+  });
+
+  it("default input resolves to the train defaults", () => {
+    expect(resolveTrainConfig(toTrainInput(defaultLabInput()))).toEqual(resolveTrainConfig({}));
+  });
+
+  it("explain bad values with the CLI's messages, by key", () => {
+    const { errors } = validateLabInput({ depth: "500", weightVar: "-1", activation: "soft" });
+    expect(errors.get("depth")).toBe("depth must be between 1 and 100 (got '500')");
+    expect(errors.get("weightVar")).toBe("weightVar must be >= 0 (got '-1')");
+    expect(errors.get("activation")).toMatch(/^activation must be one of: identity, sigmoid/);
+    expect(validateLabInput({ depth: "2.5" }).errors.get("depth")).toBe(
+      "depth must be an integer (got '2.5')",
+    );
+    expect(validateLabInput({ dataset: "mnist" }).errors.get("dataset")).toMatch(
+      /^dataset must be one of: spirals, circles, xor, moons, blobs, teacher/,
+    );
+  });
+
+  it("file combination problems under the option they name", () => {
+    const { errors } = validateLabInput({ batchNorm: true, layerNorm: true });
+    expect(errors.get("batchNorm")).toBe("batchNorm and layerNorm cannot both be on");
+    const clip = validateLabInput({ clip: "global-norm", clipThreshold: "0" });
+    expect(clip.errors.get("clipThreshold")).toBe("clipThreshold must be > 0 (got 0)");
+  });
+
+  it("report unknown keys", () => {
+    expect(validateLabInput({ colour: "red" }).errors.get("")).toMatch(/^unknown option 'colour'/);
+  });
+
+  it("treat empty text as the default", () => {
+    const { input, errors } = validateLabInput({ lr: "", depth: "" });
+    expect(errors.size).toBe(0);
+    expect(input.lr).toBeNull();
+    expect(input.depth).toBe(20);
+  });
+
+  it("give the probe only network options", () => {
+    const { input } = validateLabInput({ depth: "7", optimizer: "adam", residual: true });
+    const probe = toProbeInput(input);
+    expect(probe.depth).toBe(7);
+    expect(probe.residual).toBe(true);
+    expect(probe.optimizer).toBeUndefined();
+    expect(probe.dataset).toBeUndefined();
+  });
+
+  it("print the equivalent CLI commands with non-default options", () => {
+    const { input } = validateLabInput({
+      depth: "50",
+      activation: "leaky-relu",
+      batchNorm: true,
+      optimizer: "adam",
+      seed: "3",
+    });
+    expect(cliCommand("train", input)).toBe(
+      "gradscope train --depth 50 --activation leaky-relu --batch-norm --optimizer adam --seed 3",
+    );
+    expect(cliCommand("probe", input)).toBe(
+      "gradscope probe --depth 50 --activation leaky-relu --batch-norm --seed 3",
+    );
+  });
+});

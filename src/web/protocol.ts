@@ -1,0 +1,58 @@
+import type { GemmBackend } from "../core/kernels/gemm.ts";
+import type { TrainRecord } from "../experiment/train/recorder.ts";
+import type { ResolvedTrainConfig } from "../experiment/train/train-config.ts";
+import type { GradientTheory } from "../report/figures-for/theory.ts";
+import type { LabInput } from "./lab-options.ts";
+import type { ActivationSample, ProbeView, RunStatus } from "./lab-run.ts";
+
+/**
+ * Messages between the page and the training worker (worker.ts). Every message after `init`
+ * carries the run id it belongs to, so answers about an abandoned run are ignored.
+ */
+export type ToWorker =
+  /** Build a run (probe at init + trainer); answers "ready" or "error". */
+  | { type: "init"; runId: number; input: LabInput }
+  /** Train continuously until paused or finished. */
+  | { type: "play"; runId: number }
+  | { type: "pause"; runId: number }
+  /** Take `count` steps, then stop. */
+  | { type: "step"; runId: number; count: number };
+
+export interface ReadyMessage {
+  type: "ready";
+  runId: number;
+  config: ResolvedTrainConfig;
+  datasetDescription: string;
+  probe: ProbeView;
+  status: RunStatus;
+  /** Milliseconds the probe and setup took. */
+  setupMs: number;
+  /** The matrix kernel the worker runs on (WebAssembly SIMD unless the browser lacks it). */
+  gemm: GemmBackend;
+}
+
+export interface ProgressMessage {
+  type: "progress";
+  runId: number;
+  /** Recorded steps since the last message (in order). */
+  records: TrainRecord[];
+  status: RunStatus;
+  /** True while the worker keeps stepping on its own. */
+  playing: boolean;
+  /** Steps per second over the last second of playing (null before it is known). */
+  stepsPerSecond: number | null;
+  /** Activations of a few layers (sent at most twice a second, and when stopping). */
+  activations: ActivationSample[] | null;
+  /** Once, with the record of step 1: the mean-field shape of the run's gradients at init. */
+  trainTheory?: GradientTheory | null;
+}
+
+export interface ErrorMessage {
+  type: "error";
+  runId: number;
+  message: string;
+  /** False for an unexpected failure (a bug), true for a configuration problem. */
+  known: boolean;
+}
+
+export type FromWorker = ReadyMessage | ProgressMessage | ErrorMessage;

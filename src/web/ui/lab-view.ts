@@ -1,0 +1,561 @@
+import { toJson } from "../../experiment/json-numbers.ts";
+import type { ProbeSummary } from "../../probe/summary.ts";
+import type { GradientTheory } from "../../report/figures-for/theory.ts";
+import { formatNumber, formatPercent } from "../../report/format.ts";
+import type { GradientRun, TheoryPoint } from "../../report/index.ts";
+import type { FigureClient } from "../figures.ts";
+import { FigureSlot } from "../figures.ts";
+import { RunHistory } from "../history.ts";
+import {
+  cliCommand,
+  LAB_FIELDS,
+  type LabErrors,
+  type LabInput,
+  validateLabInput,
+} from "../lab-options.ts";
+import type { ActivationSample, MeanFieldLine, ProbeView, RunStatus } from "../lab-run.ts";
+import { LabSession } from "../lab-session.ts";
+import type { FromWorker, ReadyMessage } from "../protocol.ts";
+import { optionForm } from "./controls.ts";
+import { append, download, h, replace } from "./dom.ts";
+
+/** How a verdict reads on the page: the summary's sentence with its verdict word marked. */
+export function verdictLine(prefix: string, summary: ProbeSummary): (Node | string)[] {
+  return [
+    prefix,
+    h("strong", { class: `verdict-${summary.verdict}` }, summary.verdict),
+    summary.message.replace(/^[a-z-]+:?/, ":"),
+  ];
+}
+
+export function meanFieldText(m: MeanFieldLine): string {
+  const xi = m.xiGrad;
+  const scale = !Number.isFinite(xi)
+    ? "it keeps its size from layer to layer"
+    : xi > 0
+      ? `toward the input, E[dz²] shrinks by a factor χ₁ per layer (by e every ${formatNumber(xi, 3)} layers)`
+      : `toward the input, E[dz²] grows by a factor χ₁ per layer (by e every ${formatNumber(-xi, 3)} layers)`;
+  return `Mean field (σw² = ${formatNumber(m.weightVar, 4)}, σb² = ${formatNumber(m.biasVar, 4)}): χ₁ = ${formatNumber(m.chi1, 4)}, ${m.phase} phase: ${scale}.`;
+}
+
+function activationLabel(input: Readonly<LabInput>): string {
+  return input.activation === "leaky-relu"
+    ? `leaky-relu(${input.slope})`
+    : String(input.activation);
+}
+
+/** The lab: the option form, run controls, verdicts and the live figures. */
+export class LabView {
+  readonly element: HTMLElement;
+  input: LabInput;
+  private readonly form;
+  /** Verdicts, figures and numbers: dimmed while the form holds a problem. */
+  private readonly results: HTMLElement = h("div", { class: "results" });
+  private readonly session: LabSession;
+  private readonly history = new RunHistory();
+  private ready: ReadyMessage | null = null;
+  private trainTheory: GradientTheory | null = null;
+  private activations: ActivationSample[] | null = null;
+  private status: RunStatus | null = null;
+  private playing = false;
+  private stepsPerSecond: number | null = null;
+  private pendingStatus = false;
+  private readonly slots: Record<
+    "gradient" | "heatmap" | "updateRatio" | "loss" | "histograms",
+    FigureSlot
+  >;
+  private readonly el: {
+    play: HTMLButtonElement;
+    step: HTMLButtonElement;
+    step10: HTMLButtonElement;
+    reset: HTMLButtonElement;
+    exportJson: HTMLButtonElement;
+    status: HTMLElement;
+    verdict: HTMLElement;
+    probeVerdict: HTMLElement;
+    meanField: HTMLElement;
+    runError: HTMLElement;
+    cliTrain: HTMLElement;
+    cliProbe: HTMLElement;
+    datasetInfo: HTMLElement;
+    engine: HTMLElement;
+    probeTable: HTMLTableSectionElement;
+    metric: HTMLSelectElement;
+  };
+
+  constructor(
+    figures: FigureClient,
+    private readonly onInput: (input: LabInput) => void,
+  ) {
+    this.input = validateLabInput({}).input;
+    this.form = optionForm(LAB_FIELDS, () => this.formChanged(), "lab");
+    this.session = new LabSession((m) => this.onMessage(m));
+    const slot = (name: string, caption: string, height: number, minIntervalMs = 250) =>
+      new FigureSlot(figures, { name, caption, height, minIntervalMs });
+    this.slots = {
+      gradient: slot(
+        "gradient-by-layer",
+        "Gradient by layer (log scale): the probe at initialization and the latest training step, mean-field prediction dashed.",
+        400,
+      ),
+      heatmap: slot(
+        "gradient-heatmap",
+        "‖∂L/∂W‖ per layer (rows) over training steps (columns), log colour scale.",
+        400,
+        400,
+      ),
+      updateRatio: slot(
+        "update-ratio",
+        "log10 of each layer's update-to-weight ratio per recorded step; about −3 is healthy.",
+        360,
+        400,
+      ),
+      loss: slot("loss-curves", "Minibatch loss, and test loss and accuracy when evaluated.", 360),
+      histograms: slot(
+        "activation-histograms",
+        "Distribution of activations φ(u) in a few layers at the latest step.",
+        360,
+        500,
+      ),
+    };
+    const button = (label: string, onclick: () => void, extra: Record<string, string> = {}) =>
+      h("button", { type: "button", onclick, ...extra }, label);
+    const metric = h(
+      "select",
+      { id: "lab-metric", onchange: () => this.drawGradient() },
+      h("option", { value: "gradWeightNorm" }, "‖∂L/∂W‖ (weight gradient norm)"),
+      h("option", { value: "gradPreactMeanSq" }, "E[(∂L/∂z)²] (pre-activation gradient)"),
+    );
+    this.el = {
+      play: button("Play", () => this.togglePlay(), { id: "lab-play", "aria-pressed": "false" }),
+      step: button("Step", () => this.stepBy(1), { id: "lab-step" }),
+      step10: button("+10 steps", () => this.stepBy(10), { id: "lab-step10" }),
+      reset: button("Reset", () => this.restart(), { id: "lab-reset" }),
+      exportJson: button("Export JSON", () => this.exportRun(), {
+        id: "lab-export",
+        title: "Download this run (config, probe, every recorded step) as JSON",
+      }),
+      status: h("span", { class: "run-status", id: "lab-status", "aria-live": "off" }, "starting…"),
+      verdict: h("p", { class: "verdict", id: "lab-verdict", "aria-live": "polite" }),
+      probeVerdict: h("p", { class: "verdict", id: "lab-probe-verdict" }),
+      meanField: h("p", { class: "mean-field", id: "lab-mean-field" }),
+      runError: h("p", { class: "run-error", id: "lab-run-error", role: "alert", hidden: true }),
+      cliTrain: h("code", { id: "lab-cli-train" }),
+      cliProbe: h("code", { id: "lab-cli-probe" }),
+      datasetInfo: h("span", { id: "lab-dataset" }),
+      engine: h("span", { id: "lab-engine" }),
+      probeTable: h("tbody"),
+      metric,
+    };
+    const e = this.el;
+    const probeTable = h(
+      "table",
+      { id: "probe-table", class: "numbers" },
+      h(
+        "caption",
+        {},
+        "Probe at initialization (Gaussian inputs, random-projection loss): the numbers of ",
+        h("code", {}, "gradscope probe"),
+      ),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ...["layer", "q", "E[dz²]", "‖dW‖", "‖dW‖ predicted", "act std", "saturated", "dead"].map(
+            (t) => h("th", { scope: "col" }, t),
+          ),
+        ),
+      ),
+      e.probeTable,
+    );
+    this.element = h(
+      "div",
+      { class: "lab" },
+      h(
+        "aside",
+        { class: "sidebar", "aria-label": "Configuration" },
+        h("h2", {}, "Configuration"),
+        this.form.element,
+      ),
+      h(
+        "section",
+        { class: "main", "aria-label": "Run" },
+        h(
+          "div",
+          { class: "toolbar", id: "run-controls", role: "toolbar", "aria-label": "Training" },
+          e.play,
+          e.step,
+          e.step10,
+          e.reset,
+          e.status,
+          h("span", { class: "spacer" }),
+          e.exportJson,
+        ),
+        e.runError,
+        this.results,
+      ),
+    );
+    append(
+      this.results,
+      e.verdict,
+      e.probeVerdict,
+      e.meanField,
+      h(
+        "details",
+        { class: "cli" },
+        h("summary", {}, "The same run in a terminal"),
+        h("p", {}, "Training: ", e.cliTrain),
+        h("p", {}, "Probe at initialization: ", e.cliProbe, " (add ", h("code", {}, "--json"), ")"),
+        h("p", {}, "Data: ", e.datasetInfo),
+        h("p", {}, "In this browser: ", e.engine),
+      ),
+      h(
+        "div",
+        { class: "fig-grid" },
+        h(
+          "div",
+          { class: "fig-cell wide" },
+          h("label", { for: "lab-metric", class: "inline" }, "Plot "),
+          metric,
+          this.slots.gradient.element,
+        ),
+        h("div", { class: "fig-cell" }, this.slots.heatmap.element),
+        h("div", { class: "fig-cell" }, this.slots.loss.element),
+        h("div", { class: "fig-cell" }, this.slots.updateRatio.element),
+        h("div", { class: "fig-cell" }, this.slots.histograms.element),
+      ),
+      h(
+        "details",
+        { class: "probe-details", open: true },
+        h("summary", {}, "Probe numbers per layer"),
+        probeTable,
+      ),
+    );
+    this.form.set(this.input);
+    this.setRunnable(false);
+  }
+
+  /** Show `input` (from the URL) with its problems, and run it when it has none. */
+  load(input: LabInput, rejected: ReadonlyMap<string, string>, errors: LabErrors): void {
+    this.form.set(input, rejected);
+    this.form.showErrors(errors);
+    this.input = input;
+    if (errors.size === 0) this.restart();
+    else this.blocked();
+  }
+
+  private formChanged(): void {
+    const { input, errors } = validateLabInput(this.form.raw());
+    this.form.showErrors(errors);
+    if (errors.size > 0) {
+      this.blocked();
+      return;
+    }
+    const same = LAB_FIELDS.every((f) => input[f.spec.key] === this.input[f.spec.key]);
+    // A text box reports "change" again when it loses focus: only a new value restarts.
+    if (same && this.ready !== null) {
+      this.unblock();
+      this.setRunnable(true);
+      this.renderStatus();
+      return;
+    }
+    this.input = input;
+    this.onInput(input);
+    this.restart();
+  }
+
+  private blocked(): void {
+    this.session.pause();
+    this.playing = false;
+    this.setRunnable(false);
+    this.el.status.textContent = "fix the highlighted option to run";
+    this.results.classList.add("stale");
+    this.results.setAttribute("aria-hidden", "true");
+  }
+
+  private setRunnable(runnable: boolean): void {
+    const finished = this.status?.finished ?? false;
+    this.el.play.disabled = !runnable || finished;
+    this.el.step.disabled = !runnable || finished || this.playing;
+    this.el.step10.disabled = !runnable || finished || this.playing;
+    this.el.reset.disabled = !runnable;
+    this.el.exportJson.disabled = !runnable;
+    this.el.play.textContent = this.playing ? "Pause" : "Play";
+    this.el.play.setAttribute("aria-pressed", String(this.playing));
+  }
+
+  private unblock(): void {
+    this.results.classList.remove("stale");
+    this.results.removeAttribute("aria-hidden");
+  }
+
+  /** Start the configured run again from step 0. */
+  restart(): void {
+    this.unblock();
+    this.ready = null;
+    this.status = null;
+    this.playing = false;
+    this.trainTheory = null;
+    this.activations = null;
+    this.stepsPerSecond = null;
+    this.history.clear();
+    for (const s of Object.values(this.slots)) s.clear();
+    this.el.runError.hidden = true;
+    this.el.verdict.textContent = "";
+    this.el.probeVerdict.textContent = "Probing the network at initialization…";
+    this.el.meanField.textContent = "";
+    this.el.probeTable.replaceChildren();
+    this.el.status.textContent = "building the network…";
+    this.el.cliTrain.textContent = cliCommand("train", this.input);
+    this.el.cliProbe.textContent = cliCommand("probe", this.input);
+    this.setRunnable(false);
+    this.session.configure(this.input);
+  }
+
+  private togglePlay(): void {
+    if (!this.ready) return;
+    if (this.playing) {
+      this.session.pause();
+      this.playing = false;
+    } else {
+      this.session.play();
+      this.playing = true;
+    }
+    this.setRunnable(true);
+  }
+
+  private stepBy(n: number): void {
+    if (!this.ready || this.playing) return;
+    this.session.step(n);
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case "ready":
+        this.ready = m;
+        this.status = m.status;
+        this.showProbe(m.probe);
+        this.el.datasetInfo.textContent = m.datasetDescription;
+        this.el.engine.textContent = `matrix kernel ${m.gemm}; network built and probed in ${formatNumber(m.setupMs, 3)} ms`;
+        this.el.engine.dataset.gemm = m.gemm;
+        this.setRunnable(true);
+        this.scheduleStatus();
+        this.drawGradient();
+        break;
+      case "progress":
+        if (m.trainTheory !== undefined) this.trainTheory = m.trainTheory;
+        if (m.records.length > 0) this.history.add(m.records);
+        if (m.activations) this.activations = m.activations;
+        this.status = m.status;
+        this.stepsPerSecond = m.stepsPerSecond;
+        if (this.playing && !m.playing) {
+          this.playing = false;
+          this.setRunnable(true);
+        } else if (m.status.finished) this.setRunnable(true);
+        if (m.records.length > 0) this.drawLive();
+        if (m.activations) this.drawHistograms();
+        this.scheduleStatus();
+        break;
+      case "error":
+        this.playing = false;
+        this.el.runError.hidden = false;
+        this.el.runError.textContent = m.known
+          ? `Cannot run this configuration: ${m.message}`
+          : `Something went wrong in the training worker: ${m.message}`;
+        this.el.status.textContent = "stopped";
+        this.el.probeVerdict.textContent = "";
+        this.setRunnable(false);
+        this.el.reset.disabled = false;
+        break;
+    }
+  }
+
+  private showProbe(p: ProbeView): void {
+    const s = p.result.summary;
+    replace(
+      this.el.probeVerdict,
+      ...verdictLine("At initialization (probe, Gaussian inputs): ", s),
+    );
+    this.el.probeVerdict.dataset.verdict = s.verdict;
+    this.el.meanField.textContent = p.meanField
+      ? meanFieldText(p.meanField)
+      : p.theoryReason
+        ? `Mean field: ${p.theoryReason}.`
+        : "";
+    const predicted = p.gradientTheory?.gradWeightNorm ?? null;
+    const cell = (field: string, v: number, text?: string) =>
+      h("td", { "data-field": field, "data-value": String(v) }, text ?? formatNumber(v, 4));
+    this.el.probeTable.replaceChildren(
+      ...p.result.layers.map((m, i) =>
+        h(
+          "tr",
+          { "data-layer": m.layer },
+          h("th", { scope: "row" }, String(m.layer)),
+          cell("q", m.q),
+          cell("gradPreactMeanSq", m.gradPreactMeanSq, m.underflow ? "underflow" : undefined),
+          cell("gradWeightNorm", m.gradWeightNorm, m.underflow ? "underflow" : undefined),
+          predicted
+            ? cell("predictedGradWeightNorm", predicted[i]?.value ?? Number.NaN)
+            : h("td", {}, "–"),
+          cell("actStd", m.actStd),
+          cell("saturated", m.saturated, formatPercent(m.saturated)),
+          cell("dead", m.dead, formatPercent(m.dead)),
+        ),
+      ),
+    );
+  }
+
+  private scheduleStatus(): void {
+    if (this.pendingStatus) return;
+    this.pendingStatus = true;
+    requestAnimationFrame(() => {
+      this.pendingStatus = false;
+      this.renderStatus();
+    });
+  }
+
+  private renderStatus(): void {
+    const st = this.status;
+    if (!st) return;
+    const perSecond = this.stepsPerSecond;
+    const rate =
+      perSecond === null
+        ? this.playing
+          ? "measuring steps/s…"
+          : ""
+        : this.playing
+          ? `${formatNumber(perSecond, 3)} steps/s`
+          : `(${formatNumber(perSecond, 3)} steps/s while playing)`;
+    const loss = st.step > 0 ? `loss ${formatNumber(st.loss, 4)}` : "not trained yet";
+    const state = st.exploded
+      ? "exploded"
+      : st.finished
+        ? "finished"
+        : this.playing
+          ? "training"
+          : "paused";
+    this.el.status.textContent = [`step ${st.step} / ${st.steps}`, state, loss, rate]
+      .filter(Boolean)
+      .join(" · ");
+    this.el.status.dataset.step = String(st.step);
+    this.el.status.dataset.loss = String(st.loss);
+    this.el.status.dataset.stepsPerSecond = String(this.stepsPerSecond ?? "");
+    const summary = this.history.latestSummary();
+    const latest = this.history.latest;
+    if (summary && latest) {
+      const explosion = st.exploded ? ` ${st.message}.` : "";
+      replace(
+        this.el.verdict,
+        ...verdictLine(`Training step ${latest.step}: `, summary),
+        explosion,
+      );
+      this.el.verdict.dataset.verdict = summary.verdict;
+      this.el.verdict.dataset.step = String(latest.step);
+    } else if (st.step === 0) {
+      this.el.verdict.textContent =
+        "Press Play (or Step) to train; the verdict follows every recorded step.";
+      delete this.el.verdict.dataset.verdict;
+    }
+  }
+
+  private drawGradient(): void {
+    const ready = this.ready;
+    if (!ready) return;
+    const metric = this.el.metric.value as "gradWeightNorm" | "gradPreactMeanSq";
+    const probe = ready.probe;
+    const latest = this.history.latest;
+    const trainTheory = this.trainTheory;
+    const label = activationLabel(this.input);
+    this.slots.gradient.update((width) => {
+      const runs: GradientRun[] = [
+        {
+          label: `probe at init (${label}, Gaussian x, random projection)`,
+          layers: probe.result.layers,
+        },
+      ];
+      const theory: (TheoryPoint[] | null)[] = [probe.gradientTheory?.[metric] ?? null];
+      if (latest) {
+        runs.push({
+          label: `training step ${latest.step} (${ready.config.dataset})`,
+          layers: latest.layers,
+        });
+        theory.push(trainTheory?.[metric] ?? null);
+      }
+      return {
+        kind: "gradient",
+        runs,
+        theory,
+        metric,
+        frame: {
+          width,
+          height: 400,
+          subtitle: `depth ${ready.config.depth}, width ${ready.config.width}, ${label}, init ${ready.config.init}`,
+        },
+      };
+    });
+  }
+
+  private drawLive(): void {
+    this.drawGradient();
+    const depth = this.ready?.config.depth ?? 1;
+    const columns = Math.max(20, Math.min(80, Math.floor(3000 / depth)));
+    this.slots.heatmap.update((width) => ({
+      kind: "heatmap",
+      data: this.history.heatmap(columns),
+      frame: { width, height: 400 },
+    }));
+    this.slots.updateRatio.update((width) => ({
+      kind: "updateRatio",
+      data: this.history.updateRatios(150),
+      frame: { width, height: 360 },
+    }));
+    this.slots.loss.update((width) => ({
+      kind: "loss",
+      data: this.history.loss(300),
+      frame: { width, height: 360 },
+    }));
+  }
+
+  private drawHistograms(): void {
+    const layers = this.activations;
+    if (!layers || layers.length === 0) return;
+    const label = activationLabel(this.input);
+    this.slots.histograms.update((width) => ({
+      kind: "histograms",
+      layers,
+      activation: label,
+      frame: { width, height: 360 },
+    }));
+  }
+
+  /** Redraw every figure at the current size. */
+  refreshFigures(): void {
+    for (const s of Object.values(this.slots)) s.refresh();
+  }
+
+  private exportRun(): void {
+    const ready = this.ready;
+    if (!ready) return;
+    const run = {
+      gradscope: "browser lab run",
+      url: location.href,
+      cli: { train: cliCommand("train", this.input), probe: cliCommand("probe", this.input) },
+      config: ready.config,
+      dataset: ready.datasetDescription,
+      status: this.status,
+      probe: ready.probe.result,
+      theory: ready.probe.theory,
+      meanField: ready.probe.meanField,
+      recordsThinning: this.history.thinning,
+      records: this.history.records,
+      exportedAt: new Date().toISOString(),
+    };
+    download(
+      `gradscope-run-seed${ready.config.seed}.json`,
+      `${toJson(run, 2)}\n`,
+      "application/json",
+    );
+  }
+}

@@ -1,0 +1,203 @@
+import {
+  defaultLabInput,
+  LAB_FIELDS,
+  type LabErrors,
+  type LabInput,
+  validateLabInput,
+} from "./lab-options.ts";
+
+/**
+ * The page's state in the URL hash, so every picture is reproducible from its link (the seed
+ * is part of the state). One codec for every option, driven by the lab's option table:
+ * `#view=lab&depth=50&width=64&activation=tanh&...`. Decoding validates with the same
+ * messages as the CLI and reports each problem by option key, so the page can explain it
+ * beside the control. DOM-free.
+ */
+
+export const VIEWS = ["lab", "matrix", "activation", "deep", "compare"] as const;
+export type View = (typeof VIEWS)[number];
+
+export interface PageState {
+  view: View;
+  /** The lab's configuration (config A of the comparison). */
+  input: LabInput;
+  /** Config B of the comparison. */
+  compare: LabInput;
+  /** Matrix-power story: W, one row per inner array. */
+  matrix: number[][];
+  /** Matrix-power and deep-sigmoid stories: number of layers. */
+  layers: number;
+  /** Activation story: the activation shown. */
+  fn: string;
+}
+
+export const DEFAULT_MATRIX: readonly (readonly number[])[] = [
+  [0.9, 0.3],
+  [-0.3, 0.9],
+];
+
+export function defaultPageState(): PageState {
+  return {
+    view: "lab",
+    input: defaultLabInput(),
+    compare: defaultLabInput(),
+    matrix: DEFAULT_MATRIX.map((r) => r.slice()),
+    layers: 30,
+    fn: "sigmoid",
+  };
+}
+
+/** Keys of the hash that are not lab options. */
+const PAGE_KEYS = new Set(["view", "b", "matrix", "layers", "fn"]);
+export const MAX_MATRIX_SIZE = 8;
+export const MAX_POWER_LAYERS = 200;
+
+/** `key=value` pairs of a lab input: every option that applies, and any non-default one. */
+export function encodeInput(input: Readonly<LabInput>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const f of LAB_FIELDS) {
+    const v = input[f.spec.key];
+    if (v === null || v === undefined) continue;
+    const applies = f.relevant ? f.relevant(input) : true;
+    if (!applies && v === f.spec.default) continue;
+    params.set(f.spec.key, String(v));
+  }
+  return params;
+}
+
+export function encodeMatrix(matrix: readonly (readonly number[])[]): string {
+  return matrix.map((row) => row.map((v) => String(v)).join(",")).join(";");
+}
+
+/** Parse `a,b;c,d` (rows separated by ';' or new lines, entries by ',' or spaces). */
+export function parseMatrix(text: string): number[][] {
+  const rows = text
+    .trim()
+    .split(/\s*[;\n]\s*/)
+    .filter((r) => r !== "");
+  if (rows.length === 0) throw new RangeError("the matrix is empty");
+  if (rows.length > MAX_MATRIX_SIZE) {
+    throw new RangeError(`at most ${MAX_MATRIX_SIZE} rows (got ${rows.length})`);
+  }
+  const matrix = rows.map((row, i) =>
+    row.split(/[\s,]+/).map((word, j) => {
+      const v = word.trim() === "" ? Number.NaN : Number(word);
+      if (!Number.isFinite(v)) {
+        throw new RangeError(`entry (${i + 1}, ${j + 1}) is not a number (got '${word}')`);
+      }
+      return v;
+    }),
+  );
+  matrix.forEach((row, i) => {
+    if (row.length !== matrix.length) {
+      throw new RangeError(
+        `the matrix must be square: row ${i + 1} has ${row.length} ${row.length === 1 ? "entry" : "entries"}, expected ${matrix.length}`,
+      );
+    }
+  });
+  return matrix;
+}
+
+/** The hash (with its leading '#') of a page state. */
+export function encodeState(state: Readonly<PageState>): string {
+  const params = new URLSearchParams();
+  params.set("view", state.view);
+  switch (state.view) {
+    case "matrix":
+      params.set("matrix", encodeMatrix(state.matrix));
+      params.set("layers", String(state.layers));
+      break;
+    case "activation":
+      params.set("fn", state.fn);
+      break;
+    case "deep":
+      params.set("layers", String(state.layers));
+      break;
+    default:
+      for (const [k, v] of encodeInput(state.input)) params.set(k, v);
+      if (state.view === "compare") params.set("b", encodeInput(state.compare).toString());
+  }
+  return `#${params.toString()}`;
+}
+
+export interface DecodedState {
+  state: PageState;
+  /** Problems by option key ("" for the whole config; "b.<key>" for config B; page keys too). */
+  errors: LabErrors;
+  /** The raw text of each value that failed, to show it where it was typed. */
+  rejected: Map<string, string>;
+}
+
+function decodeInput(
+  params: URLSearchParams,
+  prefix: string,
+  errors: LabErrors,
+  rejected: Map<string, string>,
+): LabInput {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of params) if (!PAGE_KEYS.has(k) || prefix !== "") raw[k] = v;
+  const result = validateLabInput(raw);
+  for (const [key, message] of result.errors) {
+    errors.set(prefix + key, message);
+    if (key !== "" && raw[key] !== undefined) rejected.set(prefix + key, raw[key]!);
+  }
+  return result.input;
+}
+
+/**
+ * Decode a hash (with or without '#'). Never throws: every problem is reported in `errors`
+ * and the state keeps the default for each value that failed.
+ */
+export function decodeState(hash: string): DecodedState {
+  const state = defaultPageState();
+  const errors: LabErrors = new Map();
+  const rejected = new Map<string, string>();
+  const text = hash.startsWith("#") ? hash.slice(1) : hash;
+  let params: URLSearchParams;
+  try {
+    params = new URLSearchParams(text);
+  } catch {
+    errors.set("", "the link's settings could not be read");
+    return { state, errors, rejected };
+  }
+  const view = params.get("view");
+  if (view !== null) {
+    if ((VIEWS as readonly string[]).includes(view)) state.view = view as View;
+    else errors.set("view", `view must be one of: ${VIEWS.join(", ")} (got '${view}')`);
+  }
+  const matrix = params.get("matrix");
+  if (matrix !== null) {
+    try {
+      state.matrix = parseMatrix(matrix);
+    } catch (err) {
+      errors.set("matrix", `matrix: ${(err as Error).message}`);
+      rejected.set("matrix", matrix);
+    }
+  }
+  const layers = params.get("layers");
+  if (layers !== null) {
+    const n = Number(layers);
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_POWER_LAYERS) state.layers = n;
+    else {
+      errors.set(
+        "layers",
+        `layers must be an integer between 1 and ${MAX_POWER_LAYERS} (got '${layers}')`,
+      );
+      rejected.set("layers", layers);
+    }
+  }
+  const fn = params.get("fn");
+  if (fn !== null) {
+    const choices = LAB_FIELDS.find((f) => f.spec.key === "activation")!.spec;
+    if (choices.kind === "choice" && choices.choices.includes(fn)) state.fn = fn;
+    else {
+      errors.set("fn", `fn must be an activation name (got '${fn}')`);
+      rejected.set("fn", fn);
+    }
+  }
+  state.input = decodeInput(params, "", errors, rejected);
+  const b = params.get("b");
+  state.compare =
+    b === null ? { ...state.input } : decodeInput(new URLSearchParams(b), "b.", errors, rejected);
+  return { state, errors, rejected };
+}
