@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { totalmem } from "node:os";
 import { Command } from "commander";
+import { diagnoseProbe } from "../../diagnose/diagnose-probe.ts";
 import { ConfigError, type ProbeConfig, resolveProbeConfig } from "../../experiment/config.ts";
 import { probeCsv } from "../../experiment/csv-export.ts";
 import { dumpChunks } from "../../experiment/dump.ts";
@@ -19,6 +20,7 @@ import { fitPerLayerFactor } from "../../probe/summary.ts";
 import { probeActivationLayers, probeFigures } from "../../report/figures-for/index.ts";
 import { nodeDocument } from "../../report/node-dom.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
+import { formatFindings } from "../format/findings.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
@@ -79,7 +81,12 @@ Examples:
       if (reason) throw new ConfigError(`--theory: ${reason}`);
       result.theory = predictProbe(config);
     }
-    output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatProbe(result)}\n`);
+    const diagnosis = diagnoseProbe(result);
+    output.out(
+      opts.json
+        ? `${toJson({ ...result, diagnosis }, 2)}\n`
+        : `${formatProbe(result)}\n\n${formatFindings(diagnosis).join("\n")}\n`,
+    );
     await writePlotCsv(files, output, opts.json === true, {
       table: () => probeCsv(result),
       figures: () =>

@@ -4,6 +4,7 @@ import { trainRecordsCsv } from "../../experiment/csv-export.ts";
 import { type Dataset, DatasetError, loadDatasetAsync } from "../../experiment/datasets/index.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { TRAIN_OPTIONS } from "../../experiment/options.ts";
+import { diagnoseRunDir } from "../../experiment/train/diagnose-run.ts";
 import type { TrainRecord } from "../../experiment/train/recorder.ts";
 import { checkRunDirFree, readRunDir } from "../../experiment/train/run-dir.ts";
 import { datasetOptions, defaultRunDir } from "../../experiment/train/train-config.ts";
@@ -16,6 +17,7 @@ import {
 import { nodeDocument } from "../../report/node-dom.ts";
 import { UsageError } from "../errors.ts";
 import { logSparkline } from "../format/bars.ts";
+import { formatFindings } from "../format/findings.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
@@ -98,10 +100,11 @@ Examples:
       process.removeListener("SIGINT", onSigint);
       progress?.finish();
     }
+    const diagnosis = diagnoseRunDir(runDir);
     output.out(
       opts.json
-        ? `${toJson({ runDir, config: result.config, summary: result.summary }, 2)}\n`
-        : `${formatTrain(result, firstAndLast)}\n`,
+        ? `${toJson({ runDir, config: result.config, summary: { ...result.summary, diagnosis } }, 2)}\n`
+        : `${formatTrain(result, firstAndLast)}\n${diagnosis ? `\n${formatFindings(diagnosis).join("\n")}\n` : ""}`,
     );
     if (files.plot !== undefined || files.csv !== undefined) {
       const { records } = readRunDir(runDir);

@@ -1,0 +1,29 @@
+import type { Diagnosis } from "../../diagnose/types.ts";
+import { formatMetric } from "./numbers.ts";
+
+/**
+ * The diagnosis as text: one block per finding (title, the numbers behind it, the likely
+ * cause, the top remedies). `maxRemedies` keeps the terminal output short.
+ */
+export function formatFindings(d: Diagnosis, maxRemedies = 3): string[] {
+  if (d.findings.length === 0) return ["diagnosis: no findings (gradient flow looks healthy)"];
+  const lines = ["diagnosis:"];
+  const shown = new Set<string>();
+  for (const f of d.findings) {
+    lines.push(`  [${f.severity}] ${f.title}`);
+    const evidence = f.evidence
+      .slice(0, 4)
+      .map((e) => `${e.label} ${formatMetric(e.value)}${e.unit ? ` ${e.unit}` : ""}`);
+    if (evidence.length > 0) lines.push(`    evidence: ${evidence.join("; ")}`);
+    lines.push(`    cause: ${f.cause}`);
+    const remedies = [...f.remedies].sort((a, b) => a.rank - b.rank).slice(0, maxRemedies);
+    // A remedy already explained under an earlier finding is named, not repeated.
+    remedies.forEach((r, i) => {
+      lines.push(
+        `    remedy ${i + 1}: ${r.label}${shown.has(r.id) ? " (see above)" : `: ${r.why}`}`,
+      );
+      shown.add(r.id);
+    });
+  }
+  return lines;
+}
