@@ -1,12 +1,13 @@
 import { createLoss, type Loss } from "../core/loss.ts";
 import type { Mat } from "../core/mat.ts";
-import { Network } from "../core/network.ts";
+import type { Network } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 import type { LayerMetrics } from "../probe/layer-metrics.ts";
 import { measureNetwork } from "../probe/measure.ts";
 import { type ProbeSummary, summarize } from "../probe/summary.ts";
 import { ConfigError, type NetworkConfig, networkShape, type ProbeConfig } from "./config.ts";
 import { estimateBytes, formatBytes } from "./memory.ts";
+import { networkFromConfig } from "./network-from-config.ts";
 import { gaussianInput, probeTarget } from "./probe-data.ts";
 import type { ProbeTheory } from "./probe-theory.ts";
 
@@ -45,28 +46,7 @@ export function buildProbe(config: NetworkConfig): ProbeSetup {
   const weightRng = master.fork();
   const inputRng = master.fork();
   const targetRng = master.fork();
-  const network = new Network({
-    inputDim,
-    depth: config.depth,
-    width: config.width,
-    activation: config.activation,
-    slope: config.slope,
-    normalization: config.batchNorm ? "batch-norm" : config.layerNorm ? "layer-norm" : "none",
-    residual: config.residual,
-    branchScale: config.branchScale,
-    outputs,
-    dtype: config.dtype,
-  });
-  network.initialize(
-    config.init,
-    {
-      weightVar: config.weightVar,
-      biasVar: config.biasVar,
-      gain: config.gain,
-      slope: config.activation === "leaky-relu" ? config.slope : 0,
-    },
-    weightRng,
-  );
+  const network = networkFromConfig(config, inputDim, outputs, weightRng);
   const input = gaussianInput(config.batch, inputDim, config.dtype, inputRng);
   const target = probeTarget(config, targetRng);
   return { config, network, input, target, loss: createLoss(config.loss, config.dtype) };

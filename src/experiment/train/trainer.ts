@@ -1,6 +1,6 @@
 import type { Param } from "../../core/layers/layer.ts";
 import { createLoss, type Loss } from "../../core/loss.ts";
-import { Network } from "../../core/network.ts";
+import type { Network } from "../../core/network.ts";
 import {
   clipValue,
   createOptimizer,
@@ -23,6 +23,7 @@ import {
   type TrainConfig,
 } from "../config.ts";
 import type { Dataset } from "../datasets/index.ts";
+import { networkFromConfig } from "../network-from-config.ts";
 import { checkMemory, DEFAULT_MEMORY_LIMIT } from "../probe-run.ts";
 import { MinibatchSampler } from "./batches.ts";
 import { type Evaluation, Evaluator } from "./evaluate.ts";
@@ -82,28 +83,7 @@ export function buildTrainNetwork(
   const master = new Rng(config.seed);
   const weightRng = master.fork();
   const shuffleRng = master.fork();
-  const network = new Network({
-    inputDim: dataset.inputDim,
-    depth: config.depth,
-    width: config.width,
-    activation: config.activation,
-    slope: config.slope,
-    normalization: config.batchNorm ? "batch-norm" : config.layerNorm ? "layer-norm" : "none",
-    residual: config.residual,
-    branchScale: config.branchScale,
-    outputs: dataset.outputDim,
-    dtype: config.dtype,
-  });
-  network.initialize(
-    config.init,
-    {
-      weightVar: config.weightVar,
-      biasVar: config.biasVar,
-      gain: config.gain,
-      slope: config.activation === "leaky-relu" ? config.slope : 0,
-    },
-    weightRng,
-  );
+  const network = networkFromConfig(config, dataset.inputDim, dataset.outputDim, weightRng);
   return { network, shuffleRng };
 }
 
