@@ -88,6 +88,8 @@ export interface ProbeResult {
   spread?: LayerSpread[];
   /** The mean-field prediction (probe --theory). */
   theory?: ProbeTheory;
+  /** With batch norm: the predicted per-layer growth of E[dz^2] (probe --theory). */
+  batchNormTheory?: { perLayerFactor: number; reference: string };
 }
 
 export interface RunProbeOptions {

@@ -17,8 +17,10 @@ export interface ProbeTheory {
  * cover plain and residual networks on Gaussian inputs with the random-projection loss.
  */
 export function theoryUnavailable(config: NetworkConfig): string | null {
-  if (config.batchNorm || config.layerNorm)
-    return "no mean-field prediction for batch or layer normalization yet";
+  if (config.batchNorm) {
+    return "with batch norm, mean-field predictions exist for identity and relu only (the per-layer factor)";
+  }
+  if (config.layerNorm) return "no mean-field prediction for layer normalization yet";
   if (config.loss !== "random-projection") return "the prediction assumes --loss random-projection";
   if (config.init === "zeros") return "zero weights carry no signal: nothing to predict";
   return null;

@@ -19,6 +19,7 @@ import { predictProbe, theoryUnavailable } from "../../experiment/probe-theory.t
 import { fitPerLayerFactor } from "../../probe/summary.ts";
 import { probeActivationLayers, probeFigures } from "../../report/figures-for/index.ts";
 import { nodeDocument } from "../../report/node-dom.ts";
+import { batchNormGradientFactor, hasBatchNormTheory } from "../../theory/batch-norm.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
 import { formatFindings } from "../format/findings.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
@@ -77,9 +78,16 @@ Examples:
     });
     if (config.repeats > 1 && output.isTTY) output.err("\n");
     if (opts.theory) {
-      const reason = theoryUnavailable(config);
-      if (reason) throw new ConfigError(`--theory: ${reason}`);
-      result.theory = predictProbe(config);
+      if (config.batchNorm && hasBatchNormTheory(config.activation)) {
+        result.batchNormTheory = {
+          perLayerFactor: batchNormGradientFactor(config.activation, config.batch),
+          reference: "Yang et al. 2019, a mean field theory of batch normalization",
+        };
+      } else {
+        const reason = theoryUnavailable(config);
+        if (reason) throw new ConfigError(`--theory: ${reason}`);
+        result.theory = predictProbe(config);
+      }
     }
     const diagnosis = diagnoseProbe(result);
     output.out(
@@ -192,6 +200,11 @@ export function formatProbe(result: ProbeResult): string {
     const meanFactor = fitPerLayerFactor(result.theory.layers);
     lines.push(
       `mean-field (weight var ${formatMetric(result.theory.weightVar)}, bias var ${formatMetric(result.theory.biasVar)}): predicted per-layer factor ${formatMetric(meanFactor)}, measured ${formatMetric(summary.perLayerFactor)}`,
+    );
+  }
+  if (result.batchNormTheory) {
+    lines.push(
+      `batch-norm mean field: E[dz^2] grows by ${formatMetric(result.batchNormTheory.perLayerFactor)} per layer toward the input (${result.batchNormTheory.reference}), measured ${formatMetric(summary.perLayerFactor)}`,
     );
   }
   lines.push(`verdict: ${summary.message}`);
