@@ -51,6 +51,8 @@ export interface DoctorOptions {
   outDir?: string;
   signal?: AbortSignal;
   onStage?: (message: string) => void;
+  /** Called with every run's full result ("no change" first), e.g. for figures. */
+  onRun?: (label: string, result: TrainResult) => void;
 }
 
 /** Loss gains smaller than this count as "no measurable gain" (minibatch noise at this budget). */
@@ -172,6 +174,7 @@ export async function doctor(
     ...(options.outDir ? { runDir: `${options.outDir}/0-no-change` } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  options.onRun?.("no change", baselineRun);
   const diagnosis = diagnoseRun(config, baselineRun);
   const baseline = outcomeOf(
     { label: "no change", changes: {} },
@@ -195,6 +198,7 @@ export async function doctor(
           );
       },
       onResult: (i, run) => {
+        options.onRun?.(variants[i]!.label, run);
         const cfg = resolveTrainConfig({ ...config, ...variants[i]!.changes }, "key");
         remaining[i] = diagnoseRun(cfg, run)
           .findings.filter((f: Finding) => f.severity !== "info")

@@ -11,11 +11,15 @@ import { resolveTrainConfig, type TrainConfig } from "../../experiment/config.ts
 import { toJson } from "../../experiment/json-numbers.ts";
 import { TRAIN_OPTIONS } from "../../experiment/options.ts";
 import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
+import { comparisonFigures } from "../../report/figures-for/comparison.ts";
+import { nodeDocument } from "../../report/node.ts";
+import { outcomesCsv, RunsAtEnds } from "../comparison-output.ts";
 import { UsageError } from "../errors.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
+import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 
 export function compareCommand(output: Output): Command {
   const command = new Command("compare")
@@ -35,6 +39,14 @@ export function compareCommand(output: Output): Command {
       "loss for 'steps to target' (default: half the first run's initial loss)",
     )
     .option("--json", "print the comparison as JSON");
+  addPlotCsvOptions(
+    command,
+    "the gradient norm by layer of every variant",
+    "the comparison table",
+    {
+      csvFlag: "csv-out",
+    },
+  );
   addOptionFlags(command, TRAIN_OPTIONS);
   command.addHelpText(
     "after",
@@ -76,6 +88,8 @@ Examples:
         throw new UsageError(`--target-loss must be a number (got '${String(opts.targetLoss)}')`);
       }
     }
+    const files = plotCsvFlags(opts, "csvOut");
+    const runs = new RunsAtEnds();
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
     process.once("SIGINT", onSigint);
@@ -84,6 +98,7 @@ Examples:
         ...(target === undefined ? {} : { targetLoss: target }),
         ...(outDir ? { outDir } : {}),
         signal: controller.signal,
+        onResult: (i, run) => runs.take(variants[i]!.label, run.records),
         onVariant: (i, total, label, outcome) => {
           if (!outcome) output.err(`compare: [${i + 1}/${total}] ${label} ...\n`);
           else {
@@ -94,6 +109,15 @@ Examples:
         },
       });
       output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatComparison(result)}\n`);
+      await writePlotCsv(files, output, opts.json === true, {
+        table: () => outcomesCsv(result.outcomes),
+        figures: () =>
+          comparisonFigures(runs.start, runs.end, {
+            document: nodeDocument(),
+            prefix: "compare-",
+            subtitle: `same data, seed and budget (${String(base["steps"] ?? "default")} steps)`,
+          }),
+      });
     } finally {
       process.removeListener("SIGINT", onSigint);
     }

@@ -4,11 +4,15 @@ import { type DoctorReport, doctor } from "../../experiment/doctor.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { TRAIN_OPTIONS } from "../../experiment/options.ts";
 import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
+import { comparisonFigures } from "../../report/figures-for/comparison.ts";
+import { nodeDocument } from "../../report/node.ts";
+import { outcomesCsv, RunsAtEnds } from "../comparison-output.ts";
 import { UsageError } from "../errors.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
+import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 
 export function doctorCommand(output: Output): Command {
   const command = new Command("doctor")
@@ -18,6 +22,9 @@ export function doctorCommand(output: Output): Command {
     .option("--budget <steps>", "training steps for the baseline and for every remedy", "300")
     .option("--max-treatments <n>", "most remedies (and combinations) to try", "6")
     .option("--json", "print the full report as JSON");
+  addPlotCsvOptions(command, "the gradient norm by layer of every run", "the treatments table", {
+    csvFlag: "csv-out",
+  });
   addOptionFlags(
     command,
     TRAIN_OPTIONS.filter((s) => s.key !== "steps"),
@@ -57,6 +64,8 @@ Examples:
     }
     const outDir = typeof out === "string" ? out : undefined;
     if (outDir) checkRunDirFree(outDir);
+    const files = plotCsvFlags(opts, "csvOut");
+    const runs = new RunsAtEnds();
     const controller = new AbortController();
     const onSigint = (): void => controller.abort();
     process.once("SIGINT", onSigint);
@@ -67,8 +76,18 @@ Examples:
         ...(outDir ? { outDir } : {}),
         signal: controller.signal,
         onStage: (m) => output.err(`${m}\n`),
+        onRun: (label, run) => runs.take(label, run.records),
       });
       output.out(opts.json ? `${toJson(report, 2)}\n` : `${formatDoctor(report)}\n`);
+      await writePlotCsv(files, output, opts.json === true, {
+        table: () => outcomesCsv([report.baseline, ...report.treatments.map((t) => t.outcome)]),
+        figures: () =>
+          comparisonFigures(runs.start, runs.end, {
+            document: nodeDocument(),
+            prefix: "doctor-",
+            subtitle: `no change and each remedy, ${budget} steps each, same data and seed`,
+          }),
+      });
     } finally {
       process.removeListener("SIGINT", onSigint);
     }

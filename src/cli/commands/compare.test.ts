@@ -1,0 +1,81 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../main.ts";
+import { captureOutput } from "../test-output.ts";
+
+async function run(...argv: string[]) {
+  const output = captureOutput();
+  const code = await main(argv, output);
+  return { code, stdout: output.stdout(), stderr: output.stderr() };
+}
+
+describe("gradscope compare and doctor", () => {
+  it("compare --vary prints a table, writes figures and a CSV", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gradscope-cmp-"));
+    const r = await run(
+      "compare",
+      "--vary",
+      "activation=sigmoid,relu",
+      "--depth",
+      "6",
+      "--width",
+      "16",
+      "--steps",
+      "30",
+      "--record-every",
+      "10",
+      "--plot",
+      dir,
+      "--csv-out",
+      join(dir, "c.csv"),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/activation=sigmoid/);
+    expect(r.stdout).toMatch(/ranking/);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".png"))
+        .sort(),
+    ).toEqual(["compare-gradient-norm-end.png", "compare-gradient-norm-start.png"]);
+    const csv = readFileSync(join(dir, "c.csv"), "utf8").trim().split(/\r?\n/);
+    expect(csv).toHaveLength(3);
+    expect(csv[0]).toMatch(/^label,status,/);
+  });
+  it("compare without variants, or with a bad one, exits 2 with one line", async () => {
+    const none = await run("compare");
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^gradscope: compare needs --preset/);
+    const bad = await run("compare", "--vary", "depth=0,3");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/depth/);
+  });
+  it("doctor --json reports the diagnosis and ranked treatments", async () => {
+    const r = await run(
+      "doctor",
+      "--depth",
+      "12",
+      "--width",
+      "32",
+      "--activation",
+      "sigmoid",
+      "--init",
+      "standard-uniform",
+      "--budget",
+      "60",
+      "--max-treatments",
+      "2",
+      "--json",
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.diagnosis.findings[0].id).toBe("vanishing");
+    expect(report.treatments).toHaveLength(2);
+    expect(report.baseline.label).toBe("no change");
+    const bad = await run("doctor", "--budget", "5");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--budget must be an integer between 10 and 100000/);
+  }, 60_000);
+});
