@@ -96,6 +96,22 @@ export class Rng {
     for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * this.uniform();
   }
 
+  /** The generator's state (four 32-bit words), for checkpoints; `setState` restores it. */
+  state(): [number, number, number, number] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+  }
+
+  /** Restore a state from `state()`: the generator continues exactly where that one was. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+      throw new RangeError("rng: a state is four unsigned 32-bit integers");
+    }
+    this.s0 = state[0]! | 0;
+    this.s1 = state[1]! | 0;
+    this.s2 = state[2]! | 0;
+    this.s3 = state[3]! | 0;
+  }
+
   /** An independent generator derived from this one (for per-purpose streams). */
   fork(): Rng {
     return new Rng(this.nextUint32());

@@ -4,11 +4,17 @@ import { trainRecordsCsv } from "../../experiment/csv-export.ts";
 import { type Dataset, DatasetError, loadDatasetAsync } from "../../experiment/datasets/index.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { TRAIN_OPTIONS } from "../../experiment/options.ts";
+import { checkpointOption } from "../../experiment/train/checkpoint.ts";
 import { diagnoseRunDir } from "../../experiment/train/diagnose-run.ts";
 import type { TrainRecord } from "../../experiment/train/recorder.ts";
+import {
+  DEFAULT_CHECKPOINT_EVERY,
+  loadResumable,
+  resumeTrain,
+} from "../../experiment/train/resume.ts";
 import { checkRunDirFree, readRunDir } from "../../experiment/train/run-dir.ts";
 import { datasetOptions, defaultRunDir } from "../../experiment/train/train-config.ts";
-import { type TrainResult, train } from "../../experiment/train/trainer.ts";
+import { type TrainOptions, type TrainResult, train } from "../../experiment/train/trainer.ts";
 import {
   initialActivationLayers,
   inputMeanSquare,
@@ -34,7 +40,16 @@ export function trainCommand(output: Output): Command {
       "train a deep network on a dataset and record per-layer gradient flow into a run directory",
     )
     .option("--json", "print {runDir, config, summary} as JSON at the end")
-    .option("--quiet", "no progress on stderr");
+    .option("--quiet", "no progress on stderr")
+    .option(
+      "--resume <run_dir>",
+      "continue an interrupted run from its checkpoint.json (same result as an uninterrupted run)",
+    )
+    .option(
+      "--checkpoint-every <steps>",
+      "write RUN_DIR/checkpoint.json every this many steps (and at every evaluation and Ctrl-C)",
+      String(DEFAULT_CHECKPOINT_EVERY),
+    );
   addPlotCsvOptions(
     command,
     "loss curves, gradient norm by layer (first/last step), gradient heatmap, update ratios and activation histograms",
@@ -58,14 +73,32 @@ Examples:
   gradscope train --dataset spirals --depth 4 --width 64 --activation relu --init he-normal --optimizer adam --lr 0.01
   gradscope train --depth 20 --width 64 --activation sigmoid --init standard-uniform --out runs/sigmoid
   gradscope train --depth 30 --init normal --weight-var 4 --loss mse --lr 1 --clip global-norm --clip-threshold 1
-  gradscope train --config runs/sigmoid/config.json --out runs/sigmoid-again`,
+  gradscope train --config runs/sigmoid/config.json --out runs/sigmoid-again
+  gradscope train --resume runs/sigmoid   # after Ctrl-C or a crash: continue from checkpoint.json`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { input, fromFile } = collectOptionInput(TRAIN_OPTIONS, command);
-    resolveTrainConfig(fromFile, "key"); // report config-file mistakes by their key names
-    const config = resolveTrainConfig({ ...fromFile, ...input }, "flag");
-    const runDir = config.out ?? defaultRunDir(config);
-    checkRunDirFree(runDir); // before loading any data
+    const checkpointEvery = Number(opts.checkpointEvery);
+    if (!(Number.isInteger(checkpointEvery) && checkpointEvery >= 1)) {
+      throw new UsageError(
+        `--checkpoint-every must be an integer >= 1 (got '${String(opts.checkpointEvery)}')`,
+      );
+    }
+    const resumeDir = typeof opts.resume === "string" ? opts.resume : null;
+    if (resumeDir !== null && Object.keys({ ...fromFile, ...input }).length > 0) {
+      throw new UsageError(
+        "--resume continues a run with its own config.json: give no other training options",
+      );
+    }
+    let config: TrainConfig;
+    if (resumeDir === null) {
+      resolveTrainConfig(fromFile, "key"); // report config-file mistakes by their key names
+      config = resolveTrainConfig({ ...fromFile, ...input }, "flag");
+    } else {
+      config = loadResumable(resumeDir).config;
+    }
+    const runDir = resumeDir ?? config.out ?? defaultRunDir(config);
+    if (resumeDir === null) checkRunDirFree(runDir); // before loading any data
     const files = plotCsvFlags(opts, "csvOut");
     const firstAndLast = new FirstAndLast();
     const dataset = await loadData(config);
@@ -80,9 +113,8 @@ Examples:
     process.once("SIGINT", onSigint);
     let result: TrainResult;
     try {
-      result = await train(config, {
+      const common = {
         dataset,
-        runDir,
         signal: controller.signal,
         memoryLimitBytes: memoryLimit(),
         keepRecords: false,
@@ -95,7 +127,15 @@ Examples:
               onProgress: (p) => progress.update(p),
             }
           : { onRecord: (r: TrainRecord) => firstAndLast.take(r) }),
-      });
+      } satisfies TrainOptions;
+      result =
+        resumeDir === null
+          ? await train(config, {
+              ...common,
+              runDir,
+              checkpoint: checkpointOption(runDir, checkpointEvery),
+            })
+          : await resumeTrain(resumeDir, { ...common, checkpointEvery });
     } finally {
       process.removeListener("SIGINT", onSigint);
       progress?.finish();

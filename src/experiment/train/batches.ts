@@ -56,6 +56,49 @@ export class MinibatchSampler {
     copyRows(this.Y, this.order, this.pos, this.batch, this.y);
     this.pos += this.batch;
   }
+
+  /** The sampler's position (example order, next row, epoch, shuffle RNG), for checkpoints. */
+  state(): SamplerState {
+    return {
+      order: Array.from(this.order),
+      pos: this.pos,
+      epoch: this.epoch,
+      rng: this.rng.state(),
+    };
+  }
+
+  /** Restore a position from `state()` of a sampler over the same data and batch size. */
+  setState(state: SamplerState): void {
+    const n = this.order.length;
+    const seen = new Uint8Array(n);
+    if (state.order.length !== n) {
+      throw new RangeError(`sampler: the state orders ${state.order.length} examples, not ${n}`);
+    }
+    for (const i of state.order) {
+      if (!(Number.isInteger(i) && i >= 0 && i < n) || seen[i]) {
+        throw new RangeError("sampler: the state's order is not a permutation");
+      }
+      seen[i] = 1;
+    }
+    if (!(Number.isInteger(state.pos) && state.pos >= 0 && state.pos <= n)) {
+      throw new RangeError(`sampler: the state's position ${state.pos} is outside 0..${n}`);
+    }
+    if (!(Number.isInteger(state.epoch) && state.epoch >= 0)) {
+      throw new RangeError(`sampler: the state's epoch ${state.epoch} is not a count`);
+    }
+    this.rng.setState(state.rng);
+    this.order.set(state.order);
+    this.pos = state.pos;
+    this.epoch = state.epoch;
+  }
+}
+
+/** A MinibatchSampler's position, as `state()` returns it (plain numbers, JSON-ready). */
+export interface SamplerState {
+  order: number[];
+  pos: number;
+  epoch: number;
+  rng: number[];
 }
 
 /** out[r] = src[order[from + r]] for r < count. */

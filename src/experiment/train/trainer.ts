@@ -8,6 +8,7 @@ import {
   learningRate,
   type Optimizer,
   type OptimizerOptions,
+  type OptimizerState,
   type Schedule,
 } from "../../core/optim/index.ts";
 import { clipToNorm, gradsFinite } from "../../core/optim/scale-grads.ts";
@@ -25,7 +26,7 @@ import {
 import type { Dataset } from "../datasets/index.ts";
 import { networkFromConfig } from "../network-from-config.ts";
 import { checkMemory, DEFAULT_MEMORY_LIMIT } from "../probe-run.ts";
-import { MinibatchSampler } from "./batches.ts";
+import { MinibatchSampler, type SamplerState } from "./batches.ts";
 import { type Evaluation, Evaluator } from "./evaluate.ts";
 import {
   describeExplosion,
@@ -85,6 +86,31 @@ export function buildTrainNetwork(
   const shuffleRng = master.fork();
   const network = networkFromConfig(config, dataset.inputDim, dataset.outputDim, weightRng);
   return { network, shuffleRng };
+}
+
+/**
+ * Everything a Trainer needs to continue bit for bit (checkpoint.ts serializes it): the
+ * parameters and batch-norm running statistics (live copies of their typed arrays, by name),
+ * the optimizer's state, the sampler's position and RNG, and the counters and last values
+ * that records and the summary report.
+ */
+export interface TrainerState {
+  stepsDone: number;
+  clippedSteps: number;
+  recordedSteps: number;
+  initialLoss: number | null;
+  lastLoss: number;
+  lastLr: number;
+  lastGradNorm: number;
+  lastEval: EvalState | null;
+  bestTestAcc: { acc: number; step: number } | null;
+  explosion: Explosion | null;
+  initialGradients: ProbeSummary | null;
+  finalGradients: ProbeSummary | null;
+  /** Parameter values by name, then "layerN.runningMean" / "layerN.runningVar". */
+  tensors: Record<string, Float32Array | Float64Array>;
+  optimizer: OptimizerState;
+  sampler: SamplerState;
 }
 
 /** The last evaluation on the full sets. */
@@ -255,6 +281,84 @@ export class Trainer {
     this.optimizer.step(params, lr, record ? this.updateStd : undefined);
     if (evaluate) this.evaluateNow(n);
     return record ? this.makeRecord(n, layers!, true, evaluate) : null;
+  }
+
+  /** The live tensors a checkpoint holds: parameters, then batch-norm running statistics. */
+  private stateTensors(): Map<string, Float32Array | Float64Array> {
+    const out = new Map<string, Float32Array | Float64Array>();
+    for (const p of this.params) out.set(p.name, p.value.data);
+    this.network.blocks.forEach((block, l) => {
+      const norm = block.norm;
+      if (norm && "runningMean" in norm) {
+        out.set(`layer${l + 1}.runningMean`, norm.runningMean.data);
+        out.set(`layer${l + 1}.runningVar`, norm.runningVar.data);
+      }
+    });
+    return out;
+  }
+
+  /** A deep copy of the trainer's full state (see TrainerState), for checkpoints. */
+  exportState(): TrainerState {
+    const tensors: Record<string, Float32Array | Float64Array> = {};
+    for (const [name, data] of this.stateTensors()) tensors[name] = data.slice();
+    return structuredClone({
+      stepsDone: this.stepsDone,
+      clippedSteps: this.clippedSteps,
+      recordedSteps: this.recordedSteps,
+      initialLoss: this.initialLoss,
+      lastLoss: this.lastLoss,
+      lastLr: this.lastLr,
+      lastGradNorm: this.lastGradNorm,
+      lastEval: this.lastEval,
+      bestTestAcc: this.bestTestAcc,
+      explosion: this.explosion,
+      initialGradients: this.initialGradients,
+      finalGradients: this.finalGradients,
+      tensors,
+      optimizer: this.optimizer.state(),
+      sampler: this.sampler.state(),
+    });
+  }
+
+  /**
+   * Restore a state from `exportState()` of a trainer with the same config and dataset, so
+   * the next `step()` is the one that trainer would have taken. Throws a RangeError when the
+   * state does not fit this network (names, sizes, dtypes) or optimizer.
+   */
+  importState(state: TrainerState): void {
+    const live = this.stateTensors();
+    const names = Object.keys(state.tensors);
+    if (names.length !== live.size) {
+      throw new RangeError(`checkpoint holds ${names.length} tensors, the network ${live.size}`);
+    }
+    for (const [name, data] of live) {
+      const saved = state.tensors[name];
+      if (!saved) throw new RangeError(`checkpoint lacks tensor ${name}`);
+      if (saved.length !== data.length || saved.constructor !== data.constructor) {
+        throw new RangeError(`checkpoint tensor ${name} does not fit the network`);
+      }
+    }
+    if (state.optimizer.name !== this.optimizer.name) {
+      throw new RangeError(
+        `checkpoint optimizer ${state.optimizer.name} is not ${this.optimizer.name}`,
+      );
+    }
+    this.sampler.setState(state.sampler);
+    for (const [name, data] of live) data.set(state.tensors[name]!);
+    this.optimizer.load(state.optimizer);
+    const s = structuredClone(state);
+    this.stepsDone = s.stepsDone;
+    this.clippedSteps = s.clippedSteps;
+    this.recordedSteps = s.recordedSteps;
+    this.initialLoss = s.initialLoss;
+    this.lastLoss = s.lastLoss;
+    this.lastLr = s.lastLr;
+    this.lastGradNorm = s.lastGradNorm;
+    this.lastEval = s.lastEval;
+    this.bestTestAcc = s.bestTestAcc;
+    this.explosion = s.explosion;
+    this.initialGradients = s.initialGradients;
+    this.finalGradients = s.finalGradients;
   }
 
   /** Apply the configured clipping to the current gradients; true when anything changed. */
@@ -436,6 +540,17 @@ export interface TrainOptions {
   summaryEveryMs?: number;
   /** Give the event loop a turn this often, so signals and UIs are served (default 20 ms). */
   yieldEveryMs?: number;
+  /** Continue from this state (exportState of a trainer with the same config and data). */
+  resumeState?: TrainerState;
+  /**
+   * Checkpointing: `write` is called after every `every`-th step and every evaluation step
+   * (once the step's record is written) with reason "periodic", and with "interrupted" when
+   * the run is aborted. Not called once the run is finished.
+   */
+  checkpoint?: {
+    every: number;
+    write: (trainer: Trainer, reason: "periodic" | "interrupted") => void;
+  };
 }
 
 export interface TrainResult {
@@ -480,6 +595,8 @@ export async function train(
     dataset,
     options.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: options.memoryLimitBytes },
   );
+  if (options.resumeState) trainer.importState(options.resumeState);
+  const checkpoint = options.checkpoint ?? null;
   let sink: RunSink | null = options.sink ?? null;
   if (sink === null && runDir !== null) {
     const { RunDirWriter } = await import("./run-dir.ts");
@@ -513,6 +630,7 @@ export async function train(
     while (!trainer.finished) {
       if (options.signal?.aborted) {
         status = "interrupted";
+        checkpoint?.write(trainer, "interrupted");
         break;
       }
       const record = trainer.step();
@@ -521,6 +639,13 @@ export async function train(
         sink?.appendRecord(record);
         if (keep) records.push(record);
         options.onRecord?.(record);
+      }
+      if (
+        checkpoint &&
+        !trainer.finished &&
+        (trainer.stepsDone % checkpoint.every === 0 || trainer.isEvalStep(trainer.stepsDone))
+      ) {
+        checkpoint.write(trainer, "periodic");
       }
       if (options.onProgress) {
         progress.step = trainer.stepsDone;

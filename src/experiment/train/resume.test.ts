@@ -1,0 +1,200 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, type TrainConfig } from "../config.ts";
+import { writeCheckpoint } from "./checkpoint.ts";
+import { resumeTrain, truncateMetrics } from "./resume.ts";
+import { readRunDir } from "./run-dir.ts";
+import { type TrainResult, train } from "./trainer.ts";
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "gradscope-resume-"));
+}
+
+/** metrics.jsonl with any elapsedMs field removed (records have none today). */
+function metricsText(dir: string): string {
+  return readFileSync(join(dir, "metrics.jsonl"), "utf8").replace(/"elapsedMs":[^,}]*,?/g, "");
+}
+
+function paramBytes(result: TrainResult): Buffer[] {
+  return result.network
+    .params()
+    .map((p) => Buffer.from(p.value.data.buffer, p.value.data.byteOffset, p.value.data.byteLength));
+}
+
+function expectSameRun(a: TrainResult, aDir: string, b: TrainResult, bDir: string): void {
+  expect(metricsText(bDir)).toBe(metricsText(aDir));
+  const pa = paramBytes(a);
+  const pb = paramBytes(b);
+  expect(pb.length).toBe(pa.length);
+  for (let i = 0; i < pa.length; i++) expect(pb[i]!.equals(pa[i]!), `param ${i}`).toBe(true);
+  const { elapsedMs: _a, ...sa } = a.summary;
+  const { elapsedMs: _b, ...sb } = b.summary;
+  expect(sb).toEqual(sa);
+}
+
+const BASE: Partial<TrainConfig> = {
+  depth: 4,
+  width: 8,
+  batch: 16,
+  samples: 200,
+  steps: 60,
+  recordEvery: 5,
+  evalEvery: 20,
+  activation: "tanh",
+  seed: 7,
+};
+
+/** Configurations covering every piece of state: optimizer buffers, batch norm, f32, clipping. */
+const CASES: [string, Partial<TrainConfig>][] = [
+  ["sgd", { optimizer: "sgd" }],
+  ["adam, batch norm, float32", { optimizer: "adam", lr: 0.01, batchNorm: true, dtype: "f32" }],
+  [
+    "nesterov, clipping, cosine schedule, weight decay",
+    {
+      optimizer: "nesterov",
+      clip: "global-norm",
+      clipThreshold: 0.05,
+      schedule: "cosine",
+      weightDecay: 1e-3,
+    },
+  ],
+  [
+    "adamw, layer norm, residual",
+    { optimizer: "adamw", lr: 0.01, layerNorm: true, residual: true },
+  ],
+];
+
+describe("train --resume: bit-identical continuation", () => {
+  for (const [name, extra] of CASES) {
+    for (const k of [1, 13, 20, 47]) {
+      it(`${name}: interrupted at step ${k}, resumed, equals the uninterrupted run`, async () => {
+        const config = { ...BASE, ...extra };
+        const fullDir = join(tempDir(), "full");
+        const full = await train(config, { runDir: fullDir });
+        expect(full.summary.status).toBe("completed");
+
+        const dir = join(tempDir(), "cut");
+        const controller = new AbortController();
+        const cut = await train(config, {
+          runDir: dir,
+          signal: controller.signal,
+          checkpoint: {
+            every: 10,
+            write: (trainer) => writeCheckpoint(dir, trainer),
+          },
+          onProgress: (p) => {
+            if (p.step === k) controller.abort();
+          },
+        });
+        expect(cut.summary.status).toBe("interrupted");
+        expect(cut.summary.stepsDone).toBe(k);
+        const resumed = await resumeTrain(dir, { checkpointEvery: 10 });
+        expect(resumed.summary.status).toBe("completed");
+        expect(resumed.runDir).toBe(dir);
+        expectSameRun(full, fullDir, resumed, dir);
+      });
+    }
+  }
+
+  it("a kill -9 between checkpoints: records after the checkpoint are dropped, not duplicated", async () => {
+    const config = { ...BASE, optimizer: "adam" as const, lr: 0.01, batchNorm: true };
+    const fullDir = join(tempDir(), "full");
+    const full = await train(config, { runDir: fullDir });
+    const dir = join(tempDir(), "killed");
+    const controller = new AbortController();
+    await train(config, {
+      runDir: dir,
+      signal: controller.signal,
+      // A killed process writes no checkpoint on the way out: only the periodic ones.
+      checkpoint: {
+        every: 10,
+        write: (trainer, reason) => {
+          if (reason === "periodic") writeCheckpoint(dir, trainer);
+        },
+      },
+      onProgress: (p) => {
+        if (p.step === 37) controller.abort();
+      },
+    });
+    // steps 31..37 were taken after the checkpoint of step 30; 35 is recorded; plus a torn line
+    appendFileSync(join(dir, "metrics.jsonl"), '{"step":38,"epoch":4,"lo');
+    expect(readRunDir(dir).records.map((r) => r.step)).toContain(35);
+    const resumed = await resumeTrain(dir);
+    const steps = readRunDir(dir).records.map((r) => r.step);
+    expect(new Set(steps).size).toBe(steps.length);
+    expectSameRun(full, fullDir, resumed, dir);
+  });
+
+  it("resuming twice in a row (interrupted again after resuming) still gives the same run", async () => {
+    const config = { ...BASE, optimizer: "momentum" as const };
+    const fullDir = join(tempDir(), "full");
+    const full = await train(config, { runDir: fullDir });
+    const dir = join(tempDir(), "twice");
+    const c1 = new AbortController();
+    await train(config, {
+      runDir: dir,
+      signal: c1.signal,
+      checkpoint: { every: 7, write: (t) => writeCheckpoint(dir, t) },
+      onProgress: (p) => {
+        if (p.step === 11) c1.abort();
+      },
+    });
+    const c2 = new AbortController();
+    const mid = await resumeTrain(dir, {
+      checkpointEvery: 7,
+      signal: c2.signal,
+      onProgress: (p) => {
+        if (p.step === 33) c2.abort();
+      },
+    });
+    expect(mid.summary).toMatchObject({ status: "interrupted", stepsDone: 33 });
+    const resumed = await resumeTrain(dir);
+    expectSameRun(full, fullDir, resumed, dir);
+  });
+
+  it("refuses directories it cannot resume, with a ConfigError", async () => {
+    const empty = tempDir();
+    await expect(resumeTrain(empty)).rejects.toThrow(ConfigError);
+    await expect(resumeTrain(empty)).rejects.toThrow(/no config.json/);
+    const done = join(tempDir(), "done");
+    await train({ ...BASE, steps: 5 }, { runDir: done });
+    await expect(resumeTrain(done)).rejects.toThrow(/no checkpoint/);
+    expect(existsSync(join(done, "checkpoint.json"))).toBe(false);
+  });
+
+  it("refuses a completed run and a damaged checkpoint", async () => {
+    const dir = join(tempDir(), "complete");
+    await train(
+      { ...BASE, steps: 12 },
+      { runDir: dir, checkpoint: { every: 5, write: (t) => writeCheckpoint(dir, t) } },
+    );
+    await expect(resumeTrain(dir)).rejects.toThrow(/already completed/);
+    const bad = join(tempDir(), "bad");
+    const controller = new AbortController();
+    await train(
+      { ...BASE, steps: 12 },
+      {
+        runDir: bad,
+        signal: controller.signal,
+        checkpoint: { every: 5, write: (t) => writeCheckpoint(bad, t) },
+        onProgress: (p) => {
+          if (p.step === 6) controller.abort();
+        },
+      },
+    );
+    appendFileSync(join(bad, "checkpoint.json"), "garbage");
+    await expect(resumeTrain(bad)).rejects.toThrow(/checkpoint .* is damaged/);
+  });
+
+  it("truncateMetrics keeps the lines up to the step byte for byte", async () => {
+    const dir = join(tempDir(), "trunc");
+    await train({ ...BASE, steps: 30 }, { runDir: dir });
+    const before = readFileSync(join(dir, "metrics.jsonl"), "utf8").split("\n");
+    expect(truncateMetrics(dir, 15)).toEqual({ kept: 4, dropped: 3 });
+    const after = readFileSync(join(dir, "metrics.jsonl"), "utf8");
+    expect(after).toBe(`${before.slice(0, 4).join("\n")}\n`);
+    expect(truncateMetrics(dir, 15)).toEqual({ kept: 4, dropped: 0 });
+  });
+});

@@ -1,0 +1,147 @@
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "../config.ts";
+import { toJson } from "../json-numbers.ts";
+import {
+  type Checkpoint,
+  checkpointOption,
+  readCheckpoint,
+  writeFileDurable,
+} from "./checkpoint.ts";
+import type { RunSink, TrainRecord, TrainSummary } from "./recorder.ts";
+import { RUN_FILES } from "./run-dir.ts";
+import type { ResolvedTrainConfig } from "./train-config.ts";
+import { type TrainOptions, type TrainResult, train } from "./trainer.ts";
+
+/** Default checkpoint interval of the CLI, in steps (evaluation steps are checkpointed too). */
+export const DEFAULT_CHECKPOINT_EVERY = 1000;
+
+/**
+ * Cut metrics.jsonl of `dir` back to the records of steps <= `step` (the checkpoint's), so
+ * the steps taken after the checkpoint are not written twice when the run goes on. The kept
+ * lines stay byte for byte; a torn last line is dropped. Written atomically (temporary file
+ * and rename). Returns the number of records kept and dropped.
+ */
+export function truncateMetrics(dir: string, step: number): { kept: number; dropped: number } {
+  const path = join(dir, RUN_FILES.metrics);
+  if (!existsSync(path)) return { kept: 0, dropped: 0 };
+  const lines = readFileSync(path, "utf8").split("\n");
+  const keep: string[] = [];
+  let dropped = 0;
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    let s: unknown;
+    try {
+      s = (JSON.parse(line) as { step?: unknown }).step;
+    } catch (err) {
+      if (i === lines.length - 1) {
+        dropped++; // cut short by a killed process
+        return;
+      }
+      throw new ConfigError(`${path} line ${i + 1} is damaged: ${(err as Error).message}`);
+    }
+    if (typeof s !== "number") throw new ConfigError(`${path} line ${i + 1} has no step`);
+    if (s <= step) keep.push(line);
+    else dropped++;
+  });
+  if (dropped > 0) writeFileDurable(path, keep.map((l) => `${l}\n`).join(""));
+  return { kept: keep.length, dropped };
+}
+
+/** A RunSink that continues an existing run directory: appends metrics, rewrites the summary. */
+export class ResumeRunDirWriter implements RunSink {
+  private fd: number | null = null;
+  constructor(readonly dir: string) {}
+
+  writeConfig(_config: ResolvedTrainConfig): void {
+    // config.json is the run's own and already in place.
+  }
+
+  appendRecord(record: TrainRecord): void {
+    if (this.fd === null) this.fd = openSync(join(this.dir, RUN_FILES.metrics), "a");
+    writeSync(this.fd, `${toJson(record)}\n`);
+  }
+
+  writeSummary(summary: TrainSummary): void {
+    writeFileDurable(join(this.dir, RUN_FILES.summary), `${toJson(summary, 2)}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+}
+
+export interface ResumeOptions
+  extends Omit<TrainOptions, "runDir" | "sink" | "resumeState" | "checkpoint"> {
+  /** Checkpoint every this many steps while going on (default DEFAULT_CHECKPOINT_EVERY). */
+  checkpointEvery?: number;
+}
+
+/**
+ * The config and checkpoint of a run directory that can be resumed. Throws a ConfigError
+ * when the directory holds no run, no checkpoint, a checkpoint of another config, or a run
+ * that already finished.
+ */
+export function loadResumable(runDir: string): {
+  config: ResolvedTrainConfig;
+  checkpoint: Checkpoint;
+} {
+  const configPath = join(runDir, RUN_FILES.config);
+  if (!existsSync(configPath)) {
+    throw new ConfigError(`cannot resume ${runDir}: it holds no run (no ${RUN_FILES.config})`);
+  }
+  const checkpoint = readCheckpoint(runDir);
+  if (checkpoint === null) {
+    throw new ConfigError(`cannot resume ${runDir}: it holds no checkpoint.json`);
+  }
+  let config: ResolvedTrainConfig;
+  try {
+    config = JSON.parse(readFileSync(configPath, "utf8")) as ResolvedTrainConfig;
+  } catch (err) {
+    throw new ConfigError(`cannot resume ${runDir}: ${configPath}: ${(err as Error).message}`);
+  }
+  if (toJson(config) !== toJson(checkpoint.config)) {
+    throw new ConfigError(`cannot resume ${runDir}: checkpoint.json is of another config`);
+  }
+  const summaryPath = join(runDir, RUN_FILES.summary);
+  if (existsSync(summaryPath)) {
+    let status: unknown;
+    try {
+      status = (JSON.parse(readFileSync(summaryPath, "utf8")) as { status?: unknown }).status;
+    } catch {
+      status = null; // a summary is always written whole; treat a bad one as unknown
+    }
+    if (status === "completed" || status === "exploded") {
+      throw new ConfigError(`cannot resume ${runDir}: the run already ${status}`);
+    }
+  }
+  return { config, checkpoint };
+}
+
+/**
+ * Continue the run in `runDir` from its checkpoint.json: the trainer is rebuilt from the
+ * checkpoint's config, its state restored, metrics.jsonl cut back to the checkpoint's step,
+ * and training goes on, appending to the same directory and checkpointing as it goes. The
+ * result equals an uninterrupted run with the same config bit for bit (elapsedMs aside).
+ * Throws a ConfigError as `loadResumable` does.
+ */
+export async function resumeTrain(
+  runDir: string,
+  options: ResumeOptions = {},
+): Promise<TrainResult> {
+  const { config, checkpoint } = loadResumable(runDir);
+  const { checkpointEvery, ...rest } = options;
+  const every = checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  const writeCheckpoint = checkpointOption(runDir, every);
+  truncateMetrics(runDir, checkpoint.state.stepsDone);
+  const result = await train(config, {
+    ...rest,
+    sink: new ResumeRunDirWriter(runDir),
+    resumeState: checkpoint.state,
+    checkpoint: writeCheckpoint,
+  });
+  return { ...result, runDir };
+}
