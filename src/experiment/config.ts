@@ -49,8 +49,17 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+/** Text with control characters and line separators escaped as \\uXXXX, so messages stay one line. */
+function oneLine(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 function describeValue(v: unknown): string {
-  return typeof v === "string" ? `'${v}'` : (JSON.stringify(v) ?? String(v));
+  // Control characters are escaped so that a message stays one line whatever was typed.
+  return typeof v === "string" ? `'${oneLine(v)}'` : (JSON.stringify(v) ?? String(v));
 }
 
 /** Validate one raw value (a CLI string or a JSON value) against its option spec. */
@@ -105,7 +114,7 @@ function resolve(
     if (!byKey.has(key)) {
       const known = specs.map((s) => (source === "flag" ? `--${s.flag}` : s.key)).join(", ");
       throw new ConfigError(
-        `unknown ${source === "flag" ? "option" : "config key"} '${key}' (known: ${known})`,
+        `unknown ${source === "flag" ? "option" : "config key"} '${oneLine(key)}' (known: ${known})`,
       );
     }
   }

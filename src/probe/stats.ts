@@ -28,10 +28,10 @@ export function l2Norm(x: FloatArray, n: number = x.length): number {
     if (v > scale || Number.isNaN(v)) scale = v;
   }
   if (scale === 0 || !Number.isFinite(scale)) return scale;
-  const inv = 1 / scale;
+  // Divide rather than multiply by 1/scale: for a subnormal scale, 1/scale overflows.
   let t = 0;
   for (let i = 0; i < n; i++) {
-    const v = x[i]! * inv;
+    const v = x[i]! / scale;
     t += v * v;
   }
   return scale * Math.sqrt(t);
@@ -57,10 +57,9 @@ export function meanStd(x: FloatArray, n: number = x.length): { mean: number; st
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(x[i]! - mean));
   if (scale === 0 || !Number.isFinite(scale)) return { mean, std: scale };
-  const inv = 1 / scale;
   let t = 0;
   for (let i = 0; i < n; i++) {
-    const d = (x[i]! - mean) * inv;
+    const d = (x[i]! - mean) / scale;
     t += d * d;
   }
   return { mean, std: scale * Math.sqrt(t / n) };

@@ -70,8 +70,10 @@ export function summarize(layers: readonly LayerMetrics[]): ProbeSummary {
   const factor = fitPerLayerFactor(layers);
   let verdict: Verdict;
   if (nonfiniteLayers.length > 0) verdict = "non-finite";
-  else if (underflowLayers.length > 0 || ratio < 1 / RATIO_THRESHOLD) verdict = "vanishing";
-  else if (ratio > RATIO_THRESHOLD) verdict = "exploding";
+  // A ratio 0/0 means no gradient reaches layer 1 or layer L at all: nothing can learn.
+  else if (underflowLayers.length > 0 || ratio < 1 / RATIO_THRESHOLD || Number.isNaN(ratio)) {
+    verdict = "vanishing";
+  } else if (ratio > RATIO_THRESHOLD) verdict = "exploding";
   else verdict = "healthy";
   return {
     verdict,
@@ -98,6 +100,8 @@ function describe(
     case "non-finite":
       return `non-finite values (NaN/Inf) in layer${nonfinite.length > 1 ? "s" : ""} ${nonfinite.join(", ")}: the signal or gradient overflowed`;
     case "vanishing":
+      if (Number.isNaN(ratio))
+        return "vanishing: the weight gradients of layer 1 and layer L are exactly zero";
       return underflow.length > 0
         ? `vanishing: the gradient underflowed to zero at layer${underflow.length > 1 ? "s" : ""} ${underflow.join(", ")}; per-layer factor ${f}`
         : `vanishing: layer 1 gets ${r} of layer L's gradient norm; mean-square gradient shrinks by ${f} per layer`;

@@ -188,10 +188,8 @@ describe("property: the config parser", () => {
             () => resolveTrainConfig({ ...input, [spec.key]: bad }, source),
             [optionName(spec, source)],
           );
-          // one line, unless the rejected value itself is text with a line break in it
-          if (!(typeof bad === "string" && /[\r\n\u2028\u2029]/.test(bad))) {
-            expect(err.message).not.toMatch(/[\r\n]/);
-          }
+          // one line, whatever the rejected value holds (control characters are escaped)
+          expect(err.message).not.toMatch(/[\r\n]/);
         }),
         { numRuns: CONFIG_RUNS.invalid / 2, seed: SEED },
       );
@@ -202,7 +200,7 @@ describe("property: the config parser", () => {
     const known = new Set(TRAIN_OPTIONS.map((s) => s.key));
     const arb = fc.tuple(
       validTrainInput("key"),
-      fc.string({ minLength: 1 }).filter((k) => !known.has(k) && !/[\r\n]/.test(k)),
+      fc.string({ minLength: 1 }).filter((k) => !known.has(k)),
       fc.anything(),
     );
     fc.assert(
