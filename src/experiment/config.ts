@@ -51,10 +51,15 @@ export class ConfigError extends Error {
 
 /** Text with control characters and line separators escaped as \\uXXXX, so messages stay one line. */
 function oneLine(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
+  let out = "";
+  for (const c of text) {
+    const code = c.charCodeAt(0);
+    out +=
+      code < 0x20 || code === 0x2028 || code === 0x2029
+        ? `\\u${code.toString(16).padStart(4, "0")}`
+        : c;
+  }
+  return out;
 }
 
 function describeValue(v: unknown): string {
