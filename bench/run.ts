@@ -1,0 +1,357 @@
+/**
+ * `npm run bench`: training-step throughput of gradscope against PyTorch and TF.js (wasm) on
+ * the same workloads in one run, plus the probe and sweep numbers. Prints medians (min-max)
+ * of repeated timings and writes bench/results.json.
+ *
+ *   npm run bench [-- --quick] [-- --scaling]   (--scaling adds the depth/width/batch,
+ *                                                 dtype and per-phase measurements)
+ *   npm run bench:probe                          (the older probe-only benchmark)
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setGemmBackend } from "../src/core/kernels/gemm.ts";
+import { resolveProbeConfig } from "../src/experiment/config.ts";
+import { buildProbe, forwardBackward, runProbe } from "../src/experiment/probe-run.ts";
+import { measureNetwork } from "../src/probe/measure.ts";
+import {
+  buildWorkload,
+  exportWorkload,
+  type MlpSpec,
+  median,
+  type StepTimes,
+  timeSteps,
+  W,
+  W2,
+} from "./workloads.ts";
+
+const quick = process.argv.includes("--quick");
+const scaling = process.argv.includes("--scaling");
+const here = fileURLToPath(new URL(".", import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), "gradscope-bench-"));
+
+interface Stat {
+  median: number;
+  min: number;
+  max: number;
+}
+const stat = (xs: number[]): Stat => ({
+  median: median(xs),
+  min: Math.min(...xs),
+  max: Math.max(...xs),
+});
+const fmt = (s: Stat | null | undefined, digits = 1): string =>
+  s ? `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})` : "-";
+
+interface Check {
+  loss1: number;
+  norms1: number[];
+  loss2: number;
+}
+const RTOL = 1e-3;
+function agree(a: Check, b: Check): { ok: boolean; maxRel: number } {
+  const pairs: [number, number][] = [
+    [a.loss1, b.loss1],
+    [a.loss2, b.loss2],
+    ...a.norms1.map((v, i): [number, number] => [v, b.norms1[i] ?? Number.NaN]),
+  ];
+  let maxRel = a.norms1.length === b.norms1.length ? 0 : Number.POSITIVE_INFINITY;
+  for (const [u, v] of pairs) {
+    const rel = Math.abs(u - v) / Math.max(Math.abs(u), Math.abs(v), 1e-12);
+    maxRel = Number.isNaN(rel) ? Number.POSITIVE_INFINITY : Math.max(maxRel, rel);
+  }
+  return { ok: maxRel <= RTOL, maxRel };
+}
+
+interface PeerResult {
+  label: string;
+  rates: Stat | null;
+  check: string;
+  note?: string;
+}
+
+interface RowResult {
+  workload: string;
+  ours: Stat;
+  pureTs: Stat | null;
+  torch: PeerResult;
+  tfjs: PeerResult;
+  tfjsCustom: PeerResult;
+}
+
+function runPeer(
+  label: string,
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ours: Check,
+): PeerResult {
+  const r = spawnSync(cmd, args, { env, encoding: "utf8", timeout: 240_000 });
+  const line = r.stdout?.trim().split("\n").pop() ?? "";
+  if (r.status !== 0 || !line.startsWith("{")) {
+    const err = (r.stderr ?? String(r.error ?? "")).trim().split("\n").slice(-3).join(" | ");
+    return { label, rates: null, check: "not run", note: `failed: ${err}` };
+  }
+  const out = JSON.parse(line) as { rates: number[]; check: Check; blas?: string };
+  const a = agree(ours, out.check);
+  const check = `${a.ok ? "OK" : "MISMATCH"} (max rel diff ${a.maxRel.toExponential(1)}, loss ${out.check.loss1.toFixed(5)} vs ours ${ours.loss1.toFixed(5)})`;
+  const finalLabel = out.blas ? `${label} (${out.blas})` : label;
+  // Timings of a peer that computes something else are not reported.
+  return { label: finalLabel, rates: a.ok ? stat(out.rates) : null, check };
+}
+
+function torchAvailable(): { ok: boolean; why: string } {
+  const r = spawnSync("/usr/bin/python3", ["-c", "import torch"], { encoding: "utf8" });
+  if (r.error) return { ok: false, why: "/usr/bin/python3 not found" };
+  if (r.status !== 0)
+    return { ok: false, why: "import torch failed (apt-get install -y python3-torch)" };
+  return { ok: true, why: "" };
+}
+function openblasOpenmpInstalled(): boolean {
+  const r = spawnSync("dpkg-query", ["-s", "libopenblas0-openmp"], {
+    encoding: "utf8",
+  });
+  return r.status === 0 && r.stdout.includes("install ok installed");
+}
+
+function benchWorkload(
+  spec: MlpSpec,
+  reps: number,
+  perBlock: number,
+  tsPerBlock: number,
+): RowResult {
+  console.log(`\n== ${spec.name}`);
+  const w = buildWorkload(spec);
+  const base = join(tmp, spec.name.slice(0, 2).replace(/\W/g, ""));
+  exportWorkload(w, base);
+  const s1 = w.step();
+  const s2 = w.step();
+  const ours: Check = { loss1: s1.loss, norms1: s1.norms, loss2: s2.loss };
+  console.log(
+    `ours: loss ${ours.loss1.toFixed(5)} -> ${ours.loss2.toFixed(5)}, |dW1| ${ours.norms1[0]!.toExponential(3)}, |dW_out| ${ours.norms1.at(-1)!.toExponential(3)}`,
+  );
+  const oursRates = stat(timeSteps(w.step, reps, perBlock, 3));
+  console.log(`ours (wasm SIMD gemm): ${fmt(oursRates)} steps/s`);
+
+  let pureTs: Stat | null = null;
+  if (tsPerBlock > 0) {
+    setGemmBackend("typescript");
+    const wt = buildWorkload(spec);
+    pureTs = stat(timeSteps(wt.step, Math.min(reps, 3), tsPerBlock, 1));
+    setGemmBackend("auto");
+    console.log(`ours (pure TS gemm):   ${fmt(pureTs)} steps/s`);
+  }
+
+  const peerArgs = [String(reps), String(perBlock), "3"];
+  let torch: PeerResult;
+  const t = torchAvailable();
+  if (!t.ok) {
+    torch = { label: "torch", rates: null, check: "skipped", note: `skipped: ${t.why}` };
+  } else {
+    const env = {
+      ...process.env,
+      MALLOC_MMAP_THRESHOLD_: "4294967296",
+      MALLOC_TRIM_THRESHOLD_: "68719476736",
+      MALLOC_TOP_PAD_: "536870912",
+      OMP_NUM_THREADS: "2",
+    };
+    torch = runPeer(
+      "torch",
+      "/usr/bin/python3",
+      [join(here, "peers/torch_step.py"), base, ...peerArgs],
+      env,
+      ours,
+    );
+    if (!openblasOpenmpInstalled()) {
+      torch.note =
+        "libopenblas0-openmp is NOT installed: torch runs on the reference BLAS (unfair peer)";
+    }
+  }
+  console.log(
+    `${torch.label}: ${fmt(torch.rates)} steps/s; check ${torch.check}${torch.note ? `; ${torch.note}` : ""}`,
+  );
+
+  const tfjsScript = join(here, "peers/tfjs.ts");
+  const tfjsRun = (mode: string, label: string): PeerResult => {
+    const r = runPeer(
+      label,
+      process.execPath,
+      ["--import", "tsx", tfjsScript, base, ...peerArgs, mode],
+      process.env,
+      ours,
+    );
+    console.log(
+      `${r.label}: ${fmt(r.rates)} steps/s; check ${r.check}${r.note ? `; ${r.note}` : ""}`,
+    );
+    return r;
+  };
+  const tfjs: PeerResult =
+    spec.width > 512
+      ? {
+          label: "tfjs-wasm (stock grads)",
+          rates: null,
+          check: "skipped",
+          note: "skipped at width > 512: it exceeded the 240 s peer timeout (stock grads)",
+        }
+      : tfjsRun("stock", "tfjs-wasm (stock grads)");
+  if (!tfjs.rates) console.log(`${tfjs.label}: ${tfjs.note ?? tfjs.check}`);
+  const tfjsCustom = tfjsRun("custom", "tfjs-wasm (customGrad dense)");
+  return { workload: spec.name, ours: oursRates, pureTs, torch, tfjs, tfjsCustom };
+}
+
+function benchProbe(dtype: "f32" | "f64", repeats: number): Stat & { gflops: number } {
+  const config = resolveProbeConfig({
+    depth: 50,
+    width: 512,
+    batch: 64,
+    activation: "tanh",
+    dtype,
+  });
+  const times: number[] = [];
+  for (let r = 0; r < repeats + 1; r++) {
+    const t0 = performance.now();
+    const setup = buildProbe(config);
+    forwardBackward(setup);
+    measureNetwork(setup.network);
+    if (r > 0) times.push(performance.now() - t0);
+  }
+  const s = stat(times);
+  return { ...s, gflops: (2 * 64 * 512 * 512 * (3 * 50 - 1)) / s.median / 1e6 };
+}
+
+function benchSweep(n: number): Stat {
+  const acts = ["tanh", "relu", "sigmoid", "gelu"];
+  const configs = Array.from({ length: n }, (_, i) =>
+    resolveProbeConfig({
+      depth: 5 + (i % 4) * 5,
+      width: [16, 32, 64][i % 3],
+      batch: 32,
+      activation: acts[i % acts.length],
+      seed: i + 1,
+    }),
+  );
+  const rates: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    for (const c of configs) runProbe(c);
+    rates.push((n * 1000) / (performance.now() - t0));
+  }
+  return stat(rates);
+}
+
+const started = performance.now();
+console.log(
+  `gradscope bench ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"})${quick ? "  --quick" : ""}`,
+);
+const reps = quick ? 3 : 7;
+const rows: RowResult[] = [benchWorkload(W, reps, quick ? 5 : 15, quick ? 1 : 2)];
+if (!quick) rows.push(benchWorkload(W2, 5, 3, 1));
+
+console.log("\n== probe 50x512 batch 64 (build + forward/backward + all metrics)");
+const probe64 = benchProbe("f64", quick ? 2 : 5);
+const probe32 = benchProbe("f32", quick ? 2 : 5);
+console.log(`f64: ${fmt(probe64, 0)} ms  ${probe64.gflops.toFixed(2)} GFLOP/s`);
+console.log(`f32: ${fmt(probe32, 0)} ms  ${probe32.gflops.toFixed(2)} GFLOP/s`);
+
+console.log("\n== sweep: 100 small probe configs at init (single process; worker pool not done)");
+const sweep = benchSweep(100);
+console.log(`${fmt(sweep)} configs/s`);
+
+const extra: Record<string, unknown> = {};
+if (scaling) {
+  console.log("\n== scaling (ours, steps/s, median of 5 blocks)");
+  const points: { spec: string; stepsPerSec: number; msPerStep: number }[] = [];
+  const measure = (over: Partial<MlpSpec>): void => {
+    const spec = { ...W, ...over };
+    const w = buildWorkload(spec);
+    const rate = median(timeSteps(w.step, 3, 3, 1));
+    const label = `depth ${spec.depth} width ${spec.width} batch ${spec.batch} ${spec.dtype}`;
+    points.push({ spec: label, stepsPerSec: rate, msPerStep: 1000 / rate });
+    console.log(
+      `${label.padEnd(36)} ${rate.toFixed(1).padStart(7)} steps/s  ${(1000 / rate).toFixed(2)} ms/step`,
+    );
+  };
+  for (const depth of [5, 10, 20, 40]) measure({ depth });
+  for (const width of [128, 512]) measure({ width });
+  for (const batch of [32, 64, 256]) measure({ batch });
+  measure({ dtype: "f64" });
+  extra.scaling = points;
+
+  console.log("\n== where the time goes (W, ours, ms per step)");
+  const phases = (backend: "auto" | "typescript"): StepTimes => {
+    setGemmBackend(backend);
+    const w = buildWorkload(W);
+    for (let i = 0; i < 3; i++) w.step();
+    const acc: StepTimes = { forward: 0, loss: 0, backward: 0, norms: 0, update: 0 };
+    const n = backend === "auto" ? 40 : 4;
+    for (let i = 0; i < n; i++) w.stepTimed(acc);
+    for (const k of Object.keys(acc) as (keyof StepTimes)[]) acc[k] /= n;
+    setGemmBackend("auto");
+    return acc;
+  };
+  const p = { wasm: phases("auto"), ts: phases("typescript") };
+  for (const [k, v] of Object.entries(p)) {
+    console.log(
+      `${k.padEnd(5)} ${Object.entries(v)
+        .map(([ph, ms]) => `${ph} ${(ms as number).toFixed(2)}`)
+        .join("  ")}`,
+    );
+  }
+  extra.phases = p;
+}
+
+console.log(
+  `\n== summary (steps/s, median (min-max)); total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);
+const header = [
+  "workload",
+  "ours",
+  "pure TS",
+  "torch",
+  "tfjs-wasm",
+  "tfjs-wasm customGrad",
+  "ours/torch",
+  "ours/tfjs",
+  "ours/tfjs customGrad",
+];
+const ratio = (a: Stat, b: Stat | null): string =>
+  b ? `${(a.median / b.median).toFixed(2)}x` : "-";
+const table = rows.map((r) => [
+  r.workload,
+  fmt(r.ours),
+  fmt(r.pureTs, 2),
+  r.torch.rates
+    ? `${fmt(r.torch.rates)} [${r.torch.label}]`
+    : `- [${r.torch.note ?? r.torch.check}]`,
+  fmt(r.tfjs.rates),
+  fmt(r.tfjsCustom.rates),
+  ratio(r.ours, r.torch.rates),
+  ratio(r.ours, r.tfjs.rates),
+  ratio(r.ours, r.tfjsCustom.rates),
+]);
+for (const line of [header, ...table]) console.log(`| ${line.join(" | ")} |`);
+console.log(`| probe 50x512 b64 f64 (ms/probe) | ${fmt(probe64, 0)} | | | | | | | |`);
+console.log(`| probe 50x512 b64 f32 (ms/probe) | ${fmt(probe32, 0)} | | | | | | | |`);
+console.log(`| sweep 100 small configs (configs/s, 1 process) | ${fmt(sweep)} | | | | | | | |`);
+
+writeFileSync(
+  join(here, "results.json"),
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      quick,
+      rows,
+      probe: { f64: probe64, f32: probe32 },
+      sweep,
+      ...extra,
+    },
+    null,
+    2,
+  )}\n`,
+);
+rmSync(tmp, { recursive: true, force: true });
