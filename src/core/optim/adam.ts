@@ -1,6 +1,6 @@
 import type { Param } from "../layers/layer.ts";
-import type { Optimizer, OptimizerOptions, OptimizerState } from "./optimizer.ts";
-import { ParamSlots } from "./param-slots.ts";
+import type { OptimizerOptions } from "./optimizer.ts";
+import { StatefulOptimizer } from "./stateful-optimizer.ts";
 import { checkHyper, checkStepArgs, shiftedStd } from "./step-checks.ts";
 
 export type AdamName = "adam" | "adamw";
@@ -18,17 +18,15 @@ export type AdamName = "adam" | "adamw";
  * so the first step moves each coordinate by lr * g / (|g| + eps), i.e. lr * sign(g).
  * Weight decay defaults to 0 for "adam" and 0.01 for "adamw" (PyTorch's defaults).
  */
-export class Adam implements Optimizer {
+export class Adam extends StatefulOptimizer {
   readonly name: AdamName;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
-  readonly slotNames: readonly string[] = ["m", "v"];
-  private readonly slots = new ParamSlots(this.slotNames);
-  private t = 0;
 
   constructor(name: AdamName = "adam", options: OptimizerOptions = {}) {
+    super(["m", "v"]);
     this.name = name;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
@@ -38,10 +36,6 @@ export class Adam implements Optimizer {
     checkHyper("beta2", this.beta2, 0, 1);
     checkHyper("eps", this.eps, 0, Number.MAX_VALUE, true);
     checkHyper("weightDecay", this.weightDecay, 0, Number.MAX_VALUE, true);
-  }
-
-  get steps(): number {
-    return this.t;
   }
 
   step(params: readonly Param[], lr: number, updateStd?: Float64Array): void {
@@ -91,29 +85,5 @@ export class Adam implements Optimizer {
       if (updateStd !== undefined) updateStd[i] = shiftedStd(s1, s2, n);
     }
     this.t = t;
-  }
-
-  reset(): void {
-    this.t = 0;
-    this.slots.clear();
-  }
-
-  state(): OptimizerState {
-    return { name: this.name, step: this.t, buffers: this.slots.snapshot() };
-  }
-
-  load(state: OptimizerState): void {
-    if (state.name !== this.name) {
-      throw new Error(`cannot load ${state.name} optimizer state into ${this.name}`);
-    }
-    if (!Number.isInteger(state.step) || state.step < 0) {
-      throw new RangeError(`optimizer state: step must be an integer >= 0, got ${state.step}`);
-    }
-    this.slots.load(state.buffers, state.step === 0);
-    this.t = state.step;
-  }
-
-  slot(index: number, slot: string): Float64Array | undefined {
-    return this.slots.get(index, slot);
   }
 }

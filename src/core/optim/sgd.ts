@@ -1,6 +1,6 @@
 import type { Param } from "../layers/layer.ts";
-import type { Optimizer, OptimizerOptions, OptimizerState } from "./optimizer.ts";
-import { ParamSlots } from "./param-slots.ts";
+import type { OptimizerOptions } from "./optimizer.ts";
+import { StatefulOptimizer } from "./stateful-optimizer.ts";
 import { checkHyper, checkStepArgs, shiftedStd } from "./step-checks.ts";
 
 export type SgdName = "sgd" | "momentum" | "nesterov";
@@ -18,18 +18,17 @@ export type SgdName = "sgd" | "momentum" | "nesterov";
  * "nesterov" requires mu > 0 (as PyTorch does). PyTorch's first step sets b = g, which equals
  * mu * 0 + g exactly.
  */
-export class Sgd implements Optimizer {
+export class Sgd extends StatefulOptimizer {
   readonly name: SgdName;
   readonly momentum: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  readonly slotNames: readonly string[];
-  private readonly slots: ParamSlots;
-  private t = 0;
 
   constructor(name: SgdName = "sgd", options: OptimizerOptions = {}) {
+    const momentum = options.momentum ?? (name === "sgd" ? 0 : 0.9);
+    super(momentum === 0 ? [] : ["momentum"]);
     this.name = name;
-    this.momentum = options.momentum ?? (name === "sgd" ? 0 : 0.9);
+    this.momentum = momentum;
     this.weightDecay = options.weightDecay ?? 0;
     this.nesterov = name === "nesterov";
     checkHyper("momentum", this.momentum, 0, 1, true);
@@ -37,12 +36,6 @@ export class Sgd implements Optimizer {
     if (this.nesterov && this.momentum === 0) {
       throw new RangeError("nesterov needs momentum > 0");
     }
-    this.slotNames = this.momentum === 0 ? [] : ["momentum"];
-    this.slots = new ParamSlots(this.slotNames);
-  }
-
-  get steps(): number {
-    return this.t;
   }
 
   step(params: readonly Param[], lr: number, updateStd?: Float64Array): void {
@@ -80,29 +73,5 @@ export class Sgd implements Optimizer {
       if (updateStd !== undefined) updateStd[i] = shiftedStd(s1, s2, n);
     }
     this.t++;
-  }
-
-  reset(): void {
-    this.t = 0;
-    this.slots.clear();
-  }
-
-  state(): OptimizerState {
-    return { name: this.name, step: this.t, buffers: this.slots.snapshot() };
-  }
-
-  load(state: OptimizerState): void {
-    if (state.name !== this.name) {
-      throw new Error(`cannot load ${state.name} optimizer state into ${this.name}`);
-    }
-    if (!Number.isInteger(state.step) || state.step < 0) {
-      throw new RangeError(`optimizer state: step must be an integer >= 0, got ${state.step}`);
-    }
-    this.slots.load(state.buffers, state.step === 0);
-    this.t = state.step;
-  }
-
-  slot(index: number, slot: string): Float64Array | undefined {
-    return this.slots.get(index, slot);
   }
 }
