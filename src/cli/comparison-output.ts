@@ -1,5 +1,6 @@
 import type { VariantOutcome } from "../experiment/compare.ts";
 import type { CsvTable } from "../experiment/csv-export.ts";
+import type { DoctorReport, DoctorRun, Treatment } from "../experiment/doctor.ts";
 import type { TrainRecord } from "../experiment/train/recorder.ts";
 import type { ComparedRun } from "../report/figures-for/comparison.ts";
 
@@ -48,5 +49,43 @@ export function outcomesCsv(outcomes: readonly VariantOutcome[]): CsvTable {
       o.finalVerdict,
       JSON.stringify(o.changes),
     ]),
+  };
+}
+
+/**
+ * doctor --csv-out: one row per run, "no change" first, with the columns of compare plus how
+ * doctor judged it (verdict, gains, the learning rate kept, batch-norm recalibration).
+ */
+export function doctorCsv(report: DoctorReport): CsvTable {
+  const base = outcomesCsv([report.baseline, ...report.treatments.map((t) => t.outcome)]);
+  const runs: (DoctorRun & Partial<Treatment>)[] = [report.baselineRun, ...report.treatments];
+  return {
+    header: [
+      ...base.header,
+      "verdict",
+      "lr",
+      "accuracyGain",
+      "lossGain",
+      "flowGain",
+      "bnRecalibrated",
+      "testLossBeforeRecalibration",
+      "testAccBeforeRecalibration",
+      "findingsLeft",
+    ],
+    rows: base.rows.map((row, i) => {
+      const r = runs[i]!;
+      return [
+        ...row,
+        r.verdict ?? "baseline",
+        r.lr,
+        r.accuracyGain ?? null,
+        r.lossGain ?? null,
+        r.flowGain ?? null,
+        r.recalibrated !== null,
+        r.recalibrated?.before.testLoss ?? null,
+        r.recalibrated?.before.testAcc ?? null,
+        r.remaining?.join(" ") ?? "",
+      ];
+    }),
   };
 }

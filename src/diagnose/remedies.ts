@@ -62,6 +62,18 @@ function lrPhrase(ctx: DiagnosisContext, scale: number): string {
   return lr !== undefined ? ` (lr ${num(lr)} -> ${num(lr * scale)})` : "";
 }
 
+/**
+ * Branch scale of the residual remedy: 1/depth, 4 significant digits. With s = 1 every block
+ * adds a full phi(u) to the stream, so activations grow with depth (linearly for a
+ * non-zero-mean phi such as sigmoid: mean 0.5 per block, ~10 per unit after 20 blocks, and
+ * the readout starts with huge logits); keeping the sum of the branch scales bounded keeps the
+ * activation length bounded (Hanin & Rolnick 2018, "How to start training"), and
+ * depth * (1/depth) = 1 whatever the depth.
+ */
+export function residualBranchScale(depth: number): number {
+  return depth > 1 ? Number((1 / depth).toPrecision(4)) : 1;
+}
+
 const chi1At = (ctx: DiagnosisContext, w: number): number => ctx.theoryAt(w)?.chi1 ?? Number.NaN;
 
 /** The remedies the rules may suggest, keyed by id. */
@@ -110,9 +122,9 @@ export const REMEDIES: Readonly<Record<RemedyId, RemedyDefinition>> = {
     label: "residual connections",
     kind: "network",
     available: (ctx) => !ctx.config.residual,
-    configChange: () => ({ residual: true }),
-    why: () =>
-      "the skip a = a_prev + phi(u) gives the gradient an identity path, so it reaches layer 1 without passing through every layer's phi' and W",
+    configChange: (ctx) => ({ residual: true, branchScale: residualBranchScale(ctx.config.depth) }),
+    why: (ctx) =>
+      `the skip a = a_prev + s phi(u) gives the gradient an identity path, so it reaches layer 1 without passing through every layer's phi' and W; the branch scale s = 1/depth = ${num(residualBranchScale(ctx.config.depth), 3)} keeps the sum of the branches, and so the activations, bounded at any depth`,
   },
   "xavier-init": {
     id: "xavier-init",

@@ -1,18 +1,51 @@
 import { diagnose } from "../diagnose/index.ts";
 import type { Diagnosis, Finding, Remedy, Snapshot } from "../diagnose/types.ts";
-import { compare, outcomeOf, type Variant, type VariantOutcome } from "./compare.ts";
+import { outcomeOf, type VariantOutcome } from "./compare.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
-import { loadDatasetAsync } from "./datasets/index.ts";
+import { type Dataset, loadDatasetAsync } from "./datasets/index.ts";
+import { recalibrateBatchNorm } from "./doctor/recalibrate-bn.ts";
+import {
+  ACCURACY_GAIN_MARGIN,
+  LOSS_GAIN_MARGIN,
+  mixedNote,
+  type TreatmentVerdict,
+  VERDICT_ORDER,
+  verdictOf,
+} from "./doctor/verdict.ts";
+import { Evaluator } from "./train/evaluate.ts";
 import type { TrainRecord } from "./train/recorder.ts";
-import { datasetOptions } from "./train/train-config.ts";
+import { DEFAULT_LR, datasetOptions } from "./train/train-config.ts";
 import { type TrainResult, train } from "./train/trainer.ts";
 
+export { ACCURACY_GAIN_MARGIN, LOSS_GAIN_MARGIN, type TreatmentVerdict };
+
+/**
+ * Batch-norm statistics recomputed from the final weights before the final evaluation (see
+ * doctor/recalibrate-bn.ts), with the numbers the stale running averages gave.
+ */
+export interface BatchNormRecalibration {
+  layers: number;
+  before: { trainLoss: number | null; testLoss: number | null; testAcc: number | null };
+}
+
+/** One measured run of `doctor`: the outcome as compared, and how it was evaluated. */
+export interface DoctorRun {
+  outcome: VariantOutcome;
+  /** The learning rate the run used. */
+  lr: number;
+  /** Full-training-set loss at the end (eval mode): what the learning rate is chosen on. */
+  trainLoss: number | null;
+  /** Non-null when batch-norm statistics were recomputed before the final evaluation. */
+  recalibrated: BatchNormRecalibration | null;
+  /** Learning rates tried (with --lr-sweep) and the training loss each reached. */
+  lrTried: { lr: number; trainLoss: number | null; status: string }[];
+}
+
 /** A remedy doctor ran: what it changed, what happened, and how that compares with no change. */
-export interface Treatment {
+export interface Treatment extends DoctorRun {
   label: string;
   remedyIds: string[];
   changes: Partial<TrainConfig>;
-  outcome: VariantOutcome;
   /** Baseline loss minus this loss (test loss when there is a test set): > 0 is better. */
   lossGain: number;
   /** Test accuracy minus the baseline's (classification only; null otherwise): > 0 is better. */
@@ -24,11 +57,11 @@ export interface Treatment {
   flowGain: number;
   /** Findings (ids) left after the remedy's short run. */
   remaining: string[];
-  /**
-   * Whether it beat "no change" by more than the noise margin: on test accuracy for
-   * classification (what the user is after; a loss can be dominated by a few overconfident
-   * errors), on loss for regression.
-   */
+  /** How it compares with "no change" on accuracy AND loss (doctor/verdict.ts). */
+  verdict: TreatmentVerdict;
+  /** For a mixed verdict, which way each measure went; null otherwise. */
+  note: string | null;
+  /** verdict "better" or "rescued": a measured win on every measure. */
   improves: boolean;
 }
 
@@ -37,7 +70,11 @@ export interface DoctorReport {
   budget: number;
   diagnosis: Diagnosis;
   baseline: VariantOutcome;
-  /** Best first: by loss gain, then by flow gain; treatments that do not improve come last. */
+  /** How "no change" was run and evaluated (its learning rate, recalibration). */
+  baselineRun: DoctorRun;
+  /** Multipliers of the learning rate every configuration was tried at ([1]: no sweep). */
+  lrFactors: number[];
+  /** Wins first (by accuracy or loss gain, then flow gain), then mixed, no gain, worse. */
   treatments: Treatment[];
   headline: string;
 }
@@ -47,21 +84,22 @@ export interface DoctorOptions {
   budget?: number;
   /** Most remedies (and combinations) to run. Default 6. */
   maxTreatments?: number;
+  /**
+   * Learning-rate multipliers to train "no change" and every network remedy at, keeping for
+   * each the one with the lowest final training-set loss (the test set chooses nothing).
+   * Default [1]: the configuration's own learning rate. `LR_SWEEP` is the CLI's --lr-sweep.
+   */
+  lrFactors?: readonly number[];
   /** Run directories: DIR/0-no-change, DIR/1-..., ... */
   outDir?: string;
   signal?: AbortSignal;
   onStage?: (message: string) => void;
-  /** Called with every run's full result ("no change" first), e.g. for figures. */
+  /** Called with every kept run's full result ("no change" first), e.g. for figures. */
   onRun?: (label: string, result: TrainResult) => void;
 }
 
-/** Loss gains smaller than this count as "no measurable gain" (minibatch noise at this budget). */
-export const LOSS_GAIN_MARGIN = 0.02;
-/**
- * Accuracy gains smaller than this count as "no measurable gain": about two standard errors
- * of an accuracy near 50% on the default 200-example test set.
- */
-export const ACCURACY_GAIN_MARGIN = 0.07;
+/** --lr-sweep: a third, the same and three times the learning rate (half a decade apart). */
+export const LR_SWEEP: readonly number[] = [1 / 3, 1, 3];
 
 function snapshotsOf(records: readonly TrainRecord[]): Snapshot[] {
   return records.map((r) => ({ step: r.step, layers: r.layers, loss: r.loss }));
@@ -98,6 +136,8 @@ function changesOf(remedy: Remedy): Partial<TrainConfig> {
 export function treatmentsFor(
   diagnosis: Diagnosis,
   max: number,
+  /** Whether a set of changes makes a valid config (e.g. not batch norm AND layer norm). */
+  valid: (changes: Partial<TrainConfig>) => boolean = () => true,
 ): { label: string; ids: string[]; changes: Partial<TrainConfig> }[] {
   const remedies: Remedy[] = [];
   const seen = new Set<string>();
@@ -109,20 +149,19 @@ export function treatmentsFor(
       remedies.push(r);
     }
   }
-  const out = remedies.map((r) => ({
-    label: r.label,
-    ids: [r.id as string],
-    changes: changesOf(r),
-  }));
+  const out = remedies
+    .map((r) => ({ label: r.label, ids: [r.id as string], changes: changesOf(r) }))
+    .filter((t) => valid(t.changes));
   const network = remedies.filter((r) => Object.keys(r.configChange).length > 0);
   if (network.length >= 2) {
     const [a, b] = [network[0]!, network[1]!];
     const keysA = Object.keys(a.configChange);
-    if (!Object.keys(b.configChange).some((k) => keysA.includes(k))) {
+    const changes = { ...changesOf(a), ...changesOf(b) };
+    if (!Object.keys(b.configChange).some((k) => keysA.includes(k)) && valid(changes)) {
       out.splice(Math.min(out.length, 2), 0, {
         label: `${a.label} + ${b.label}`,
         ids: [a.id, b.id],
-        changes: { ...changesOf(a), ...changesOf(b) },
+        changes,
       });
     }
   }
@@ -146,113 +185,317 @@ function isSane(o: VariantOutcome): boolean {
   );
 }
 
+const broke = (o: VariantOutcome): boolean => o.status === "exploded" || o.status === "failed";
+
 function accuracyOf(o: VariantOutcome): number | null {
-  if (o.status === "exploded" || o.status === "failed") return o.testAcc === null ? null : 0;
+  if (broke(o)) return o.testAcc === null ? null : 0;
   return o.testAcc;
 }
 
 function lossOf(o: VariantOutcome): number {
-  if (o.status === "exploded" || o.status === "failed") return Number.POSITIVE_INFINITY;
+  if (broke(o)) return Number.POSITIVE_INFINITY;
   return o.testLoss ?? o.finalLoss ?? Number.POSITIVE_INFINITY;
+}
+
+function slug(label: string): string {
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "")
+    .slice(0, 40);
+}
+
+interface RunContext {
+  dataset: Dataset;
+  target: number;
+  outDir: string | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Train one configuration, then (for a network with batch norm that did not blow up)
+ * recompute its batch-norm statistics and evaluate the full sets again.
+ */
+async function runOne(
+  config: TrainConfig,
+  label: string,
+  changes: Partial<TrainConfig>,
+  dir: string | null,
+  ctx: RunContext,
+): Promise<{ run: DoctorRun; result: TrainResult }> {
+  const result = await train(config, {
+    dataset: ctx.dataset,
+    ...(ctx.outDir && dir ? { runDir: `${ctx.outDir}/${dir}` } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  const outcome = outcomeOf({ label, changes }, result, ctx.target);
+  let trainLoss = result.summary.trainLoss;
+  let recalibrated: BatchNormRecalibration | null = null;
+  const d = ctx.dataset;
+  if (!broke(outcome) && result.summary.evalStep !== null) {
+    const layers = recalibrateBatchNorm(result.network, d.trainX, result.config.batch);
+    if (layers > 0) {
+      const evaluator = new Evaluator(
+        result.network,
+        result.config.loss,
+        d.task === "classification",
+        result.config.batch,
+        d.inputDim,
+      );
+      const onTrain = evaluator.evaluate(d.trainX, d.trainY);
+      const onTest = d.testX.rows > 0 ? evaluator.evaluate(d.testX, d.testY) : null;
+      recalibrated = {
+        layers,
+        before: { trainLoss, testLoss: outcome.testLoss, testAcc: outcome.testAcc },
+      };
+      trainLoss = onTrain.loss;
+      outcome.trainAcc = onTrain.accuracy;
+      outcome.testLoss = onTest ? onTest.loss : null;
+      outcome.testAcc = onTest ? onTest.accuracy : null;
+    }
+  }
+  return {
+    run: { outcome, lr: result.config.lr, trainLoss, recalibrated, lrTried: [] },
+    result,
+  };
+}
+
+/** Lower is better: a run that blew up or has no finite training loss comes last. */
+function selectionLoss(run: DoctorRun): number {
+  if (broke(run.outcome)) return Number.POSITIVE_INFINITY;
+  const loss = run.trainLoss ?? run.outcome.finalLoss;
+  return loss !== null && Number.isFinite(loss) ? loss : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Whether loss `a` beats `b` by more than the noise margin (LOSS_GAIN_MARGIN of b): a rate
+ * other than the configuration's own must win clearly, not by minibatch luck.
+ */
+function clearlyLower(a: number, b: number): boolean {
+  if (b === Number.POSITIVE_INFINITY) return a < b;
+  return a < b - LOSS_GAIN_MARGIN * Math.abs(b);
+}
+
+/**
+ * Run a configuration at each learning rate of `lrs` and keep the one with the lowest final
+ * training-set loss; a later rate replaces an earlier one only when clearly lower, so the
+ * configuration's own rate (tried first) is kept unless another clearly beats it.
+ */
+async function runAtBestLr(
+  base: TrainConfig,
+  label: string,
+  changes: Partial<TrainConfig>,
+  lrs: readonly number[],
+  dir: string,
+  ctx: RunContext,
+  suffixLr: boolean = lrs.length > 1,
+): Promise<{ run: DoctorRun; result: TrainResult }> {
+  let best: { run: DoctorRun; result: TrainResult } | null = null;
+  const tried: DoctorRun["lrTried"] = [];
+  for (const lr of lrs) {
+    if (ctx.signal?.aborted && best) break;
+    const config = resolveTrainConfig({ ...base, ...changes, lr, out: null }, "key");
+    const sub = suffixLr ? `${dir}-lr${lr}` : dir;
+    const r = await runOne(config, label, changes, sub, ctx);
+    tried.push({ lr: r.run.lr, trainLoss: r.run.trainLoss, status: r.run.outcome.status });
+    if (!best || clearlyLower(selectionLoss(r.run), selectionLoss(best.run))) best = r;
+  }
+  const kept = best!;
+  kept.run.lrTried = lrs.length > 1 ? tried : [];
+  return kept;
+}
+
+/**
+ * The learning rates to try around `lr`: the configuration's own exactly, first (it wins
+ * ties), then the others rounded to 4 significant digits.
+ */
+function sweepAround(lr: number, factors: readonly number[]): number[] {
+  const others = factors.filter((f) => f !== 1).map((f) => Number((lr * f).toPrecision(4)));
+  return [...new Set([lr, ...others])];
 }
 
 /**
  * Diagnose a configuration by training it for a short budget, then run each applicable remedy
  * (and the best combination) for the same budget on the same data and seed, and rank them by
- * measured improvement in loss and in gradient flow against "no change".
+ * measured improvement in accuracy, loss and gradient flow against "no change".
  */
 export async function doctor(
   input: Readonly<Partial<TrainConfig>>,
   options: DoctorOptions = {},
 ): Promise<DoctorReport> {
   const budget = options.budget ?? 300;
+  const factors = [...(options.lrFactors ?? [1])];
+  if (factors.length === 0 || factors.some((f) => !(f > 0) || !Number.isFinite(f))) {
+    throw new RangeError("doctor: lrFactors must be positive finite numbers");
+  }
   const config = resolveTrainConfig({ ...input, steps: budget, out: null }, "key");
   const dataset = await loadDatasetAsync(config.dataset, datasetOptions(config));
-  options.onStage?.(`doctor: training the configuration as given for ${budget} steps`);
-  const baselineRun = await train(config, {
+  const ctx: RunContext = {
     dataset,
-    ...(options.outDir ? { runDir: `${options.outDir}/0-no-change` } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
-  options.onRun?.("no change", baselineRun);
-  const diagnosis = diagnoseRun(config, baselineRun);
-  const baseline = outcomeOf(
-    { label: "no change", changes: {} },
-    baselineRun,
-    0.5 * (baselineRun.summary.initialLoss ?? Number.NaN),
+    target: Number.NaN,
+    outDir: options.outDir,
+    signal: options.signal,
+  };
+  options.onStage?.(`doctor: training the configuration as given for ${budget} steps`);
+  // The configuration exactly as given: what is diagnosed.
+  const lrs = sweepAround(config.lr ?? DEFAULT_LR[config.optimizer], factors);
+  const asGiven = await runOne(
+    config,
+    "no change",
+    {},
+    lrs.length > 1 ? `0-no-change-lr${lrs[0]}` : "0-no-change",
+    ctx,
   );
-  const candidates = treatmentsFor(diagnosis, options.maxTreatments ?? 6);
+  const diagnosis = diagnoseRun(config, asGiven.result);
+  ctx.target = 0.5 * (asGiven.result.summary.initialLoss ?? Number.NaN);
+  asGiven.run.outcome.stepsToTarget =
+    asGiven.result.records.find((r) => r.loss <= ctx.target)?.step ?? null;
+  const baseLr = asGiven.run.lr;
+  let baseline = asGiven;
+  if (lrs.length > 1) {
+    options.onStage?.(`doctor: learning rates ${lrs.join(", ")} for every configuration`);
+    const others = await runAtBestLr(
+      config,
+      "no change",
+      {},
+      lrs.slice(1),
+      "0-no-change",
+      ctx,
+      true,
+    );
+    asGiven.run.lrTried = [
+      { lr: baseLr, trainLoss: asGiven.run.trainLoss, status: asGiven.run.outcome.status },
+      ...(others.run.lrTried.length > 0
+        ? others.run.lrTried
+        : [
+            {
+              lr: others.run.lr,
+              trainLoss: others.run.trainLoss,
+              status: others.run.outcome.status,
+            },
+          ]),
+    ];
+    if (clearlyLower(selectionLoss(others.run), selectionLoss(asGiven.run))) {
+      others.run.lrTried = asGiven.run.lrTried;
+      baseline = others;
+    }
+  }
+  options.onRun?.("no change", baseline.result);
+  const candidates = treatmentsFor(diagnosis, options.maxTreatments ?? 6, (changes) => {
+    try {
+      resolveTrainConfig({ ...config, ...changes }, "key");
+      return true;
+    } catch {
+      return false; // e.g. batch norm + layer norm: not a network that can be built
+    }
+  });
   const treatments: Treatment[] = [];
   if (candidates.length > 0) {
     options.onStage?.(`doctor: ${diagnosis.headline}; trying ${candidates.length} remedies`);
-    const variants: Variant[] = candidates.map((c) => ({ label: c.label, changes: c.changes }));
-    const remaining: string[][] = [];
-    const result = await compare(config, variants, {
-      targetLoss: 0.5 * (baseline.initialLoss ?? Number.NaN),
-      ...(options.outDir ? { outDir: options.outDir } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      onVariant: (i, total, label, outcome) => {
-        if (outcome)
-          options.onStage?.(
-            `doctor: [${i + 1}/${total}] ${label}: final loss ${outcome.finalLoss?.toPrecision(3) ?? "-"}`,
-          );
-      },
-      onResult: (i, run) => {
-        options.onRun?.(variants[i]!.label, run);
-        const cfg = resolveTrainConfig({ ...config, ...variants[i]!.changes }, "key");
-        remaining[i] = diagnoseRun(cfg, run)
-          .findings.filter((f: Finding) => f.severity !== "info")
-          .map((f: Finding) => f.id);
-      },
-    });
-    const baseLoss = lossOf(baseline);
-    const baseFlow = absLog10(baseline.initialGradRatio);
-    result.outcomes.forEach((outcome, i) => {
-      const lossGain = baseLoss - lossOf(outcome);
+    const base = baseline.run.outcome;
+    const baseLoss = lossOf(base);
+    const baseAcc = accuracyOf(base);
+    const baseFlow = absLog10(asGiven.run.outcome.initialGradRatio);
+    const baselineBroke = baseLoss === Number.POSITIVE_INFINITY;
+    for (let i = 0; i < candidates.length; i++) {
+      if (options.signal?.aborted) break;
+      const c = candidates[i]!;
+      // A remedy that sets the learning rate is about that rate: it is not swept.
+      const rates = typeof c.changes.lr === "number" ? [c.changes.lr] : lrs;
+      const { run, result } = await runAtBestLr(
+        config,
+        c.label,
+        c.changes,
+        rates,
+        `${i + 1}-${slug(c.label)}`,
+        ctx,
+      );
+      options.onRun?.(c.label, result);
+      const outcome = run.outcome;
+      options.onStage?.(
+        `doctor: [${i + 1}/${candidates.length}] ${c.label}: test loss ${outcome.testLoss?.toPrecision(3) ?? "-"}${rates.length > 1 ? ` at lr ${run.lr}` : ""}`,
+      );
+      const cfg = resolveTrainConfig({ ...config, ...c.changes, lr: run.lr }, "key");
+      const remaining = diagnoseRun(cfg, result)
+        .findings.filter((f: Finding) => f.severity !== "info")
+        .map((f: Finding) => f.id);
+      const rawLossGain = baseLoss - lossOf(outcome);
+      const lossGain = Number.isNaN(rawLossGain) ? Number.NEGATIVE_INFINITY : rawLossGain;
       const flowGain = baseFlow - absLog10(outcome.initialGradRatio);
       const acc = accuracyOf(outcome);
-      const baseAcc = accuracyOf(baseline);
-      const baselineBroke = baseLoss === Number.POSITIVE_INFINITY;
       // An exploded baseline has no accuracy to compare with; a remedy then "rescues" the run
       // when it completes and its loss ends no higher than it started (it did not blow up).
       const accuracyGain = baselineBroke || acc === null || baseAcc === null ? null : acc - baseAcc;
-      const rescued = baselineBroke && isSane(outcome);
+      const evidence = {
+        lossGain,
+        baselineLoss: baseLoss,
+        accuracyGain,
+        baselineBroke,
+        sane: isSane(outcome),
+        broke: broke(outcome),
+      };
+      const verdict = verdictOf(evidence);
       treatments.push({
-        label: candidates[i]!.label,
-        remedyIds: candidates[i]!.ids,
-        changes: candidates[i]!.changes,
-        outcome,
-        lossGain: Number.isNaN(lossGain) ? Number.NEGATIVE_INFINITY : lossGain,
+        ...run,
+        label: c.label,
+        remedyIds: c.ids,
+        changes: c.changes,
+        lossGain,
         accuracyGain,
         flowGain: Number.isNaN(flowGain) ? 0 : flowGain,
-        remaining: remaining[i] ?? [],
-        improves: baselineBroke
-          ? rescued
-          : accuracyGain !== null
-            ? accuracyGain > ACCURACY_GAIN_MARGIN
-            : lossGain > LOSS_GAIN_MARGIN,
+        remaining,
+        verdict,
+        note: mixedNote(evidence),
+        improves: verdict === "better" || verdict === "rescued",
       });
-    });
-    treatments.sort(
-      (a, b) =>
-        Number(b.improves) - Number(a.improves) ||
-        (b.accuracyGain ?? 0) - (a.accuracyGain ?? 0) ||
-        b.lossGain - a.lossGain ||
-        b.flowGain - a.flowGain,
-    );
+    }
+    treatments.sort(compareTreatments);
   }
   const best = treatments.find((t) => t.improves);
+  const mixed = treatments.filter((t) => t.verdict === "mixed");
+  const mixedText =
+    mixed.length > 0
+      ? `; mixed evidence (not counted as a win): ${mixed.map((t) => `${t.label} (${t.note})`).join(", ")}`
+      : "";
+  const base = baseline.run.outcome;
   const headline =
-    diagnosis.findings.length === 0 || diagnosis.healthy
-      ? `no gradient-flow problem found in ${budget} steps${best ? `; still, ${best.label} does better (${describeGain(best, baseline)})` : ""}`
+    (diagnosis.findings.length === 0 || diagnosis.healthy
+      ? `no gradient-flow problem found in ${budget} steps${best ? `; still, ${best.label} does better (${describeGain(best, base)})` : ""}`
       : best
-        ? `${diagnosis.headline}. Best measured remedy: ${best.label} (${describeGain(best, baseline)})`
-        : `${diagnosis.headline}. No remedy beat "no change" within ${budget} steps`;
-  return { config, budget, diagnosis, baseline, treatments, headline };
+        ? `${diagnosis.headline}. Best measured remedy: ${best.label} (${describeGain(best, base)})`
+        : `${diagnosis.headline}. No remedy beat "no change" on both accuracy and loss within ${budget} steps`) +
+    mixedText;
+  return {
+    config,
+    budget,
+    diagnosis,
+    baseline: base,
+    baselineRun: baseline.run,
+    lrFactors: factors,
+    treatments,
+    headline,
+  };
+}
+
+/** a - b, with equal infinities (and NaN) as a tie. */
+const diff = (a: number, b: number): number => (a === b || Number.isNaN(a - b) ? 0 : a - b);
+
+/**
+ * Verdict first; then higher accuracy, then lower test loss (the loss itself, not the gain,
+ * so runs that rescued an exploded baseline, all with gain +Infinity, are still ordered),
+ * then more decades of gradient imbalance removed.
+ */
+function compareTreatments(a: Treatment, b: Treatment): number {
+  return (
+    VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) ||
+    diff(b.accuracyGain ?? 0, a.accuracyGain ?? 0) ||
+    diff(lossOf(a.outcome), lossOf(b.outcome)) ||
+    diff(b.flowGain, a.flowGain)
+  );
 }
 
 function describeGain(t: Treatment, baseline: VariantOutcome): string {
-  const loss = `loss ${lossOf(t.outcome).toPrecision(3)} vs ${lossOf(baseline).toPrecision(3)}`;
+  const loss = `test loss ${lossOf(t.outcome).toPrecision(3)} vs ${lossOf(baseline).toPrecision(3)}`;
   const acc = accuracyOf(t.outcome);
   const base = accuracyOf(baseline);
   return acc !== null && base !== null

@@ -3,7 +3,9 @@
  * document, so the page's thread only swaps finished markup in. Story computations (matrix
  * powers, activation tables) run here too.
  */
-import { type ActivationName, isActivationName } from "../core/activations.ts";
+import { type ActivationName, getActivation, isActivationName } from "../core/activations.ts";
+import { decisionBoundary } from "../report/figures/decision-boundary.ts";
+import { formatNumber } from "../report/format.ts";
 import {
   activationFigure,
   activationHistograms,
@@ -12,12 +14,25 @@ import {
   gradientNormByLayer,
   lossCurves,
   matrixPowerGrowth,
+  phaseDiagram as phaseDiagramFigure,
   updateRatio,
 } from "../report/index.ts";
 import { nodeDocument } from "../report/node-dom.ts";
 import { activationTable } from "../theory/demos/activation-table.ts";
 import { matrixPowerDemo } from "../theory/demos/matrix-power.ts";
-import type { FigureAnswer, FigureFrame, FigureRequest } from "./figure-protocol.ts";
+import {
+  criticalWeightVar,
+  type PhaseDiagram,
+  phaseDiagram,
+  theoryReport,
+} from "../theory/mean-field.ts";
+import type {
+  FigureAnswer,
+  FigureFrame,
+  FigureRequest,
+  PhaseDiagramInfo,
+} from "./figure-protocol.ts";
+import { phaseGrid } from "./phase-grid.ts";
 
 interface WorkerScope {
   postMessage(message: FigureAnswer): void;
@@ -44,6 +59,66 @@ function options(frame: FigureFrame) {
   return o;
 }
 
+/** Phase diagrams take a few hundred ms: keep the last few (moving the marker reuses one). */
+const diagrams = new Map<string, PhaseDiagram>();
+
+function diagramFor(
+  name: ActivationName,
+  slope: number,
+  weightVars: number[],
+  biasVars: number[],
+): PhaseDiagram {
+  const key = JSON.stringify([name, slope, weightVars[0], weightVars.at(-1), biasVars.at(-1)]);
+  let d = diagrams.get(key);
+  if (!d) {
+    d = phaseDiagram(getActivation(name, { slope }), weightVars, biasVars);
+    if (diagrams.size >= 6) diagrams.delete(diagrams.keys().next().value!);
+    diagrams.set(key, d);
+  }
+  return d;
+}
+
+function drawPhase(request: FigureRequest & { kind: "phase" }): { svg: string; info: unknown } {
+  if (!isActivationName(request.activation))
+    throw new RangeError(`unknown activation '${request.activation}'`);
+  const name: ActivationName = request.activation;
+  const { weightVar, biasVar } = request.marker;
+  const act = getActivation(name, { slope: request.slope });
+  const critical = criticalWeightVar(act, biasVar);
+  const grid = phaseGrid(weightVar, biasVar, critical);
+  const d = diagramFor(name, request.slope, grid.weightVars, grid.biasVars);
+  const report = theoryReport(act, weightVar, biasVar);
+  const label = name === "leaky-relu" ? `leaky-relu(${request.slope})` : name;
+  // The numbers go in the subtitle: a long label beside the dot would run off the plot.
+  const markText = `this network: σw² = ${formatNumber(weightVar, 4)}, σb² = ${formatNumber(biasVar, 4)}, χ₁ = ${formatNumber(report.chi1, 3)} (${report.phase})`;
+  const subtitle = [
+    grid.inside ? markText : `${markText} lies outside the diagram`,
+    request.frame.subtitle,
+  ]
+    .filter(Boolean)
+    .join("; ");
+  const svg = phaseDiagramFigure(
+    {
+      grid: d.points.map((p) => ({ weightVar: p.weightVar, biasVar: p.biasVar, chi1: p.chi1 })),
+      criticalLine: d.criticalLine,
+      ...(grid.inside ? { marker: { weightVar, biasVar, label: "this network" } } : {}),
+    },
+    {
+      ...options(request.frame),
+      title: request.frame.title ?? `Phase diagram for ${label}: χ₁ per layer`,
+      subtitle,
+    },
+  );
+  const info: PhaseDiagramInfo = {
+    weightVars: [grid.weightVars[0]!, grid.weightVars[grid.weightVars.length - 1]!],
+    biasVars: [grid.biasVars[0]!, grid.biasVars[grid.biasVars.length - 1]!],
+    chi1: report.chi1,
+    phase: report.phase,
+    criticalWeightVar: critical,
+  };
+  return { svg, info };
+}
+
 function draw(request: FigureRequest): { svg: string; info?: unknown } {
   switch (request.kind) {
     case "gradient":
@@ -67,6 +142,10 @@ function draw(request: FigureRequest): { svg: string; info?: unknown } {
           activation: request.activation,
         }),
       };
+    case "decision":
+      return { svg: decisionBoundary(request.data, options(request.frame)) };
+    case "phase":
+      return drawPhase(request);
     case "matrixPower": {
       const demo = matrixPowerDemo(request.matrix, request.layers);
       const rho = demo.spectralRadius;

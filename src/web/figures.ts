@@ -1,5 +1,6 @@
 import type { FigureAnswer, FigureRequest } from "./figure-protocol.ts";
 import { download, h } from "./ui/dom.ts";
+import { svgToPngBlob } from "./ui/png-export.ts";
 
 /**
  * The page's side of the figure worker: requests go out as plain data, SVG comes back, and
@@ -46,7 +47,7 @@ export class FigureClient {
 }
 
 export interface SlotOptions {
-  /** File name (without .svg) for the download button. */
+  /** File name (without extension) for the download buttons. */
   name: string;
   /** Accessible description of the figure. */
   caption: string;
@@ -105,17 +106,40 @@ export class FigureSlot {
         type: "button",
         class: "small",
         title: `Download this figure as ${options.name}.svg`,
+        "aria-label": `Download ${options.name} as SVG`,
         onclick: () => {
           if (this.svg) download(`${options.name}.svg`, this.svg, "image/svg+xml");
         },
       },
       "SVG",
     );
+    const png = h(
+      "button",
+      {
+        type: "button",
+        class: "small",
+        title: `Download this figure as ${options.name}.png (twice its size on screen)`,
+        "aria-label": `Download ${options.name} as PNG`,
+        onclick: () => this.savePng(),
+      },
+      "PNG",
+    );
     this.element = h(
       "figure",
       { class: "fig" },
       this.host,
-      h("figcaption", {}, h("span", {}, options.caption), this.status, save),
+      h("figcaption", {}, h("span", {}, options.caption), this.status, save, png),
+    );
+  }
+
+  private savePng(): void {
+    const svg = this.svg;
+    if (!svg) return;
+    svgToPngBlob(svg).then(
+      (blob) => download(`${this.options.name}.png`, blob, "image/png"),
+      (err: Error) => {
+        this.status.textContent = `(PNG failed: ${err.message})`;
+      },
     );
   }
 

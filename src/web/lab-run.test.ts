@@ -18,6 +18,29 @@ const small = validateLabInput({
 }).input;
 
 describe("LabRun", () => {
+  it("evaluates decision regions for 2-D classification data only, without changing training", () => {
+    const run = new LabRun(small);
+    const points = run.boundaryPoints()!;
+    expect(points).toHaveLength(run.dataset.trainX.rows);
+    expect(points[3]).toEqual({
+      x: run.dataset.trainX.data[6],
+      y: run.dataset.trainX.data[7],
+      label: run.dataset.labels!.train[3],
+    });
+    run.run(5);
+    const grid = run.decisionGrid()!;
+    expect([grid.nx, grid.ny, grid.classes.length, grid.classCount]).toEqual([60, 60, 3600, 3]);
+    const twin = new LabRun(small);
+    twin.run(5);
+    run.run(5);
+    twin.run(5);
+    expect(run.trainer.lastLoss).toBe(twin.trainer.lastLoss);
+
+    const regression = new LabRun({ ...small, dataset: "teacher" });
+    expect(regression.boundaryPoints()).toBeNull();
+    expect(regression.decisionGrid()).toBeNull();
+  });
+
   it("probes with the same numbers as runProbe (gradscope probe)", () => {
     const run = new LabRun(small);
     const expected = runProbe(resolveProbeConfig(toProbeInput(small)));

@@ -6,6 +6,13 @@ import {
   resolveTrainConfig,
 } from "../experiment/config.ts";
 import { type Dataset, loadSyntheticDataset } from "../experiment/datasets/browser.ts";
+import {
+  type DecisionGrid,
+  type GridBounds,
+  GridEvaluation,
+  gridBounds,
+  gridSideFor,
+} from "../experiment/decision-grid.ts";
 import { type ProbeResult, runProbe } from "../experiment/probe-run.ts";
 import {
   effectiveWeightVar,
@@ -64,6 +71,13 @@ export interface ActivationSample {
   dead: number;
 }
 
+/** The training points of a 2-D classification set, as the decision-boundary figure draws them. */
+export interface BoundaryPoint {
+  x: number;
+  y: number;
+  label: number;
+}
+
 /** Run state after each burst of steps. */
 export interface RunStatus {
   step: number;
@@ -109,6 +123,8 @@ export class LabRun {
   readonly dataset: Dataset;
   readonly trainer: Trainer;
   readonly probe: ProbeView;
+  /** The box the decision grid covers, or null when the data is not 2-D classification. */
+  readonly boundaryBounds: GridBounds | null;
 
   /** Throws ConfigError / DatasetError (one line) for a configuration the lab cannot run. */
   constructor(input: Readonly<LabInput>, memoryLimitBytes = LAB_MEMORY_LIMIT) {
@@ -117,6 +133,41 @@ export class LabRun {
     this.dataset = loadSyntheticDataset(base.dataset, datasetOptions(base));
     this.trainer = new Trainer(base, this.dataset, { memoryLimitBytes });
     this.probe = probeView(input, memoryLimitBytes);
+    const d = this.dataset;
+    this.boundaryBounds =
+      d.task === "classification" && d.inputDim === 2 ? gridBounds(d.trainX) : null;
+  }
+
+  /** The training points with their classes, or null when there is no decision boundary. */
+  boundaryPoints(): BoundaryPoint[] | null {
+    const d = this.dataset;
+    const labels = d.labels?.train;
+    if (!this.boundaryBounds || !labels) return null;
+    const x = d.trainX.data;
+    return Array.from(labels, (label, r) => ({ x: x[2 * r]!, y: x[2 * r + 1]!, label }));
+  }
+
+  /**
+   * A pending evaluation of the network's predicted class over a grid around the data (eval
+   * mode; 60 x 60 for small networks, coarser for big ones), or null when the data is not 2-D
+   * classification. Training must wait until it is done, and it overwrites the layers'
+   * activation buffers: sample activations() first.
+   */
+  startDecisionGrid(): GridEvaluation | null {
+    if (!this.boundaryBounds) return null;
+    const c = this.config;
+    return new GridEvaluation(this.trainer.network, this.boundaryBounds, {
+      nx: gridSideFor(c.depth, c.width),
+      batch: c.batch,
+    });
+  }
+
+  /** The decision grid now, in one go (null: no 2-D classification data). */
+  decisionGrid(): DecisionGrid | null {
+    const job = this.startDecisionGrid();
+    if (!job) return null;
+    job.advance();
+    return job.result();
   }
 
   get config(): ResolvedTrainConfig {

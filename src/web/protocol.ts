@@ -1,9 +1,10 @@
 import type { GemmBackend } from "../core/kernels/gemm.ts";
+import type { DecisionGrid } from "../experiment/decision-grid.ts";
 import type { TrainRecord } from "../experiment/train/recorder.ts";
 import type { ResolvedTrainConfig } from "../experiment/train/train-config.ts";
 import type { GradientTheory } from "../report/figures-for/theory.ts";
 import type { LabInput } from "./lab-options.ts";
-import type { ActivationSample, ProbeView, RunStatus } from "./lab-run.ts";
+import type { ActivationSample, BoundaryPoint, ProbeView, RunStatus } from "./lab-run.ts";
 
 /**
  * Messages between the page and the training worker (worker.ts). Every message after `init`
@@ -29,6 +30,11 @@ export interface ReadyMessage {
   setupMs: number;
   /** The matrix kernel the worker runs on (WebAssembly SIMD unless the browser lacks it). */
   gemm: GemmBackend;
+  /**
+   * Training points of a 2-D classification set (null: no decision boundary to draw). The
+   * untrained network's grid follows in a progress message.
+   */
+  boundaryPoints: BoundaryPoint[] | null;
 }
 
 export interface ProgressMessage {
@@ -43,6 +49,12 @@ export interface ProgressMessage {
   stepsPerSecond: number | null;
   /** Activations of a few layers (sent at most twice a second, and when stopping). */
   activations: ActivationSample[] | null;
+  /**
+   * The decision grid after step `step`: at init, at most every few hundred ms while
+   * playing (and at most 15% of the worker's time), and when stopping. Such a message has
+   * no records.
+   */
+  boundary?: { step: number; grid: DecisionGrid };
   /** Once, with the record of step 1: the mean-field shape of the run's gradients at init. */
   trainTheory?: GradientTheory | null;
 }

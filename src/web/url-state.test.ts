@@ -108,4 +108,17 @@ describe("URL state", () => {
     const big = Array.from({ length: MAX_MATRIX_SIZE + 1 }, () => "1").join(";");
     expect(() => parseMatrix(big)).toThrow(/at most 8 rows/);
   });
+
+  it("keeps the fn, layers and view messages on one line whatever the link holds", () => {
+    const { errors } = decodeState(`#view=a%0Ab&layers=3%0A4&fn=tan%0Ah%E2%80%A8x&matrix=1%01%202`);
+    expect(errors.get("view")).toMatch(/\(got 'a\\u000ab'\)$/);
+    expect(errors.get("layers")).toBe(
+      "layers must be an integer between 1 and 200 (got '3\\u000a4')",
+    );
+    expect(errors.get("fn")).toBe("fn must be an activation name (got 'tan\\u000ah\\u2028x')");
+    expect(errors.get("matrix")).toBe("matrix: entry (1, 1) is not a number (got '1\\u0001')");
+    for (const message of errors.values()) expect(message).not.toMatch(/[\n\r\u2028\u2029]/);
+    const long = decodeState(`#fn=${"x".repeat(500)}`).errors.get("fn")!;
+    expect(long).toBe(`fn must be an activation name (got '${"x".repeat(40)}…')`);
+  });
 });

@@ -65,6 +65,32 @@ export function encodeInput(input: Readonly<LabInput>): URLSearchParams {
   return params;
 }
 
+/** Longest quoted value in a message; longer ones are cut with an ellipsis. */
+const MAX_QUOTED = 40;
+
+/**
+ * A value quoted for a one-line message: control characters and line separators escaped as
+ * \uXXXX (as ConfigError does), and cut after MAX_QUOTED characters, so a pasted link cannot
+ * make a message wrap onto more lines.
+ */
+export function quoteValue(text: string): string {
+  let out = "";
+  let n = 0;
+  for (const c of text) {
+    if (n === MAX_QUOTED) {
+      out += "…";
+      break;
+    }
+    const code = c.charCodeAt(0);
+    out +=
+      code < 0x20 || (code >= 0x7f && code < 0xa0) || code === 0x2028 || code === 0x2029
+        ? `\\u${code.toString(16).padStart(4, "0")}`
+        : c;
+    n++;
+  }
+  return `'${out}'`;
+}
+
 export function encodeMatrix(matrix: readonly (readonly number[])[]): string {
   return matrix.map((row) => row.map((v) => String(v)).join(",")).join(";");
 }
@@ -83,7 +109,9 @@ export function parseMatrix(text: string): number[][] {
     row.split(/[\s,]+/).map((word, j) => {
       const v = word.trim() === "" ? Number.NaN : Number(word);
       if (!Number.isFinite(v)) {
-        throw new RangeError(`entry (${i + 1}, ${j + 1}) is not a number (got '${word}')`);
+        throw new RangeError(
+          `entry (${i + 1}, ${j + 1}) is not a number (got ${quoteValue(word)})`,
+        );
       }
       return v;
     }),
@@ -163,7 +191,7 @@ export function decodeState(hash: string): DecodedState {
   const view = params.get("view");
   if (view !== null) {
     if ((VIEWS as readonly string[]).includes(view)) state.view = view as View;
-    else errors.set("view", `view must be one of: ${VIEWS.join(", ")} (got '${view}')`);
+    else errors.set("view", `view must be one of: ${VIEWS.join(", ")} (got ${quoteValue(view)})`);
   }
   const matrix = params.get("matrix");
   if (matrix !== null) {
@@ -181,7 +209,7 @@ export function decodeState(hash: string): DecodedState {
     else {
       errors.set(
         "layers",
-        `layers must be an integer between 1 and ${MAX_POWER_LAYERS} (got '${layers}')`,
+        `layers must be an integer between 1 and ${MAX_POWER_LAYERS} (got ${quoteValue(layers)})`,
       );
       rejected.set("layers", layers);
     }
@@ -191,7 +219,7 @@ export function decodeState(hash: string): DecodedState {
     const choices = LAB_FIELDS.find((f) => f.spec.key === "activation")!.spec;
     if (choices.kind === "choice" && choices.choices.includes(fn)) state.fn = fn;
     else {
-      errors.set("fn", `fn must be an activation name (got '${fn}')`);
+      errors.set("fn", `fn must be an activation name (got ${quoteValue(fn)})`);
       rejected.set("fn", fn);
     }
   }

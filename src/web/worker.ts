@@ -1,10 +1,13 @@
 /**
  * The training worker: owns one LabRun at a time and steps it in slices of a few
- * milliseconds, so the page's thread never computes and pause/step answer at once.
+ * milliseconds, so the page's thread never computes and pause/step answer at once. Between
+ * slices it evaluates the decision grid of 2-D datasets, also in slices, while training waits
+ * (the grid must see one network).
  */
 import { gemmBackend } from "../core/kernels/gemm.ts";
+import type { GridEvaluation } from "../experiment/decision-grid.ts";
 import type { TrainRecord } from "../experiment/train/recorder.ts";
-import { describeLabError, LabRun } from "./lab-run.ts";
+import { type ActivationSample, describeLabError, LabRun } from "./lab-run.ts";
 import type { FromWorker, ProgressMessage, ToWorker } from "./protocol.ts";
 
 interface WorkerScope {
@@ -17,6 +20,10 @@ const scope = globalThis as unknown as WorkerScope;
 const SLICE_MS = 35;
 /** Activations are sampled at most this often while playing (ms). */
 const ACTIVATIONS_EVERY_MS = 500;
+/** The decision grid is evaluated at most this often while playing (ms)... */
+const BOUNDARY_EVERY_MS = 400;
+/** ...and takes at most this share of the worker's time (its cost sets a longer spacing). */
+const BOUNDARY_SHARE = 0.15;
 
 let run: LabRun | null = null;
 let runId = -1;
@@ -25,6 +32,17 @@ let pendingSteps = 0;
 let scheduled = false;
 let lastRecord: TrainRecord | null = null;
 let lastActivations = 0;
+/** The latest activation sample, resent while the layers' buffers hold a grid's pass. */
+let lastSample: ActivationSample[] | null = null;
+/** True when a grid evaluation ran after the latest training step (buffers are the grid's). */
+let gridSinceStep = false;
+/** The grid being evaluated (training waits for it), and the step it belongs to. */
+let gridJob: GridEvaluation | null = null;
+let gridJobStep = -1;
+/** Step of the latest grid started, when it started, and the spacing its cost allows. */
+let boundaryStep = -1;
+let lastBoundary = 0;
+let boundaryEvery = BOUNDARY_EVERY_MS;
 /** Steps/second window. */
 let windowStart = 0;
 let windowSteps = 0;
@@ -50,7 +68,9 @@ function progress(records: TrainRecord[], forceActivations: boolean): ProgressMe
   const now = performance.now();
   let activations = null;
   if (forceActivations || now - lastActivations >= ACTIVATIONS_EVERY_MS) {
-    activations = r.activations(lastRecord);
+    // After a grid evaluation the buffers hold grid points, not training data.
+    activations = gridSinceStep && lastSample ? lastSample : r.activations(lastRecord);
+    lastSample = activations;
     lastActivations = now;
   }
   return {
@@ -64,15 +84,45 @@ function progress(records: TrainRecord[], forceActivations: boolean): ProgressMe
   };
 }
 
+/** Start evaluating the decision grid of the current step, if it is due (or `now`). */
+function maybeStartGrid(r: LabRun, force: boolean): void {
+  const step = r.trainer.stepsDone;
+  if (!r.boundaryBounds || gridJob || step === boundaryStep) return;
+  if (!force && performance.now() - lastBoundary < boundaryEvery) return;
+  // Sample activations first: the grid's forward passes overwrite the layers' buffers.
+  if (!gridSinceStep) lastSample = r.activations(lastRecord);
+  gridJob = r.startDecisionGrid();
+  gridJobStep = step;
+  boundaryStep = step;
+  lastBoundary = performance.now();
+  gridSinceStep = true;
+}
+
+/** One slice of the grid evaluation; sends the grid when it is done. */
+function advanceGrid(job: GridEvaluation): void {
+  if (!job.advance(SLICE_MS)) return;
+  gridJob = null;
+  boundaryEvery = Math.max(BOUNDARY_EVERY_MS, job.elapsedMs / BOUNDARY_SHARE);
+  const message = progress([], false);
+  message.boundary = { step: gridJobStep, grid: job.result() };
+  send(message);
+}
+
 function pump(): void {
   scheduled = false;
   const r = run;
-  if (!r || (!playing && pendingSteps === 0)) return;
+  if (!r || (!playing && pendingSteps === 0 && !gridJob)) return;
   try {
+    if (gridJob) {
+      advanceGrid(gridJob);
+      if (gridJob || playing || pendingSteps > 0) schedule();
+      return;
+    }
     const before = r.trainer.stepsDone;
     const max = playing ? Number.POSITIVE_INFINITY : pendingSteps;
     const records = r.run(max, SLICE_MS);
     const done = r.trainer.stepsDone - before;
+    if (done > 0) gridSinceStep = false;
     if (!playing) pendingSteps = Math.max(0, pendingSteps - done);
     if (records.length > 0) lastRecord = records[records.length - 1]!;
     const first = records[0]?.step === 1 ? records[0] : null;
@@ -97,10 +147,12 @@ function pump(): void {
     const message = progress(records, stopping);
     if (first) message.trainTheory = r.trainTheory(first);
     send(message);
-    if (!stopping) schedule();
+    maybeStartGrid(r, stopping);
+    if (!stopping || gridJob) schedule();
   } catch (err) {
     playing = false;
     pendingSteps = 0;
+    gridJob = null;
     fail(runId, err);
   }
 }
@@ -111,6 +163,12 @@ function init(id: number, input: ToWorker & { type: "init" }): void {
   playing = false;
   pendingSteps = 0;
   lastRecord = null;
+  lastSample = null;
+  gridSinceStep = false;
+  gridJob = null;
+  boundaryStep = -1;
+  lastBoundary = 0;
+  boundaryEvery = BOUNDARY_EVERY_MS;
   rate = null;
   const start = performance.now();
   try {
@@ -125,7 +183,11 @@ function init(id: number, input: ToWorker & { type: "init" }): void {
       status: r.status(),
       setupMs: performance.now() - start,
       gemm: gemmBackend(),
+      boundaryPoints: r.boundaryPoints(),
     });
+    // The untrained network's regions follow in slices.
+    maybeStartGrid(r, true);
+    if (gridJob) schedule();
   } catch (err) {
     fail(id, err);
   }
@@ -151,6 +213,9 @@ scope.addEventListener("message", (event) => {
       playing = false;
       pendingSteps = 0;
       send(progress([], true));
+      // The regions of the step it stopped at.
+      maybeStartGrid(run, true);
+      if (gridJob) schedule();
       break;
     case "step":
       if (!playing && !run.trainer.finished) {

@@ -5,17 +5,19 @@
  * when /usr/bin/chromium is missing outside CI; in CI (.ci/run installs chromium) a missing
  * browser fails the suite.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { captureOutput } from "../../src/cli/test-output.ts";
 import { resolveProbeConfig } from "../../src/experiment/config.ts";
+import { toCsv, trainRecordsCsv } from "../../src/experiment/csv-export.ts";
 import { runProbe } from "../../src/experiment/probe-run.ts";
 import { cliCommand, toProbeInput, validateLabInput } from "../../src/web/lab-options.ts";
 import { LabRun } from "../../src/web/lab-run.ts";
 import { defaultPageState, encodeState } from "../../src/web/url-state.ts";
 import { hasChromium, type Lab, relDiff, SKIP_REASON, startLab } from "./harness.ts";
+import { colourCount, decodePng, inkFraction, PNG_SIGNATURE } from "./png-decode.ts";
 
 /*
  * Callbacks given to page.evaluate run in the browser, but this file is compiled with the
@@ -286,6 +288,13 @@ describeLab(`browser lab e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`,
       return w.frames_;
     });
     await page.screenshot({ path: "/tmp/gradscope-lab-depth50.png" });
+    // What inserting each figure's SVG last cost the page (ms), and how often each was drawn.
+    const figures = await page.$$eval("[data-figure]", (els) =>
+      els
+        .map((e) => (e as unknown as PageElement).dataset)
+        .filter((d) => d.renders !== "0")
+        .map((d) => `${d.figure}: ${d.renders} renders, last insert ${d.insertMs} ms`),
+    );
     const sorted = [...frames].sort((a, b) => a - b);
     const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
     const report = {
@@ -300,6 +309,7 @@ describeLab(`browser lab e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`,
       clickToToggleMs: latencies,
       stepsPerSecond,
       steps,
+      figures,
     };
     writeFileSync("/tmp/gradscope-lab-frames.json", `${JSON.stringify(report, null, 2)}\n`);
     console.log(`frame times while training: ${JSON.stringify(report)}`);
@@ -370,6 +380,171 @@ describeLab(`browser lab e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`,
     await page.context().close();
   });
 
+  it("draws live decision regions for spirals; exports the run as CSV and figures as PNG", async () => {
+    const raw = {
+      dataset: "spirals",
+      depth: "4",
+      width: "32",
+      batch: "32",
+      optimizer: "adam",
+      lr: "0.01",
+      steps: "5000",
+      recordEvery: "5",
+      seed: "3",
+    };
+    const { input } = validateLabInput(raw);
+    const page = await lab.newPage();
+    await page.goto(`${lab.url}${labHash(raw)}`);
+    const fig = '[data-figure="decision-boundary"]';
+    await page.waitForSelector(`${fig} svg`);
+    expect(await page.getAttribute(fig, "data-step")).toBe("0");
+    // The region rectangles (the legend's are the same in every drawing).
+    const regions = () =>
+      page.$$eval(`${fig} svg rect`, (els) =>
+        els
+          .map((e) => {
+            const r = e as unknown as PageElement;
+            return `${r.getAttribute("x")} ${r.getAttribute("y")} ${r.getAttribute("width")} ${r.getAttribute("fill")}`;
+          })
+          .join(";"),
+      );
+    const atInit = await regions();
+    const points = await page.$$eval(`${fig} svg g[aria-label="dot"] circle`, (c) => c.length);
+    const trainRows = new LabRun(input).dataset.trainX.rows;
+    expect(points).toBe(trainRows);
+
+    await page.click("#lab-play");
+    await expect.poll(() => stepOf(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(400);
+    await page.click("#lab-play");
+    await expect.poll(() => page.getAttribute("#lab-play", "aria-pressed")).toBe("false");
+    await page.waitForTimeout(300);
+    const stopped = String(await stepOf(page));
+    // The regions of the step it paused at arrive after the pause.
+    await expect.poll(() => page.getAttribute(fig, "data-step"), { timeout: 10_000 }).toBe(stopped);
+    await expect
+      .poll(() => page.textContent(`${fig} svg`))
+      .toContain(`after training step ${stopped}`);
+    const trained = await regions();
+    expect(trained).not.toBe(atInit);
+    // Several region fills (spirals have 3 classes; a trained net predicts more than one).
+    const fills = new Set(trained.split(";").map((r) => r.split(" ")[3]));
+    expect(fills.size).toBeGreaterThanOrEqual(2);
+    await page
+      .locator(`figure:has(${fig})`)
+      .screenshot({ path: "/tmp/gradscope-lab-decision.png" });
+
+    // CSV from the keyboard: the columns of `gradscope train --csv`, a row per (step, layer).
+    await page.focus("#lab-export-csv");
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      page.keyboard.press("Enter"),
+    ]);
+    expect(csvDownload.suggestedFilename()).toBe("gradscope-run-seed3.csv");
+    const csv = readFileSync((await csvDownload.path())!, "utf8");
+    const lines = csv.split("\r\n");
+    expect(lines.pop()).toBe("");
+    expect(lines[0]).toBe(toCsv({ header: trainRecordsCsv([]).header, rows: [] }).trimEnd());
+    const header = lines[0]!.split(",");
+    const recorded = lines.slice(1).map((l) => l.split(","));
+    expect(recorded.length % 4).toBe(0);
+    expect(recorded.length / 4).toBeGreaterThanOrEqual(Number(stopped) / 5);
+    expect(recorded.slice(0, 6).map((r) => `${r[0]}:${r[1]}`)).toEqual([
+      "1:1",
+      "1:2",
+      "1:3",
+      "1:4",
+      "5:1",
+      "5:2",
+    ]);
+    // The first three recorded steps against the same run in Node.
+    const node = toCsv(trainRecordsCsv(new LabRun(input).run(10)))
+      .split("\r\n")
+      .slice(1, 13)
+      .map((l) => l.split(","));
+    let worst = 0;
+    node.forEach((row, i) => {
+      row.forEach((v, j) => {
+        const a = Number(v);
+        const b = Number(recorded[i]![j]);
+        if (v === "" || Number.isNaN(a)) expect(recorded[i]![j], header[j]).toBe(v);
+        else worst = Math.max(worst, relDiff(a, b));
+      });
+    });
+    console.log(
+      `CSV export: ${recorded.length} rows; largest relative difference from Node ${worst}`,
+    );
+    expect(worst).toBeLessThanOrEqual(1e-12);
+
+    // PNG: a real image at twice the figure's size, not a blank canvas.
+    const svgWidth = Number(await page.getAttribute(`${fig} svg`, "width"));
+    const svgHeight = Number(await page.getAttribute(`${fig} svg`, "height"));
+    const [pngDownload] = await Promise.all([
+      page.waitForEvent("download"),
+      page.click(`figure:has(${fig}) button[aria-label="Download decision-boundary as PNG"]`),
+    ]);
+    expect(pngDownload.suggestedFilename()).toBe("decision-boundary.png");
+    const pngPath = (await pngDownload.path())!;
+    const png = readFileSync(pngPath);
+    expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+    expect(png.length).toBeGreaterThan(20_000);
+    const image = decodePng(png);
+    expect([image.width, image.height]).toEqual([2 * svgWidth, 2 * svgHeight]);
+    const ink = inkFraction(image);
+    const colours = colourCount(image);
+    console.log(
+      `PNG export: ${image.width}x${image.height}, ${png.length} bytes, ${(ink * 100).toFixed(1)}% ink, ${colours} colours`,
+    );
+    expect(ink).toBeGreaterThan(0.2);
+    expect(colours).toBeGreaterThan(20);
+    copyFileSync(pngPath, "/tmp/gradscope-lab-decision-export.png");
+    await page.context().close();
+  });
+
+  it("marks the network on the phase diagram; the marker follows the weight variance", async () => {
+    const page = await lab.newPage();
+    await page.goto(`${lab.url}#view=lab&depth=6&width=16&activation=tanh&init=normal&weightVar=1`);
+    const fig = '[data-figure="phase-diagram"]';
+    const marker = () =>
+      page.$eval(`${fig} svg circle[r="7"]`, (c) => {
+        const e = c as unknown as PageElement;
+        return { x: Number(e.getAttribute("cx")), y: Number(e.getAttribute("cy")) };
+      });
+    await page.waitForSelector(`${fig} svg circle[r="7"]`);
+    const at1 = await marker();
+    expect(await page.textContent(`${fig} svg`)).toContain(
+      "this network: σw² = 1, σb² = 0, χ₁ = 1 (critical)",
+    );
+    // The critical line is drawn (a white casing and a dark line).
+    expect(await page.$$eval(`${fig} svg g[aria-label="line"] path`, (p) => p.length)).toBe(2);
+
+    await page.fill("#lab-weightVar", "2");
+    await page.press("#lab-weightVar", "Enter");
+    await expect.poll(async () => (await marker()).x).toBeGreaterThan(at1.x + 50);
+    expect((await marker()).y).toBe(at1.y);
+    await page.fill("#lab-biasVar", "0.3");
+    await page.press("#lab-biasVar", "Enter");
+    await expect.poll(async () => (await marker()).y).toBeLessThan(at1.y - 50);
+
+    // He init: sigma_w^2 = fan_in Var(W) = 2 whatever the weight variance box says.
+    await page.fill("#lab-weightVar", "1");
+    await page.selectOption("#lab-init", "he-normal");
+    await expect.poll(() => page.getAttribute(fig, "data-weight-var")).toBe("2");
+    // The subtitle wraps (one <text> per line): check its parts.
+    await expect
+      .poll(() => page.textContent(`${fig} svg`))
+      .toContain("this network: σw² = 2, σb² = 0.3, χ₁ = 0.884 (ordered)");
+    expect(await page.textContent(`${fig} svg`)).toContain("init he-normal");
+    // Another activation redraws the diagram for it.
+    await page.selectOption("#lab-activation", "relu");
+    await expect.poll(() => page.textContent(`${fig} svg`)).toContain("Phase diagram for relu");
+    await page.locator(`figure:has(${fig})`).screenshot({ path: "/tmp/gradscope-lab-phase.png" });
+    // Regression data has no decision regions: the figure is hidden.
+    expect(await page.isVisible('[data-figure="decision-boundary"]')).toBe(true);
+    await page.selectOption("#lab-dataset", "teacher");
+    await expect.poll(() => page.isVisible('[data-figure="decision-boundary"]')).toBe(false);
+    await page.context().close();
+  });
+
   it("is usable from the keyboard, every control labelled", async () => {
     const page = await lab.newPage();
     await page.goto(`${lab.url}#view=lab&depth=4&width=8`);
@@ -383,6 +558,18 @@ describeLab(`browser lab e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`,
         .map((e) => e.id || e.outerHTML.slice(0, 60)),
     );
     expect(unlabelled).toEqual([]);
+    // Every button has a name: its text or an aria-label (export and download buttons).
+    const unnamed = await page.$$eval("button", (els) =>
+      els
+        .map((e) => e as unknown as PageElement & { textContent: string | null })
+        .filter((b) => !(b.textContent ?? "").trim() && !b.getAttribute("aria-label"))
+        .map((b) => b.outerHTML.slice(0, 60)),
+    );
+    expect(unnamed).toEqual([]);
+    expect(await page.getAttribute("#lab-export-csv", "aria-label")).toBe("Export the run as CSV");
+    expect(
+      await page.$$eval('button[aria-label$=" as PNG"]', (els) => els.length),
+    ).toBeGreaterThanOrEqual(7);
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("skip");
     await page.keyboard.press("Tab");

@@ -99,8 +99,14 @@ function weightFacts(
 }
 
 /** The verdict the summary's own fields imply (probe/summary.ts's rule). */
-function expectedVerdict(ratio: number, nonfinite: number[], underflow: number[]): Verdict {
+function expectedVerdict(
+  ratio: number,
+  nonfinite: number[],
+  underflow: number[],
+  overflow: number[],
+): Verdict {
   if (nonfinite.length > 0) return "non-finite";
+  if (overflow.length > 0) return "exploding";
   if (underflow.length > 0 || ratio < 1 / RATIO_THRESHOLD || Number.isNaN(ratio))
     return "vanishing";
   if (ratio > RATIO_THRESHOLD) return "exploding";
@@ -197,7 +203,12 @@ function checkProbe(config: ProbeConfig, tally: Tally): void {
   );
   expect(summary.underflowLayers).toEqual(layers.filter((m) => m.underflow).map((m) => m.layer));
   expect(summary.verdict).toBe(
-    expectedVerdict(summary.firstToLastRatio, summary.nonfiniteLayers, summary.underflowLayers),
+    expectedVerdict(
+      summary.firstToLastRatio,
+      summary.nonfiniteLayers,
+      summary.underflowLayers,
+      summary.overflowLayers,
+    ),
   );
   // "healthy" is a finding about a measured ratio, never the fallback of a NaN one
   if (summary.verdict === "healthy") expect(Number.isFinite(summary.firstToLastRatio)).toBe(true);

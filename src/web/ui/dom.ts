@@ -36,9 +36,10 @@ export function replace(el: Element, ...children: Child[]): void {
   append(el, ...children);
 }
 
-/** Offer `text` as a file download. */
-export function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+/** Offer `content` as a file download. */
+export function download(name: string, content: string | Blob, type: string): void {
+  const blob = typeof content === "string" ? new Blob([content], { type }) : content;
+  const url = URL.createObjectURL(blob);
   const a = h("a", { href: url, download: name });
   document.body.append(a);
   a.click();

@@ -1,4 +1,7 @@
+import { toCsv, trainRecordsCsv } from "../../experiment/csv-export.ts";
+import type { DecisionGrid } from "../../experiment/decision-grid.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
+import { effectiveWeightVar } from "../../experiment/probe-theory.ts";
 import type { ProbeSummary } from "../../probe/summary.ts";
 import type { GradientTheory } from "../../report/figures-for/theory.ts";
 import { formatNumber, formatPercent } from "../../report/format.ts";
@@ -13,7 +16,13 @@ import {
   type LabInput,
   validateLabInput,
 } from "../lab-options.ts";
-import type { ActivationSample, MeanFieldLine, ProbeView, RunStatus } from "../lab-run.ts";
+import type {
+  ActivationSample,
+  BoundaryPoint,
+  MeanFieldLine,
+  ProbeView,
+  RunStatus,
+} from "../lab-run.ts";
 import { LabSession } from "../lab-session.ts";
 import type { FromWorker, ReadyMessage } from "../protocol.ts";
 import { optionForm } from "./controls.ts";
@@ -60,16 +69,20 @@ export class LabView {
   private playing = false;
   private stepsPerSecond: number | null = null;
   private pendingStatus = false;
+  private boundaryPoints: BoundaryPoint[] | null = null;
   private readonly slots: Record<
-    "gradient" | "heatmap" | "updateRatio" | "loss" | "histograms",
+    "gradient" | "heatmap" | "updateRatio" | "loss" | "histograms" | "decision" | "phase",
     FigureSlot
   >;
+  /** The decision-boundary cell, hidden for data that is not 2-D classification. */
+  private readonly decisionCell: HTMLElement;
   private readonly el: {
     play: HTMLButtonElement;
     step: HTMLButtonElement;
     step10: HTMLButtonElement;
     reset: HTMLButtonElement;
     exportJson: HTMLButtonElement;
+    exportCsv: HTMLButtonElement;
     status: HTMLElement;
     verdict: HTMLElement;
     probeVerdict: HTMLElement;
@@ -117,7 +130,19 @@ export class LabView {
         360,
         500,
       ),
+      decision: slot(
+        "decision-boundary",
+        "The class the network predicts at each point of the input plane (shading, evaluated on a 60 × 60 grid), with the training points in their true class's colour.",
+        420,
+        300,
+      ),
+      phase: slot(
+        "phase-diagram",
+        "Mean-field phase diagram for this activation: χ₁ over (σw², σb²), the critical line χ₁ = 1, and this network's init marked (σw² = fan-in × Var(W)).",
+        480,
+      ),
     };
+    this.decisionCell = h("div", { class: "fig-cell", hidden: true }, this.slots.decision.element);
     const button = (label: string, onclick: () => void, extra: Record<string, string> = {}) =>
       h("button", { type: "button", onclick, ...extra }, label);
     const metric = h(
@@ -131,9 +156,16 @@ export class LabView {
       step: button("Step", () => this.stepBy(1), { id: "lab-step" }),
       step10: button("+10 steps", () => this.stepBy(10), { id: "lab-step10" }),
       reset: button("Reset", () => this.restart(), { id: "lab-reset" }),
-      exportJson: button("Export JSON", () => this.exportRun(), {
+      exportJson: button("JSON", () => this.exportRun(), {
         id: "lab-export",
+        "aria-label": "Export the run as JSON",
         title: "Download this run (config, probe, every recorded step) as JSON",
+      }),
+      exportCsv: button("CSV", () => this.exportCsv(), {
+        id: "lab-export-csv",
+        "aria-label": "Export the run as CSV",
+        title:
+          "Download the recorded steps as CSV, one row per (step, layer): the columns of gradscope train --csv-out",
       }),
       status: h("span", { class: "run-status", id: "lab-status", "aria-live": "off" }, "starting…"),
       verdict: h("p", { class: "verdict", id: "lab-verdict", "aria-live": "polite" }),
@@ -191,7 +223,13 @@ export class LabView {
           e.reset,
           e.status,
           h("span", { class: "spacer" }),
-          e.exportJson,
+          h(
+            "span",
+            { class: "export-group", role: "group", "aria-labelledby": "lab-export-label" },
+            h("span", { id: "lab-export-label", class: "toolbar-label" }, "Export run"),
+            e.exportJson,
+            e.exportCsv,
+          ),
         ),
         e.runError,
         this.results,
@@ -225,6 +263,8 @@ export class LabView {
         h("div", { class: "fig-cell" }, this.slots.loss.element),
         h("div", { class: "fig-cell" }, this.slots.updateRatio.element),
         h("div", { class: "fig-cell" }, this.slots.histograms.element),
+        this.decisionCell,
+        h("div", { class: "fig-cell" }, this.slots.phase.element),
       ),
       h(
         "details",
@@ -282,6 +322,7 @@ export class LabView {
     this.el.step10.disabled = !runnable || finished || this.playing;
     this.el.reset.disabled = !runnable;
     this.el.exportJson.disabled = !runnable;
+    this.el.exportCsv.disabled = !runnable;
     this.el.play.textContent = this.playing ? "Pause" : "Play";
     this.el.play.setAttribute("aria-pressed", String(this.playing));
   }
@@ -300,6 +341,7 @@ export class LabView {
     this.trainTheory = null;
     this.activations = null;
     this.stepsPerSecond = null;
+    this.boundaryPoints = null;
     this.history.clear();
     for (const s of Object.values(this.slots)) s.clear();
     this.el.runError.hidden = true;
@@ -343,6 +385,9 @@ export class LabView {
         this.setRunnable(true);
         this.scheduleStatus();
         this.drawGradient();
+        this.boundaryPoints = m.boundaryPoints;
+        this.decisionCell.hidden = m.boundaryPoints === null;
+        this.drawPhase();
         break;
       case "progress":
         if (m.trainTheory !== undefined) this.trainTheory = m.trainTheory;
@@ -356,6 +401,7 @@ export class LabView {
         } else if (m.status.finished) this.setRunnable(true);
         if (m.records.length > 0) this.drawLive();
         if (m.activations) this.drawHistograms();
+        if (m.boundary) this.drawBoundary(m.boundary.grid, m.boundary.step);
         this.scheduleStatus();
         break;
       case "error":
@@ -530,9 +576,71 @@ export class LabView {
     }));
   }
 
+  private drawBoundary(grid: DecisionGrid, step: number): void {
+    const points = this.boundaryPoints;
+    const ready = this.ready;
+    if (!points || !ready) return;
+    const dataset = ready.config.dataset;
+    this.slots.decision.host.dataset.step = String(step);
+    this.slots.decision.update((width) => ({
+      kind: "decision",
+      data: { grid, points, classCount: grid.classCount },
+      frame: {
+        width,
+        height: 420,
+        title: `Decision regions on ${dataset}`,
+        subtitle:
+          step === 0
+            ? "at initialization (before training)"
+            : `after training step ${step} (eval mode)`,
+      },
+    }));
+  }
+
+  /** The phase diagram of this activation with the network's (σw², σb²) marked. */
+  private drawPhase(): void {
+    const ready = this.ready;
+    if (!ready) return;
+    const config = ready.probe.config;
+    const weightVar = effectiveWeightVar(config);
+    const biasVar = config.biasVar;
+    const explicit = config.init === "normal" || config.init === "uniform";
+    const notes = [
+      explicit ? `init ${config.init}` : `init ${config.init} sets σw² = fan-in × Var(W)`,
+    ];
+    // The diagram is the plain network's: say what of this network it leaves out.
+    const without = [
+      config.batchNorm ? "batch norm" : "",
+      config.layerNorm ? "layer norm" : "",
+      config.residual ? "residual connections" : "",
+    ].filter(Boolean);
+    if (without.length > 0) notes.push(`drawn as if without ${without.join(" and ")}`);
+    const host = this.slots.phase.host;
+    host.dataset.weightVar = String(weightVar);
+    host.dataset.biasVar = String(biasVar);
+    this.slots.phase.update((width) => ({
+      kind: "phase",
+      activation: config.activation,
+      slope: config.slope,
+      marker: { weightVar, biasVar },
+      frame: { width, height: 480, subtitle: notes.join("; ") },
+    }));
+  }
+
   /** Redraw every figure at the current size. */
   refreshFigures(): void {
     for (const s of Object.values(this.slots)) s.refresh();
+  }
+
+  /** The recorded steps as `gradscope train --csv-out` writes them (one row per step and layer). */
+  private exportCsv(): void {
+    const ready = this.ready;
+    if (!ready) return;
+    download(
+      `gradscope-run-seed${ready.config.seed}.csv`,
+      toCsv(trainRecordsCsv(this.history.records)),
+      "text/csv",
+    );
   }
 
   private exportRun(): void {

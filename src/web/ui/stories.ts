@@ -7,7 +7,7 @@ import { FigureSlot } from "../figures.ts";
 import { defaultLabInput, type LabInput } from "../lab-options.ts";
 import { LabSession } from "../lab-session.ts";
 import type { ReadyMessage } from "../protocol.ts";
-import { encodeMatrix, MAX_POWER_LAYERS, parseMatrix } from "../url-state.ts";
+import { encodeMatrix, MAX_POWER_LAYERS, parseMatrix, quoteValue } from "../url-state.ts";
 import { h, replace } from "./dom.ts";
 import { meanFieldText, verdictLine } from "./lab-view.ts";
 
@@ -223,7 +223,7 @@ export class MatrixStory {
       this.layersInput.removeAttribute("aria-invalid");
     } else {
       ok = false;
-      this.layersError.textContent = `layers must be an integer between 1 and ${MAX_POWER_LAYERS} (got '${this.layersInput.value}')`;
+      this.layersError.textContent = `layers must be an integer between 1 and ${MAX_POWER_LAYERS} (got ${quoteValue(this.layersInput.value)})`;
       this.layersInput.setAttribute("aria-invalid", "true");
     }
     this.message.classList.toggle("stale", !ok);
