@@ -3,7 +3,12 @@ import { fitPerLayerFactor } from "../probe/summary.ts";
 import { theoryReport } from "../theory/mean-field.ts";
 import { resolveProbeConfig } from "./config.ts";
 import { runProbe } from "./probe-run.ts";
-import { effectiveWeightVar, predictProbe, theoryUnavailable } from "./probe-theory.ts";
+import {
+  effectiveWeightVar,
+  predictProbe,
+  probeTheoryUnavailable,
+  theoryUnavailable,
+} from "./probe-theory.ts";
 
 describe("mean-field prediction beside measurement (width 512, depth 60)", () => {
   const cases = [
@@ -64,5 +69,56 @@ describe("mean-field prediction beside measurement (width 512, depth 60)", () =>
     expect(theoryUnavailable(resolveProbeConfig({ batchNorm: true }))).toMatch(/batch/);
     expect(theoryUnavailable(resolveProbeConfig({ loss: "mse" }))).toMatch(/random-projection/);
     expect(theoryUnavailable(resolveProbeConfig({}))).toBeNull();
+  });
+});
+
+describe("probe theory for batch-norm networks", () => {
+  it("predicts per layer for identity and relu, and says why not otherwise", () => {
+    expect(
+      probeTheoryUnavailable(resolveProbeConfig({ batchNorm: true, activation: "relu" })),
+    ).toBeNull();
+    expect(
+      probeTheoryUnavailable(resolveProbeConfig({ batchNorm: true, activation: "identity" })),
+    ).toBeNull();
+    expect(
+      probeTheoryUnavailable(resolveProbeConfig({ batchNorm: true, activation: "tanh" })),
+    ).toBe("no prediction for batch norm with tanh (identity and relu only)");
+    expect(
+      probeTheoryUnavailable(
+        resolveProbeConfig({ batchNorm: true, activation: "relu", residual: true }),
+      ),
+    ).toMatch(/residual/);
+    expect(
+      probeTheoryUnavailable(resolveProbeConfig({ batchNorm: true, activation: "relu", batch: 3 })),
+    ).toMatch(/batch below 4/);
+    expect(probeTheoryUnavailable(resolveProbeConfig({ layerNorm: true }))).toMatch(/layer norm/);
+    expect(() => predictProbe(resolveProbeConfig({ layerNorm: true }))).toThrow(/layer norm/);
+  });
+  it("width 512, depth 20, batch 32, relu: the predicted column follows one measured network", () => {
+    const config = resolveProbeConfig({
+      depth: 20,
+      width: 512,
+      batch: 32,
+      activation: "relu",
+      init: "he-normal",
+      batchNorm: true,
+    });
+    const theory = predictProbe(config);
+    expect(theory.source).toBe("batch-norm mean-field");
+    expect(theory.weightVar).toBeCloseTo(2, 12);
+    expect(theory.layers).toHaveLength(20);
+    expect(theory.layers[1]!.q).toBeCloseTo(1, 4); // sigma_w^2 * E[relu(u)^2] = 2 * 1/2
+    const measured = runProbe(config).layers;
+    // One network (one seed): the top layer is exact up to O(1/width) (6%); q at layers 1-2
+    // up to sampling noise (3%). Deeper gradients scatter by about 7% per seed on top of the
+    // finite-width bias, so they are checked over 3 seeds in theory/batch-norm-profile.test.ts.
+    const top = measured[19]!.gradPreactMeanSq / theory.layers[19]!.gradPreactMeanSq;
+    expect(Math.abs(Math.log(top))).toBeLessThan(0.06);
+    for (const l of [0, 1]) {
+      expect(
+        Math.abs(measured[l]!.q / theory.layers[l]!.q - 1),
+        `q at layer ${l + 1}`,
+      ).toBeLessThan(0.03);
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { ActivationName } from "../core/activations.ts";
+import { batchNormInteriorFactor } from "./batch-norm-profile.ts";
 
 /**
  * Gradient growth per layer in deep networks with batch normalization at initialization
@@ -10,16 +11,16 @@ import type { ActivationName } from "../core/activations.ts";
  *   networks with batch norm explode, slowly, and faster for small batches.
  * - relu: pi / (pi - 1) as B -> infinity (same paper): the variance of relu(u) for u ~ N(0, 1)
  *   is 1/2 - 1/(2 pi) while E[relu'(u)^2] = 1/2, and batch norm divides the gradient by that
- *   spread. For finite B we multiply by the linear network's (B - 2)/(B - 3), an
- *   approximation (within about 1-2% of measurement for B >= 16; see docs/THEORY.md).
+ *   spread. At finite B the closed form of batch-norm-profile.ts (each unit's BN output is
+ *   uniform on the centered sphere, so pair correlations are -1/(B-1)); it lies within 1% of
+ *   the older approximation pi/(pi-1) * (B-2)/(B-3) for B >= 16 (see docs/THEORY.md).
  *
  * Returns NaN for activations without a closed form here, and for B < 4.
  */
 export function batchNormGradientFactor(activation: ActivationName, batch: number): number {
   if (!(batch >= 4)) return Number.NaN;
-  const linear = (batch - 2) / (batch - 3);
-  if (activation === "identity") return linear;
-  if (activation === "relu") return (Math.PI / (Math.PI - 1)) * linear;
+  if (activation === "identity") return (batch - 2) / (batch - 3);
+  if (activation === "relu") return batchNormInteriorFactor("relu", batch);
   return Number.NaN;
 }
 

@@ -1,4 +1,5 @@
 /** Mean-field theory of signal and gradient propagation; see docs/THEORY.md. */
+export * from "./batch-norm-profile.ts";
 export * from "./bivariate.ts";
 export * from "./gauss-hermite.ts";
 export * from "./half-line.ts";

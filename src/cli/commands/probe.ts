@@ -15,7 +15,7 @@ import {
   type ProbeResult,
   runProbe,
 } from "../../experiment/probe-run.ts";
-import { predictProbe, theoryUnavailable } from "../../experiment/probe-theory.ts";
+import { predictProbe, probeTheoryUnavailable } from "../../experiment/probe-theory.ts";
 import { fitPerLayerFactor } from "../../probe/summary.ts";
 import { probeActivationLayers, probeFigures } from "../../report/figures-for/index.ts";
 import { nodeDocument } from "../../report/node-dom.ts";
@@ -78,15 +78,14 @@ Examples:
     });
     if (config.repeats > 1 && output.isTTY) output.err("\n");
     if (opts.theory) {
+      const reason = probeTheoryUnavailable(config);
+      if (reason) throw new ConfigError(`--theory: ${reason}`);
+      result.theory = predictProbe(config);
       if (config.batchNorm && hasBatchNormTheory(config.activation)) {
         result.batchNormTheory = {
           perLayerFactor: batchNormGradientFactor(config.activation, config.batch),
           reference: "Yang et al. 2019, a mean field theory of batch normalization",
         };
-      } else {
-        const reason = theoryUnavailable(config);
-        if (reason) throw new ConfigError(`--theory: ${reason}`);
-        result.theory = predictProbe(config);
       }
     }
     const diagnosis = diagnoseProbe(result);
