@@ -51,6 +51,13 @@ export {
   resolveTrainConfig,
   type TrainConfig,
 } from "./experiment/config.ts";
+export {
+  type DecisionGrid,
+  evaluateDecisionGrid,
+  type GridBounds,
+  gridBounds,
+  gridClassAt,
+} from "./experiment/decision-grid.ts";
 export { dumpChunks } from "./experiment/dump.ts";
 export { decodeNumber, encodeNumber, toJson } from "./experiment/json-numbers.ts";
 export { estimateBytes } from "./experiment/memory.ts";
@@ -67,7 +74,12 @@ export {
   type ProbeSetup,
   runProbe,
 } from "./experiment/probe-run.ts";
-export { effectiveWeightVar, type ProbeTheory, predictProbe } from "./experiment/probe-theory.ts";
+export {
+  effectiveWeightVar,
+  type ProbeTheory,
+  predictProbe,
+  probeTheoryUnavailable,
+} from "./experiment/probe-theory.ts";
 export type { LayerRecord, TrainRecord, TrainSummary } from "./experiment/train/recorder.ts";
 export { Trainer, type TrainOptions, type TrainResult, train } from "./experiment/train/trainer.ts";
 // Probes

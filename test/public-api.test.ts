@@ -23,6 +23,10 @@ describe("public API", () => {
       "theoryReport",
       "criticalWeightVar",
       "predictProbe",
+      "probeTheoryUnavailable",
+      "evaluateDecisionGrid",
+      "gridBounds",
+      "gridClassAt",
       "predictProfile",
       "gemmNT",
     ]) {
@@ -63,5 +67,33 @@ describe("public API", () => {
     expect(loss.forward(y, target)).toBeGreaterThan(0);
     net.backward(loss.backward());
     expect(net.params().map((p) => p.name)).toContain("layer1.W");
+  });
+  it("the API.md batch-norm prediction and decision-grid examples run", () => {
+    const bn = api.resolveProbeConfig({ depth: 5, width: 16, batch: 8, batchNorm: true });
+    expect(api.probeTheoryUnavailable({ ...bn, activation: "relu" })).toBeNull();
+    expect(api.predictProbe({ ...bn, activation: "relu" }).source).toBe("batch-norm mean-field");
+    expect(api.probeTheoryUnavailable({ ...bn, activation: "tanh" })).toMatch(/identity and relu/);
+    expect(() => api.predictProbe({ ...bn, activation: "tanh" })).toThrow(RangeError);
+
+    const net = new api.Network({
+      inputDim: 2,
+      depth: 3,
+      width: 8,
+      activation: "relu",
+      outputs: 3,
+    });
+    net.initialize("he-normal", {}, new api.Rng(1));
+    const x = api.Mat.zeros(16, 2);
+    new api.Rng(2).fillNormal(x.data);
+    const bounds = api.gridBounds(x);
+    expect(bounds.xMax).toBeGreaterThan(bounds.xMin);
+    const grid = api.evaluateDecisionGrid(net, bounds, { nx: 8, ny: 6, batch: 16 });
+    expect(grid.classes).toHaveLength(48);
+    expect(grid.classCount).toBe(3);
+    for (const c of grid.classes) expect([0, 1, 2]).toContain(c);
+    // The cell (2, 4) has its centre at xMin + 2.5 dx, yMin + 4.5 dy.
+    const cx = bounds.xMin + (2.5 * (bounds.xMax - bounds.xMin)) / 8;
+    const cy = bounds.yMin + (4.5 * (bounds.yMax - bounds.yMin)) / 6;
+    expect(api.gridClassAt(grid, cx, cy)).toBe(grid.classes[4 * 8 + 2]);
   });
 });

@@ -55,7 +55,15 @@ export function probeFigures(result: ProbeResult, options: ProbeFigureOptions = 
   const c = result.config;
   const seeds = c.repeats > 1 ? `; mean of ${c.repeats} seeds` : "";
   const subtitle = `${describeNetwork(c)}, ${c.loss} loss${seeds}`;
-  const theory = result.theory ? probeGradientTheory(c) : null;
+  // Plain and residual networks: E[dz^2] and the expected ||dW|| from the mean-field profile.
+  // Batch norm: E[dz^2] of the finite-batch profile probe --theory computed. No ||dW|| line:
+  // dz sums to zero over the batch, so E||dW||^2 needs the off-diagonal-free part of the
+  // batch Gram of a_prev (not E[a_prev^2]), which the profile does not report.
+  const bn = result.theory?.source === "batch-norm mean-field" ? result.theory : null;
+  const theory = result.theory && !bn ? probeGradientTheory(c) : null;
+  const preactTheory = bn
+    ? bn.layers.map((l) => ({ layer: l.layer, value: l.gradPreactMeanSq }))
+    : (theory?.gradPreactMeanSq ?? null);
   const label = c.activation === "leaky-relu" ? `leaky-relu(${c.slope})` : c.activation;
   const runs = [{ label: `measured (${label}, ${c.init})`, layers: result.layers }];
   const figures: NamedFigure[] = [
@@ -71,7 +79,9 @@ export function probeFigures(result: ProbeResult, options: ProbeFigureOptions = 
         "‖∂L/∂W‖ of each layer on a log scale. A straight descending line toward layer 1 means geometric vanishing; rising means exploding." +
         (theory
           ? " Dashed: the mean-field expectation √(batch · n_out · n_in · E[dz²] E[a_prev²])."
-          : ""),
+          : bn
+            ? " No prediction of ‖∂L/∂W‖ with batch norm (the E[dz²] figure has one)."
+            : ""),
     },
     {
       name: `${prefix}grad-preact`,
@@ -80,11 +90,20 @@ export function probeFigures(result: ProbeResult, options: ProbeFigureOptions = 
         document,
         metric: "gradPreactMeanSq",
         subtitle,
-        ...(theory ? { theory: [theory.gradPreactMeanSq] } : {}),
+        ...(preactTheory
+          ? {
+              theory: [preactTheory],
+              ...(bn ? { theoryLabel: "batch-norm mean-field theory (dashed)" } : {}),
+            }
+          : {}),
       }),
       caption:
         "E[(∂L/∂z)²] per layer: its per-layer factor is the measured counterpart of the mean-field χ₁." +
-        (theory ? " Dashed: the mean-field prediction (probe --theory)." : ""),
+        (bn
+          ? " Dashed: the batch-norm mean-field prediction at this batch size (probe --theory; docs/THEORY.md, the per-layer profile of a batch-norm network). At width 256 and below, or B/width near 1/4, read it as the shape of the profile."
+          : theory
+            ? " Dashed: the mean-field prediction (probe --theory)."
+            : ""),
     },
   ];
   const acts = options.activations;

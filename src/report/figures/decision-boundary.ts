@@ -3,6 +3,7 @@ import { linearScale, MARGINS } from "../axes.ts";
 import { type FigureOptions, resolveDocument } from "../dom.ts";
 import { composeFigure, DEFAULT_WIDTH, type LegendItem } from "../frame.ts";
 import { categorical, INK, MISSING_COLOR } from "../palette.ts";
+import { rowRuns } from "./row-runs.ts";
 
 /** The data of a decision-boundary figure (see experiment/decision-grid.ts for the grid). */
 export interface DecisionBoundaryData {
@@ -53,18 +54,14 @@ export function regionRuns(grid: DecisionBoundaryData["grid"]): Run[] {
   const fill = (c: number) => (c < 0 ? MISSING_COLOR : tint(categorical(c)));
   const runs: Run[] = [];
   for (let j = 0; j < ny; j++) {
-    let start = 0;
-    for (let i = 1; i <= nx; i++) {
-      const c = classes[j * nx + start]!;
-      if (i < nx && classes[j * nx + i] === c) continue;
+    for (const r of rowRuns(nx, (i) => classes[j * nx + i]!)) {
       runs.push({
-        x1: xMin + start * dx,
-        x2: xMin + i * dx,
+        x1: xMin + r.start * dx,
+        x2: xMin + r.end * dx,
         y1: yMin + j * dy,
         y2: yMin + (j + 1) * dy,
-        fill: fill(c),
+        fill: fill(r.key),
       });
-      start = i;
     }
   }
   return runs;

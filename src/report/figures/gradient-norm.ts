@@ -31,6 +31,8 @@ export interface GradientNormOptions extends FigureOptions {
   metric?: GradientMetric;
   /** Per run (same order as `runs`): predictions drawn dashed in the run's colour. */
   theory?: readonly (readonly TheoryPoint[] | null | undefined)[];
+  /** Legend text of the dashed lines (default "mean-field theory (dashed)"). */
+  theoryLabel?: string;
 }
 
 const METRIC_LABEL: Record<GradientMetric, { axis: string; title: string }> = {
@@ -96,7 +98,8 @@ export function gradientNormByLayer(
   const y = logScale(lo, hi, METRIC_LABEL[metric].axis);
   const floor = (y.domain as [number, number])[0];
   const { marks, offScale } = logSeriesMarks(series, floor);
-  if (series.some((s) => s.dashed)) legend.push(theoryItem("mean-field theory (dashed)"));
+  if (series.some((s) => s.dashed))
+    legend.push(theoryItem(options.theoryLabel ?? "mean-field theory (dashed)"));
   if (offScale > 0) legend.push(offScaleItem());
   return composeFigure({
     document: resolveDocument(options.document),

@@ -1,11 +1,13 @@
 import * as Plot from "@observablehq/plot";
 import { linearScale, MARGINS } from "../axes.ts";
 import { type FigureOptions, resolveDocument } from "../dom.ts";
-import { formatNumber } from "../format.ts";
+import { formatNumber, formatTick } from "../format.ts";
 import { composeFigure, DEFAULT_WIDTH, type LegendItem, SMALL_SIZE } from "../frame.ts";
 import { blueWhiteRed, INK, MISSING_COLOR, sample } from "../palette.ts";
 import { binIndex } from "../quantize.ts";
 import { cellEdges } from "./gradient-heatmap.ts";
+import { logCellEdges, logTicks, usesLogAxis } from "./phase-axis.ts";
+import { rowRuns } from "./row-runs.ts";
 
 export interface PhaseDiagramData {
   /** chi1 at each grid point (any order; the grid is the set of distinct values). */
@@ -30,7 +32,6 @@ interface Cell {
   y1: number;
   y2: number;
   fill: string;
-  bad: boolean;
 }
 
 /** Distinct sorted values. */
@@ -42,46 +43,55 @@ function distinct(values: readonly number[]): number[] {
  * Figure 8: the mean-field phase diagram: chi1 (the per-layer factor of the mean squared
  * gradient) over weight variance sigma_w^2 and bias variance sigma_b^2, blue where gradients
  * vanish (ordered, chi1 < 1), red where they explode (chaotic, chi1 > 1), with the critical
- * line chi1 = 1 and an optional marked network.
+ * line chi1 = 1 and an optional marked network. The weight-variance axis is logarithmic when
+ * the grid spans more than 1.6 decades (usesLogAxis); equal neighbouring cells of a row are
+ * drawn as one rectangle.
  */
 export function phaseDiagram(data: PhaseDiagramData, options: PhaseDiagramOptions = {}): string {
   const thresholds = [...(options.thresholds ?? CHI1_THRESHOLDS)];
   const colors = sample(blueWhiteRed, thresholds.length + 1, 0.06, 0.94);
   const xs = distinct(data.grid.map((g) => g.weightVar));
   const ys = distinct(data.grid.map((g) => g.biasVar));
-  const xe = cellEdges(xs);
+  const log = xs.length > 1 && usesLogAxis(xs[0]!, xs[xs.length - 1]!);
+  // A log axis is drawn as a linear one over log10(sigma_w^2) with tick labels in sigma_w^2:
+  // Plot's own log scale blanks the labels of ticks it considers too dense (5, 50, ...).
+  const pos = (w: number) => (log ? Math.log10(w) : w);
+  const xe = log ? logCellEdges(xs).map(pos) : cellEdges(xs);
   const ye = cellEdges(ys);
   const xi = new Map(xs.map((v, i) => [v, i]));
   const yi = new Map(ys.map((v, i) => [v, i]));
-  let bad = 0;
-  const cells: Cell[] = [];
+  // fills[j][i]: the colour of weight variance i at bias variance j (undefined: no point).
+  const fills: (string | undefined)[][] = ys.map(() => new Array<string | undefined>(xs.length));
+  const bad: Cell[] = [];
   for (const g of data.grid) {
     const i = xi.get(g.weightVar);
     const j = yi.get(g.biasVar);
     if (i === undefined || j === undefined) continue;
     const ok = Number.isFinite(g.chi1);
-    if (!ok) bad++;
-    cells.push({
-      x1: xe[i]!,
-      x2: xe[i + 1]!,
-      y1: ye[j]!,
-      y2: ye[j + 1]!,
-      fill: ok ? colors[binIndex(g.chi1, thresholds)]! : MISSING_COLOR,
-      bad: !ok,
-    });
+    const fill = ok ? colors[binIndex(g.chi1, thresholds)]! : MISSING_COLOR;
+    fills[j]![i] = fill;
+    if (!ok) bad.push({ x1: xe[i]!, x2: xe[i + 1]!, y1: ye[j]!, y2: ye[j + 1]!, fill });
   }
+  const cells: Cell[] = [];
+  fills.forEach((row, j) => {
+    for (const r of rowRuns(xs.length, (i) => row[i])) {
+      cells.push({ x1: xe[r.start]!, x2: xe[r.end]!, y1: ye[j]!, y2: ye[j + 1]!, fill: r.key });
+    }
+  });
   const x0 = xe[0] ?? 0;
   const x1 = xe[xe.length - 1] ?? 1;
   const y0 = ye[0] ?? 0;
   const y1 = ye[ye.length - 1] ?? 1;
   const line = [...data.criticalLine]
     .filter((p) => Number.isFinite(p.weightVar) && Number.isFinite(p.biasVar))
+    .filter((p) => !log || p.weightVar > 0)
+    .map((p) => ({ weightVar: pos(p.weightVar), biasVar: p.biasVar }))
     .sort((a, b) => a.biasVar - b.biasVar);
   const extras: LegendItem[] = [{ label: "critical line χ₁ = 1", color: INK, shape: "line" }];
   if (data.marker)
     extras.push({ label: data.marker.label ?? "this network", color: INK, shape: "dot" });
-  if (bad > 0) extras.push({ label: "not finite", color: MISSING_COLOR, shape: "cell-x" });
-  const marker = data.marker ? [data.marker] : [];
+  if (bad.length > 0) extras.push({ label: "not finite", color: MISSING_COLOR, shape: "cell-x" });
+  const marker = data.marker ? [{ ...data.marker, weightVar: pos(data.marker.weightVar) }] : [];
   // A cross in each non-finite cell, sized to the cells (none when they are tiny).
   const crossRadius = (size: { width: number; height: number }) => {
     const w = (size.width - MARGINS.marginLeft - MARGINS.marginRight) / Math.max(1, xs.length);
@@ -109,7 +119,14 @@ export function phaseDiagram(data: PhaseDiagramData, options: PhaseDiagramOption
     panels: [
       (size) => ({
         ...MARGINS,
-        x: { ...linearScale(x0, x1, "weight variance σ_w²", { grid: false }), domain: [x0, x1] },
+        x: log
+          ? {
+              ...linearScale(x0, x1, "weight variance σ_w² (log scale)", { grid: false }),
+              domain: [x0, x1],
+              ticks: logTicks(10 ** x0, 10 ** x1).map(Math.log10),
+              tickFormat: (t: number) => formatTick(Number((10 ** t).toPrecision(10))),
+            }
+          : { ...linearScale(x0, x1, "weight variance σ_w²", { grid: false }), domain: [x0, x1] },
         y: { ...linearScale(y0, y1, "bias variance σ_b²", { grid: false }), domain: [y0, y1] },
         color: { type: "identity" },
         marks: [
@@ -121,17 +138,14 @@ export function phaseDiagram(data: PhaseDiagramData, options: PhaseDiagramOption
             fill: "fill",
             shapeRendering: "crispEdges",
           }),
-          Plot.dot(
-            cells.filter((c) => c.bad),
-            {
-              x: (c: Cell) => (c.x1 + c.x2) / 2,
-              y: (c: Cell) => (c.y1 + c.y2) / 2,
-              symbol: "times",
-              r: crossRadius(size),
-              stroke: INK,
-              strokeWidth: 1.5,
-            },
-          ),
+          Plot.dot(bad, {
+            x: (c: Cell) => (c.x1 + c.x2) / 2,
+            y: (c: Cell) => (c.y1 + c.y2) / 2,
+            symbol: "times",
+            r: crossRadius(size),
+            stroke: INK,
+            strokeWidth: 1.5,
+          }),
           Plot.line(line, { x: "weightVar", y: "biasVar", stroke: "white", strokeWidth: 6 }),
           Plot.line(line, { x: "weightVar", y: "biasVar", stroke: INK, strokeWidth: 2.5 }),
           Plot.dot(marker, {
