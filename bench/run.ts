@@ -3,8 +3,8 @@
  * the same workloads in one run, plus the probe and sweep numbers. Prints medians (min-max)
  * of repeated timings and writes bench/results.json.
  *
- *   npm run bench [-- --quick] [-- --scaling]   (--scaling adds the depth/width/batch,
- *                                                 dtype and per-phase measurements)
+ *   npm run bench [-- --quick] [-- --scaling]   (--scaling adds the depth/width/batch and
+ *                                                 dtype measurements)
  *   npm run bench:probe                          (the older probe-only benchmark)
  */
 import { spawnSync } from "node:child_process";
@@ -12,10 +12,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setGemmBackend } from "../src/core/kernels/gemm.ts";
+import { gemmBackend, setGemmBackend } from "../src/core/kernels/gemm.ts";
+import { setKernelProviderEnabled } from "../src/core/kernels/provider.ts";
 import { resolveProbeConfig } from "../src/experiment/config.ts";
 import { buildProbe, forwardBackward, runProbe } from "../src/experiment/probe-run.ts";
+import { loadNativeKernels } from "../src/native/native-kernels.ts";
 import { measureNetwork } from "../src/probe/measure.ts";
+import { formatRecordOverhead, measureRecordOverhead } from "./record-overhead.ts";
+import { tanhNsPerElement } from "./tanh-bench.ts";
 import {
   buildWorkload,
   exportWorkload,
@@ -27,6 +31,8 @@ import {
   W2,
 } from "./workloads.ts";
 
+const native = loadNativeKernels(); // GRADSCOPE_NATIVE=0 benchmarks without the addon
+console.log(native.loaded ? `kernels: ${native.name}` : `kernels: no native (${native.reason})`);
 const quick = process.argv.includes("--quick");
 const scaling = process.argv.includes("--scaling");
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -260,6 +266,54 @@ const sweep = benchSweep(100);
 console.log(`${fmt(sweep)} configs/s`);
 
 const extra: Record<string, unknown> = {};
+
+console.log("\n== where the time goes (W, ours, ms per step, by kernel set; median of 3 blocks)");
+// Each row runs W on one kernel set: the default (the native provider when loaded), then with
+// the provider off (wasm SIMD gemm, TypeScript element-wise), then everything TypeScript.
+const phases = (backend: "auto" | "typescript", provider: boolean): [string, StepTimes] => {
+  setGemmBackend(backend);
+  const wasOn = setKernelProviderEnabled(provider);
+  const label = gemmBackend();
+  const w = buildWorkload(W);
+  for (let i = 0; i < 3; i++) w.step();
+  const n = backend === "auto" ? (quick ? 10 : 20) : 2;
+  const blocks: StepTimes[] = [];
+  for (let b = 0; b < 3; b++) {
+    const acc: StepTimes = { forward: 0, loss: 0, backward: 0, norms: 0, update: 0 };
+    for (let i = 0; i < n; i++) w.stepTimed(acc);
+    for (const k of Object.keys(acc) as (keyof StepTimes)[]) acc[k] /= n;
+    blocks.push(acc);
+  }
+  setGemmBackend("auto");
+  setKernelProviderEnabled(wasOn);
+  const out: StepTimes = { forward: 0, loss: 0, backward: 0, norms: 0, update: 0 };
+  for (const k of Object.keys(out) as (keyof StepTimes)[]) out[k] = median(blocks.map((b) => b[k]));
+  return [label, out];
+};
+const phaseTimes: Record<string, StepTimes> = Object.fromEntries([
+  phases("auto", true),
+  ...(native.loaded ? [phases("auto", false)] : []),
+  phases("typescript", false),
+]);
+for (const [k, v] of Object.entries(phaseTimes)) {
+  const total = Object.values(v).reduce((a, b) => a + b, 0);
+  console.log(
+    `${k.padEnd(20)} ${Object.entries(v)
+      .map(([ph, ms]) => `${ph} ${ms.toFixed(2)}`)
+      .join("  ")}  total ${total.toFixed(2)}`,
+  );
+}
+extra.phases = phaseTimes;
+const tanh = tanhNsPerElement(W.batch * W.width * W.depth);
+console.log(
+  `tanh over W's ${W.depth} x ${W.batch} x ${W.width} float32 pre-activations: ${tanh.fast.toFixed(2)} ns/element (fast-math) vs ${tanh.mathTanh.toFixed(2)} ns/element (Math.tanh)`,
+);
+extra.tanhNsPerElement = tanh;
+
+console.log("\n== metric recording overhead (W, real Trainer, every metric every step vs none)");
+const rec = measureRecordOverhead(W, quick ? 5 : 9, quick ? 3 : 5);
+console.log(formatRecordOverhead(rec));
+extra.recordOverhead = rec;
 if (scaling) {
   console.log("\n== scaling (ours, steps/s, median of 5 blocks)");
   const points: { spec: string; stepsPerSec: number; msPerStep: number }[] = [];
@@ -278,28 +332,6 @@ if (scaling) {
   for (const batch of [32, 64, 256]) measure({ batch });
   measure({ dtype: "f64" });
   extra.scaling = points;
-
-  console.log("\n== where the time goes (W, ours, ms per step)");
-  const phases = (backend: "auto" | "typescript"): StepTimes => {
-    setGemmBackend(backend);
-    const w = buildWorkload(W);
-    for (let i = 0; i < 3; i++) w.step();
-    const acc: StepTimes = { forward: 0, loss: 0, backward: 0, norms: 0, update: 0 };
-    const n = backend === "auto" ? 40 : 4;
-    for (let i = 0; i < n; i++) w.stepTimed(acc);
-    for (const k of Object.keys(acc) as (keyof StepTimes)[]) acc[k] /= n;
-    setGemmBackend("auto");
-    return acc;
-  };
-  const p = { wasm: phases("auto"), ts: phases("typescript") };
-  for (const [k, v] of Object.entries(p)) {
-    console.log(
-      `${k.padEnd(5)} ${Object.entries(v)
-        .map(([ph, ms]) => `${ph} ${(ms as number).toFixed(2)}`)
-        .join("  ")}`,
-    );
-  }
-  extra.phases = p;
 }
 
 console.log(

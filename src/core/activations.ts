@@ -1,4 +1,12 @@
 import type { FloatArray } from "./dtype.ts";
+import {
+  eluForward32,
+  fastExp,
+  sigmoidForward32,
+  swishForward32,
+  tanhForward32,
+} from "./fast-math.ts";
+import { kernelProvider } from "./kernels/provider.ts";
 import { normalCdf, normalPdf } from "./special.ts";
 
 export const ACTIVATION_NAMES = [
@@ -39,11 +47,14 @@ export interface Activation {
   readonly maxDerivative: number;
   value(x: number): number;
   derivative(x: number): number;
-  /** a[i] = phi(u[i]) for i < n. */
+  /**
+   * a[i] = phi(u[i]) for i < n. Into a Float32Array, tanh, sigmoid, swish and elu use the
+   * inlined float32 kernels of fast-math.ts (at most 1 ulp from the rounded exact value).
+   */
   forward(u: FloatArray, a: FloatArray, n: number): void;
   /** du[i] = da[i] * phi'(u[i]); `a` holds phi(u) (used where cheaper, e.g. tanh); du != da. */
   backward(u: FloatArray, a: FloatArray, da: FloatArray, du: FloatArray, n: number): void;
-  /** d[i] = phi'(u[i]). */
+  /** d[i] = phi'(u[i]) (elu and softplus into a Float32Array: fast-math.ts, <= 1 ulp). */
   derivatives(u: FloatArray, a: FloatArray, d: FloatArray, n: number): void;
 }
 
@@ -56,6 +67,9 @@ const sigmoid = (x: number): number =>
   x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 const softplus = (x: number): number =>
   x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+const swish = (x: number): number => x * sigmoid(x);
+const eluValue = (x: number): number => (x > 0 ? x : Math.expm1(x));
+const eluDerivative = (x: number): number => (x > 0 ? 1 : Math.exp(x));
 
 type Scalar = (x: number) => number;
 
@@ -68,6 +82,8 @@ interface Spec {
   maxDerivative?: number;
   forward?: Activation["forward"];
   derivatives?: Activation["derivatives"];
+  /** A fused du = da * phi' (one pass instead of two), with the same roundings. */
+  backward?: Activation["backward"];
 }
 
 function spec(name: ActivationName, slope: number): Spec {
@@ -96,6 +112,10 @@ function spec(name: ActivationName, slope: number): Spec {
         bounded: true,
         piecewiseLinear: false,
         maxDerivative: 0.25,
+        forward: (u, a, n) => {
+          if (a instanceof Float32Array) sigmoidForward32(u, a, n);
+          else for (let i = 0; i < n; i++) a[i] = sigmoid(u[i]!);
+        },
         // phi' = a (1 - a): the saved output is cheaper than a second exp.
         derivatives: (_u, a, d, n) => {
           for (let i = 0; i < n; i++) {
@@ -114,13 +134,31 @@ function spec(name: ActivationName, slope: number): Spec {
         bounded: true,
         piecewiseLinear: false,
         maxDerivative: 1,
+        // A float32 result takes the inlined kernel (<= 1 ulp, fast-math.ts); float64 keeps
+        // Math.tanh bit for bit.
         forward: (u, a, n) => {
-          for (let i = 0; i < n; i++) a[i] = Math.tanh(u[i]!);
+          if (a instanceof Float32Array) tanhForward32(u, a, n);
+          else for (let i = 0; i < n; i++) a[i] = Math.tanh(u[i]!);
         },
         derivatives: (_u, a, d, n) => {
           for (let i = 0; i < n; i++) {
             const t = a[i]!;
             d[i] = 1 - t * t;
+          }
+        },
+        // The two-pass backward stored phi' in du's dtype before scaling it: fround keeps that
+        // rounding for float32, so the fused loop gives the same bits.
+        backward: (_u, a, da, du, n) => {
+          if (du instanceof Float32Array) {
+            for (let i = 0; i < n; i++) {
+              const t = a[i]!;
+              du[i] = Math.fround(1 - t * t) * da[i]!;
+            }
+          } else {
+            for (let i = 0; i < n; i++) {
+              const t = a[i]!;
+              du[i] = (1 - t * t) * da[i]!;
+            }
           }
         },
       };
@@ -162,11 +200,23 @@ function spec(name: ActivationName, slope: number): Spec {
       };
     case "elu":
       return {
-        value: (x) => (x > 0 ? x : Math.expm1(x)),
-        derivative: (x) => (x > 0 ? 1 : Math.exp(x)),
+        value: eluValue,
+        derivative: eluDerivative,
         bounded: false,
         piecewiseLinear: false,
         maxDerivative: 1,
+        forward: (u, a, n) => {
+          if (a instanceof Float32Array) eluForward32(u, a, n);
+          else for (let i = 0; i < n; i++) a[i] = eluValue(u[i]!);
+        },
+        derivatives: (u, _a, d, n) => {
+          if (d instanceof Float32Array) {
+            for (let i = 0; i < n; i++) {
+              const x = u[i]!;
+              d[i] = x > 0 ? 1 : fastExp(Math.max(x, -110)); // e^-110 is 0 in float32
+            }
+          } else for (let i = 0; i < n; i++) d[i] = eluDerivative(u[i]!);
+        },
       };
     case "selu":
       return {
@@ -191,17 +241,25 @@ function spec(name: ActivationName, slope: number): Spec {
         bounded: false,
         piecewiseLinear: false,
         maxDerivative: 1,
+        derivatives: (u, _a, d, n) => {
+          if (d instanceof Float32Array) sigmoidForward32(u, d, n);
+          else for (let i = 0; i < n; i++) d[i] = sigmoid(u[i]!);
+        },
       };
     case "swish":
       // Swish with beta = 1, also called SiLU: x * sigmoid(x).
       return {
-        value: (x) => x * sigmoid(x),
+        value: swish,
         derivative: (x) => {
           const s = sigmoid(x);
           return s + x * s * (1 - s);
         },
         bounded: false,
         piecewiseLinear: false,
+        forward: (u, a, n) => {
+          if (a instanceof Float32Array) swishForward32(u, a, n);
+          else for (let i = 0; i < n; i++) a[i] = swish(u[i]!);
+        },
       };
   }
 }
@@ -254,6 +312,17 @@ export function getActivation(name: ActivationName, options: ActivationOptions =
     ((u: FloatArray, _a: FloatArray, d: FloatArray, n: number) => {
       for (let i = 0; i < n; i++) d[i] = derivative(u[i]!);
     });
+  // A registered KernelProvider (kernels/provider.ts) gets forward and backward first, by name
+  // (so HiddenBlock and ActivationLayer both use it); not leaky ReLU, whose name does not carry
+  // its slope. `derivatives` has no provider method: it stays the TypeScript definition.
+  const providerName = name === "leaky-relu" ? null : name;
+  const tsBackward =
+    s.backward ??
+    ((u: FloatArray, a: FloatArray, da: FloatArray, du: FloatArray, n: number) => {
+      // phi' is written into du first, then scaled by da in place (du must not alias da).
+      derivatives(u, a, du, n);
+      for (let i = 0; i < n; i++) du[i] = du[i]! * da[i]!;
+    });
   const activation: Activation = {
     name,
     slope,
@@ -262,13 +331,24 @@ export function getActivation(name: ActivationName, options: ActivationOptions =
     maxDerivative: s.maxDerivative ?? numericMaxDerivative(derivative),
     value,
     derivative,
-    forward,
+    forward:
+      providerName === null
+        ? forward
+        : (u, a, n) => {
+            if (kernelProvider()?.activationForward?.(providerName, u, a, n) !== true) {
+              forward(u, a, n);
+            }
+          },
     derivatives,
-    backward: (u, a, da, du, n) => {
-      // phi' is written into du first, then scaled by da in place (du must not alias da).
-      derivatives(u, a, du, n);
-      for (let i = 0; i < n; i++) du[i] = du[i]! * da[i]!;
-    },
+    backward:
+      providerName === null
+        ? tsBackward
+        : (u, a, da, du, n) => {
+            const p = kernelProvider();
+            if (p?.activationBackward?.(providerName, u, a, da, du, n) !== true) {
+              tsBackward(u, a, da, du, n);
+            }
+          },
   };
   cache.set(key, activation);
   return activation;

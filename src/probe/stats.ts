@@ -1,4 +1,5 @@
 import type { FloatArray } from "../core/dtype.ts";
+import { sumSquares } from "../core/kernels/elementwise.ts";
 
 /** Mean of x^2 over the first n entries, accumulated in float64. */
 export function meanSquare(x: FloatArray, n: number = x.length): number {
@@ -16,11 +17,9 @@ export function meanSquare(x: FloatArray, n: number = x.length): number {
  * max-scaled sum used, so a vanishing gradient of 1e-200 still has norm 1e-200, not 0.
  */
 export function l2Norm(x: FloatArray, n: number = x.length): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const v = x[i]!;
-    s += v * v;
-  }
+  // The fast sum (a KernelProvider's or partial sums, kernels/elementwise.ts) is trusted only
+  // inside the safe range; NaN, Inf, overflow and underflow all fail the test and rescale.
+  const s = sumSquares(x, n);
   if (s > 1e-280 && s < 1e300) return Math.sqrt(s);
   let scale = 0;
   for (let i = 0; i < n; i++) {
@@ -37,20 +36,70 @@ export function l2Norm(x: FloatArray, n: number = x.length): number {
   return scale * Math.sqrt(t);
 }
 
+/** Float64 sum and sum of squares of x[0..n) (no overflow guard), in one read. */
+export function sumAndSquares(x: FloatArray, n: number = x.length): { sum: number; sumSq: number } {
+  // Two partial sums each: independent add chains, about twice as fast as one chain.
+  let s0 = 0;
+  let s1 = 0;
+  let q0 = 0;
+  let q1 = 0;
+  const pairs = n >> 1;
+  for (let p = 0; p < pairs; p++) {
+    const i = p << 1;
+    const v = x[i]!;
+    const w = x[i + 1]!;
+    s0 += v;
+    s1 += w;
+    q0 += v * v;
+    q1 += w * w;
+  }
+  if (n & 1) {
+    const v = x[n - 1]!;
+    s0 += v;
+    q0 += v * v;
+  }
+  return { sum: s0 + s1, sumSq: q0 + q1 };
+}
+
 /**
- * Population mean and standard deviation (two-pass, float64), rescaled by the largest
- * magnitude when the squared deviations would overflow or underflow.
+ * Population mean and standard deviation in float64: from one read (sum and sum of squares)
+ * when that is as accurate as two passes (mean^2 at most half the mean square, squares in
+ * range), else two-pass and rescaled by the largest magnitude when the squared deviations
+ * would overflow or underflow.
  */
 export function meanStd(x: FloatArray, n: number = x.length): { mean: number; std: number } {
+  const { sum, sumSq } = sumAndSquares(x, n);
+  return meanStdFromSums(x, n, sum, sumSq);
+}
+
+/** meanStd by two passes (mean, then squared deviations), rescaled when they over/underflow. */
+export function twoPassMeanStd(x: FloatArray, n: number = x.length): { mean: number; std: number } {
   if (n === 0) return { mean: 0, std: 0 };
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i]!;
-  const mean = s / n;
-  let ss = 0;
-  for (let i = 0; i < n; i++) {
-    const d = x[i]! - mean;
-    ss += d * d;
+  // Two partial sums per pass: independent add chains, about twice as fast as one chain.
+  const pairs = n >> 1;
+  let s0 = 0;
+  let s1 = 0;
+  for (let p = 0; p < pairs; p++) {
+    const i = p << 1;
+    s0 += x[i]!;
+    s1 += x[i + 1]!;
   }
+  if (n & 1) s0 += x[n - 1]!;
+  const mean = (s0 + s1) / n;
+  let q0 = 0;
+  let q1 = 0;
+  for (let p = 0; p < pairs; p++) {
+    const i = p << 1;
+    const d0 = x[i]! - mean;
+    const d1 = x[i + 1]! - mean;
+    q0 += d0 * d0;
+    q1 += d1 * d1;
+  }
+  if (n & 1) {
+    const d = x[n - 1]! - mean;
+    q0 += d * d;
+  }
+  const ss = q0 + q1;
   if ((ss > 1e-280 && ss < 1e300) || Number.isNaN(ss)) {
     return { mean, std: Math.sqrt(ss / n) };
   }
@@ -65,10 +114,33 @@ export function meanStd(x: FloatArray, n: number = x.length): { mean: number; st
   return { mean, std: scale * Math.sqrt(t / n) };
 }
 
+/**
+ * Population mean and std of x[0..n) from its float64 sum and sum of squares (the one-pass
+ * formula), or from the two-pass `meanStd` when that would cancel (|mean| large next to std)
+ * or the squares overflow or underflow (`twoPassMeanStd`). For loops that already read x.
+ */
+export function meanStdFromSums(
+  x: FloatArray,
+  n: number,
+  sum: number,
+  sumSq: number,
+): { mean: number; std: number } {
+  if (n === 0) return { mean: 0, std: 0 };
+  const mean = sum / n;
+  if (sumSq > 1e-280 && sumSq < 1e300 && mean * mean <= 0.5 * (sumSq / n)) {
+    return { mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)) };
+  }
+  return twoPassMeanStd(x, n);
+}
+
 /** Number of NaN or infinite entries. */
 export function countNonFinite(x: FloatArray, n: number = x.length): number {
   let c = 0;
-  for (let i = 0; i < n; i++) if (!Number.isFinite(x[i]!)) c++;
+  for (let i = 0; i < n; i++) {
+    // x - x is 0 for every finite x and NaN for Inf and NaN: no call per element.
+    const v = x[i]!;
+    if (v - v !== 0) c++;
+  }
   return c;
 }
 
@@ -103,24 +175,49 @@ export function summarizeTensor(
   minNormal: number,
   n: number = x.length,
 ): TensorSummary {
-  let sum = 0;
-  let sumSq = 0;
+  // Two elements per iteration into separate sums (independent add chains run about twice as
+  // fast), and no per-element branch: the smallest |x| and the sum of squares tell whether any
+  // entry is zero, subnormal, Inf or NaN, and only then does a second pass count them.
+  let sum0 = 0;
+  let sum1 = 0;
+  let sq0 = 0;
+  let sq1 = 0;
+  let min0 = Number.POSITIVE_INFINITY;
+  let min1 = Number.POSITIVE_INFINITY;
+  const pairs = n >> 1;
+  for (let p = 0; p < pairs; p++) {
+    const i = p << 1;
+    const v = x[i]!;
+    const w = x[i + 1]!;
+    sum0 += v;
+    sum1 += w;
+    sq0 += v * v;
+    sq1 += w * w;
+    min0 = Math.min(min0, Math.abs(v)); // NaN makes it NaN, which fails the test below
+    min1 = Math.min(min1, Math.abs(w));
+  }
+  if (n & 1) {
+    const v = x[n - 1]!;
+    sum0 += v;
+    sq0 += v * v;
+    min0 = Math.min(min0, Math.abs(v));
+  }
   let nonfinite = 0;
   let subnormal = 0;
-  for (let i = 0; i < n; i++) {
-    const v = x[i]!;
-    sum += v;
-    sumSq += v * v;
-    const a = Math.abs(v);
-    if (a < minNormal) {
-      if (a !== 0) subnormal++;
-    } else if (!(a < Number.POSITIVE_INFINITY)) nonfinite++;
+  // Inf or NaN entries make the sum of squares Inf or NaN.
+  if (!(Math.min(min0, min1) >= minNormal) || !(sq0 + sq1 < Number.POSITIVE_INFINITY)) {
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(x[i]!);
+      if (a < minNormal) {
+        if (a !== 0) subnormal++;
+      } else if (!(a < Number.POSITIVE_INFINITY)) nonfinite++;
+    }
   }
+  const sum = sum0 + sum1;
+  const sumSq = sq0 + sq1;
   if (n === 0) return { mean: 0, std: 0, norm: 0, meanSquare: 0, nonfinite: 0, subnormal: 0 };
   const safe = sumSq > 1e-280 && sumSq < 1e300;
-  let mean = sum / n;
-  let std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-  if (!safe || mean * mean > 0.5 * (sumSq / n)) ({ mean, std } = meanStd(x, n));
+  const { mean, std } = meanStdFromSums(x, n, sum, sumSq);
   const norm = safe ? Math.sqrt(sumSq) : l2Norm(x, n);
   return {
     mean,

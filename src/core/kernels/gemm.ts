@@ -1,18 +1,28 @@
 import type { FloatArray } from "../dtype.ts";
 import { transpose, tsGemmNN, tsGemmNT, tsGemmTN } from "./gemm-ts.ts";
+import { kernelProvider } from "./provider.ts";
 import { wasmGemm, wasmGemmAvailable } from "./wasm/gemm-wasm.ts";
 
 /**
- * Matrix products for the layers, all row-major and contiguous. Each call runs on the
- * WebAssembly SIMD kernel (wasm/gemm.as.ts) when the runtime supports SIMD128 and the product
- * is large enough to repay copying the operands into wasm memory; otherwise, or when the arrays
- * do not suit it (mixed float32/float64), on the pure TypeScript kernels of gemm-ts.ts. Both
- * give the same products up to round-off (the summation order differs).
+ * Matrix products for the layers, all row-major and contiguous. Each call tries, in order:
+ * the registered kernel provider (provider.ts; in Node the native addon, which reads the arrays
+ * in place), the WebAssembly SIMD kernel (wasm/gemm.as.ts) when the runtime supports SIMD128
+ * and the product is large enough to repay copying the operands into wasm memory, and finally
+ * the pure TypeScript kernels of gemm-ts.ts. A backend that declines (e.g. mixed
+ * float32/float64) passes the call on. All give the same products up to round-off (the
+ * summation order differs).
  */
 
 export { transpose };
 
-export type GemmBackend = "wasm-simd" | "typescript";
+/** "wasm-simd", "typescript", or the registered provider's name (e.g. "native avx512 x2"). */
+export type GemmBackend = "wasm-simd" | "typescript" | (string & {});
+
+/**
+ * Below this many multiply-adds the TypeScript loop beats the provider's call overhead
+ * (measured with the native addon: a call costs about 0.3 us; see docs/ARCHITECTURE.md).
+ */
+export const PROVIDER_MIN_MULADDS = 512;
 
 /** Below this many multiply-adds (m n k) copying into wasm costs more than it saves. */
 export const WASM_MIN_MULADDS = 32768;
@@ -20,8 +30,8 @@ export const WASM_MIN_MULADDS = 32768;
 let preferred: "auto" | "typescript" = "auto";
 
 /**
- * "auto" (the default) uses WebAssembly SIMD when available; "typescript" forces the fallback
- * kernels, e.g. to compare the two. Returns the previous setting.
+ * "auto" (the default) uses the registered provider, then WebAssembly SIMD when available;
+ * "typescript" forces the fallback kernels, e.g. to compare them. Returns the previous setting.
  */
 export function setGemmBackend(choice: "auto" | "typescript"): "auto" | "typescript" {
   const previous = preferred;
@@ -31,11 +41,32 @@ export function setGemmBackend(choice: "auto" | "typescript"): "auto" | "typescr
 
 /** The kernel that large products run on in this runtime (compiles the wasm on first call). */
 export function gemmBackend(): GemmBackend {
-  return preferred === "auto" && wasmGemmAvailable() ? "wasm-simd" : "typescript";
+  if (preferred !== "auto") return "typescript";
+  const provider = kernelProvider();
+  if (provider) return provider.name;
+  return wasmGemmAvailable() ? "wasm-simd" : "typescript";
 }
 
 function useWasm(m: number, n: number, k: number): boolean {
   return preferred === "auto" && m * n * k >= WASM_MIN_MULADDS;
+}
+
+/** The provider's product (same strides as the wasm kernel), or false to fall through. */
+function viaProvider(
+  m: number,
+  n: number,
+  k: number,
+  A: FloatArray,
+  ars: number,
+  acs: number,
+  B: FloatArray,
+  brs: number,
+  bcs: number,
+  C: FloatArray,
+  accumulate: boolean,
+): boolean {
+  if (preferred !== "auto" || m * n * k < PROVIDER_MIN_MULADDS) return false;
+  return kernelProvider()?.gemm(m, n, k, A, ars, acs, B, brs, bcs, C, accumulate) === true;
 }
 
 /**
@@ -51,14 +82,15 @@ export function gemmNT(
   C: FloatArray,
   accumulate = false,
 ): void {
+  if (viaProvider(m, n, k, A, k, 1, B, 1, k, C, accumulate)) return;
   if (useWasm(m, n, k) && wasmGemm(m, n, k, A, k, 1, B, 1, k, C, accumulate)) return;
   tsGemmNT(m, n, k, A, B, C, accumulate);
 }
 
 /**
  * C[m, n] = A[m, k] * B[k, n]. `scratch` (at least k * n elements) is the TypeScript kernel's
- * room for B^T, owned by the caller so no call allocates; the wasm kernel reads B in place and
- * leaves `scratch` untouched.
+ * room for B^T, owned by the caller so no call allocates; the provider and wasm kernels read B in
+ * place and leave `scratch` untouched.
  */
 export function gemmNN(
   m: number,
@@ -69,6 +101,7 @@ export function gemmNN(
   C: FloatArray,
   scratch: FloatArray,
 ): void {
+  if (viaProvider(m, n, k, A, k, 1, B, n, 1, C, false)) return;
   if (useWasm(m, n, k) && wasmGemm(m, n, k, A, k, 1, B, n, 1, C, false)) return;
   tsGemmNN(m, n, k, A, B, C, scratch);
 }
@@ -88,6 +121,7 @@ export function gemmTN(
   scratchA: FloatArray,
   scratchB: FloatArray,
 ): void {
+  if (viaProvider(m, n, k, A, 1, m, B, n, 1, C, false)) return;
   if (useWasm(m, n, k) && wasmGemm(m, n, k, A, 1, m, B, n, 1, C, false)) return;
   tsGemmTN(m, n, k, A, B, C, scratchA, scratchB);
 }

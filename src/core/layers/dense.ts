@@ -1,4 +1,5 @@
 import type { DType } from "../dtype.ts";
+import { addRowBias, columnSums } from "../kernels/elementwise.ts";
 import { gemmNN, gemmNT, gemmTN } from "../kernels/gemm.ts";
 import { Mat } from "../mat.ts";
 import { Buffer, expectCols, type Layer, type Mode, type Param } from "./layer.ts";
@@ -49,12 +50,7 @@ export class Dense implements Layer {
     const out = this.outputDim;
     const z = this.z.get(batch, out);
     gemmNT(batch, out, this.inputDim, x.data, this.W.data, z.data);
-    const zd = z.data;
-    const bd = this.b.data;
-    for (let r = 0; r < batch; r++) {
-      const o = r * out;
-      for (let j = 0; j < out; j++) zd[o + j] = zd[o + j]! + bd[j]!;
-    }
+    addRowBias(z.data, this.b.data, batch, out);
     return z;
   }
 
@@ -75,13 +71,8 @@ export class Dense implements Layer {
       this.scratchDyT.get(out, batch).data,
       this.scratchXT.get(inp, batch).data,
     );
-    const db = this.db.data;
     const dzd = dz.data;
-    db.fill(0);
-    for (let r = 0; r < batch; r++) {
-      const o = r * out;
-      for (let j = 0; j < out; j++) db[j] = db[j]! + dzd[o + j]!;
-    }
+    columnSums(dzd, batch, out, this.db.data);
     const dx = this.dx.get(batch, inp);
     if (this.computeInputGrad) {
       gemmNN(batch, inp, out, dzd, this.W.data, dx.data, this.scratchWT.data);

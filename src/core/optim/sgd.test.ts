@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Sgd } from "./sgd.ts";
-import { rowParam } from "./test-params.ts";
+import { randomParams, rowParam, std } from "./test-params.ts";
 
 // One parameter [1, 2] with gradient [0.5, -1] and lr 0.1 throughout (the gradient is held
 // fixed across steps). Expected values are worked by hand from the PyTorch SGD update.
@@ -82,5 +82,26 @@ describe("Sgd", () => {
     expect(() => opt.step([p0()], -1)).toThrow(/learning rate/);
     expect(() => opt.step([p0()], Number.NaN)).toThrow(/learning rate/);
     expect(() => opt.step([p0()], 0.1, new Float64Array(0))).toThrow(/updateStd/);
+  });
+
+  it("plain SGD with and without the update std: p - lr g exactly, std of the stored deltas", () => {
+    for (const dtype of ["f32", "f64"] as const) {
+      const a = randomParams(5, 2, dtype);
+      const b = randomParams(5, 2, dtype);
+      const before = a.map((p) => Float64Array.from(p.value.data));
+      const out = new Float64Array(a.length);
+      new Sgd("sgd").step(a, 0.03); // the axpy path
+      new Sgd("sgd").step(b, 0.03, out); // the path that also measures the update
+      a.forEach((p, i) => {
+        const g = p.grad.data;
+        const want = before[i]!.map((v, j) =>
+          dtype === "f32" ? Math.fround(v - 0.03 * g[j]!) : v - 0.03 * g[j]!,
+        );
+        expect(Array.from(p.value.data)).toEqual(Array.from(want));
+        expect(Array.from(b[i]!.value.data)).toEqual(Array.from(want));
+        const deltas = want.map((v, j) => v - before[i]![j]!);
+        expect(out[i]! / std(deltas)).toBeCloseTo(1, 12);
+      });
+    }
   });
 });

@@ -1,3 +1,5 @@
+import type { FloatArray } from "../dtype.ts";
+import { axpy } from "../kernels/elementwise.ts";
 import type { Param } from "../layers/layer.ts";
 import type { OptimizerOptions } from "./optimizer.ts";
 import { StatefulOptimizer } from "./stateful-optimizer.ts";
@@ -45,12 +47,22 @@ export class Sgd extends StatefulOptimizer {
     const wd = this.weightDecay;
     const nesterov = this.nesterov;
     const buffers = mu === 0 ? null : this.slots.slot(0);
+    if (buffers === null && wd === 0 && updateStd === undefined) {
+      // Plain SGD, no statistics wanted: p = p + (-lr) g is exactly p - lr * g below.
+      for (const p of params) axpy(-lr, p.grad.data, p.value.data, p.value.size);
+      this.t++;
+      return;
+    }
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       const x = p.value.data;
       const g = p.grad.data;
       const n = p.value.size;
       const b = buffers === null ? null : buffers[i]!;
+      if (b === null && wd === 0 && updateStd !== undefined) {
+        updateStd[i] = plainStepStd(x, g, n, lr);
+        continue;
+      }
       let shift = 0;
       let s1 = 0;
       let s2 = 0;
@@ -74,4 +86,26 @@ export class Sgd extends StatefulOptimizer {
     }
     this.t++;
   }
+}
+
+/**
+ * x = x - lr g with the std of the applied update (x after minus x before, as stored, so a
+ * float32 rounding counts): the loop below without its per-element branches, which a recorded
+ * step of plain SGD takes for every weight. Same arithmetic, same order of the sums.
+ */
+function plainStepStd(x: FloatArray, g: FloatArray, n: number, lr: number): number {
+  if (n === 0) return shiftedStd(0, 0, 0);
+  const old0 = x[0]!;
+  x[0] = old0 - lr * g[0]!;
+  const shift = x[0]! - old0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let j = 1; j < n; j++) {
+    const old = x[j]!;
+    x[j] = old - lr * g[j]!;
+    const e = x[j]! - old - shift;
+    s1 += e;
+    s2 += e * e;
+  }
+  return shiftedStd(s1, s2, n);
 }

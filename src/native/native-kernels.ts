@@ -1,0 +1,60 @@
+import { type KernelProvider, registerKernelProvider } from "../core/kernels/provider.ts";
+import { ACTIVATION_CODES, type NativeAddon, requireNativeAddon } from "./addon.ts";
+
+/**
+ * Node-only loader of the native kernels (native/, built by `npm run build:native`). It wraps
+ * the addon as a KernelProvider and registers it, so src/core's products and element-wise loops
+ * run on it; without the addon (not built, other platform, GRADSCOPE_NATIVE=0) nothing is
+ * registered and everything runs on WebAssembly / TypeScript as before.
+ */
+
+export type NativeStatus =
+  | { readonly loaded: true; readonly name: string; readonly addon: NativeAddon }
+  | { readonly loaded: false; readonly reason: string };
+
+/** Wraps the addon: the provider's name follows the addon's current ISA and thread count. */
+export function nativeProvider(addon: NativeAddon): KernelProvider {
+  return {
+    get name(): string {
+      const info = addon.info();
+      return `native ${info.isa} x${info.threads}`;
+    },
+    gemm: (m, n, k, A, ars, acs, B, brs, bcs, C, accumulate) =>
+      addon.gemm(m, n, k, A, ars, acs, B, brs, bcs, C, accumulate),
+    addRowBias: (z, b, rows, cols) => addon.addRowBias(z, b, rows, cols),
+    columnSums: (x, rows, cols, out) => addon.columnSums(x, rows, cols, out),
+    activationForward: (name, u, a, n) => {
+      const code = ACTIVATION_CODES[name];
+      return code !== undefined && addon.activationForward(code, u, a, n);
+    },
+    activationBackward: (name, u, a, da, du, n) => {
+      const code = ACTIVATION_CODES[name];
+      return code !== undefined && addon.activationBackward(code, u, a, da, du, n);
+    },
+    sumSquares: (x, n) => addon.sumSquares(x, n),
+    axpy: (alpha, x, y, n) => addon.axpy(alpha, x, y, n),
+  };
+}
+
+let status: NativeStatus | null = null;
+
+/**
+ * Loads and registers the native kernels once (later calls return the first status). Never
+ * throws: a missing or broken addon yields { loaded: false, reason }.
+ */
+export function loadNativeKernels(): NativeStatus {
+  if (status) return status;
+  if (process.env.GRADSCOPE_NATIVE === "0") {
+    status = { loaded: false, reason: "disabled by GRADSCOPE_NATIVE=0" };
+    return status;
+  }
+  const addon = requireNativeAddon();
+  if (typeof addon === "string") {
+    status = { loaded: false, reason: addon };
+    return status;
+  }
+  const provider = nativeProvider(addon);
+  registerKernelProvider(provider);
+  status = { loaded: true, name: provider.name, addon };
+  return status;
+}
