@@ -2,7 +2,9 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compare, SEED_STORY, variantsFromVary } from "./compare.ts";
+import { type Comparison, compare, SEED_STORY, variantsFromVary } from "./compare.ts";
+import { DatasetError } from "./datasets/errors.ts";
+import { toJson } from "./json-numbers.ts";
 
 describe("compare", () => {
   it("trains the seed story: remedies beat the vanishing sigmoid baseline", async () => {
@@ -42,6 +44,33 @@ describe("compare", () => {
     ]);
     expect(() => variantsFromVary(["activation"])).toThrow(/KEY=VALUE/);
   });
+  it("gives the same outcomes with 1 and 2 jobs, in input order", async () => {
+    const variants = variantsFromVary(["activation=tanh,relu,sigmoid"]);
+    const base = { depth: 4, width: 16, steps: 40, recordEvery: 10 };
+    const strip = (c: Comparison) => ({
+      ...c,
+      outcomes: c.outcomes.map(({ elapsedMs: _, ...rest }) => rest),
+    });
+    const one = await compare(base, variants, { jobs: 1 });
+    const seen: number[] = [];
+    const two = await compare(base, variants, { jobs: 2, onResult: (i) => seen.push(i) });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(two.outcomes.map((o) => o.label)).toEqual(variants.map((v) => v.label));
+    for (const o of two.outcomes) {
+      expect(o.status).toBe("completed");
+      expect(o.finalLoss!).toBeLessThan(o.initialLoss!);
+    }
+    expect(new Set(two.outcomes.map((o) => o.finalLoss)).size).toBe(3);
+    expect(strip(two)).toStrictEqual(strip(one));
+    expect(toJson(strip(two))).toBe(toJson(strip(one)));
+  }, 120_000);
+  it("reports a dataset that will not load as the caller's error", async () => {
+    const missing = join(tmpdir(), "gradscope-no-such-file.csv");
+    const variants = variantsFromVary(["activation=tanh,relu"]);
+    await expect(
+      compare({ dataset: "csv", csv: missing, steps: 5 }, variants, { jobs: 2 }),
+    ).rejects.toThrow(DatasetError);
+  }, 60_000);
   it("validates every variant before training", async () => {
     await expect(compare({ steps: 5 }, [{ label: "bad", changes: { depth: 0 } }])).rejects.toThrow(
       /depth/,

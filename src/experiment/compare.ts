@@ -1,9 +1,10 @@
 import type { TrainConfig } from "./config.ts";
-import { resolveTrainConfig } from "./config.ts";
-import { loadDatasetAsync } from "./datasets/index.ts";
+import { ConfigError, resolveTrainConfig } from "./config.ts";
+import { DatasetError } from "./datasets/errors.ts";
+import { runJobs } from "./pool/pool.ts";
+import type { JobResult } from "./pool/task.ts";
+import { TRAIN_TASK, type TrainJob, type TrainRun } from "./pool/tasks.ts";
 import type { TrainRecord, TrainStatus } from "./train/recorder.ts";
-import { datasetOptions } from "./train/train-config.ts";
-import { type TrainResult, train } from "./train/trainer.ts";
 
 /** One configuration of a comparison: a label and what it changes in the base config. */
 export interface Variant {
@@ -58,6 +59,8 @@ export interface VariantOutcome {
   explosion: string | null;
   runDir: string | null;
   elapsedMs: number;
+  /** Why the run failed (status "failed": an error, not a finding); absent otherwise. */
+  error?: string;
 }
 
 export interface Comparison {
@@ -74,10 +77,15 @@ export interface CompareOptions {
   /** Directory for the variants' run directories (one sub-directory each). */
   outDir?: string;
   signal?: AbortSignal;
-  /** Called before and after each variant (for progress). */
+  /**
+   * Variants trained at once, each in its own worker thread (default: min(2, cores)); 1 trains
+   * them one after another in this thread. The outcomes do not depend on it.
+   */
+  jobs?: number;
+  /** Called when a variant starts and when it ends (for progress; with jobs > 1 they interleave). */
   onVariant?: (index: number, total: number, label: string, outcome?: VariantOutcome) => void;
-  /** Called with each variant's full training result (records included). */
-  onResult?: (index: number, result: TrainResult) => void;
+  /** Called with each variant's training run (records included), in input order. */
+  onResult?: (index: number, result: TrainRun) => void;
 }
 
 function gradRatio(record: TrainRecord | undefined): number | null {
@@ -95,7 +103,11 @@ function slug(label: string): string {
     .slice(0, 40);
 }
 
-export function outcomeOf(variant: Variant, result: TrainResult, target: number): VariantOutcome {
+export function outcomeOf(
+  variant: Variant,
+  result: Pick<TrainRun, "summary" | "records" | "runDir">,
+  target: number,
+): VariantOutcome {
   const s = result.summary;
   const hit = result.records.find((r) => r.loss <= target);
   return {
@@ -125,10 +137,36 @@ function score(o: VariantOutcome): number {
   return loss === null || !Number.isFinite(loss) ? Number.POSITIVE_INFINITY : loss;
 }
 
+/** The outcome of a variant whose run threw (e.g. ran out of memory). */
+function failedOutcome(variant: Variant, message: string, runDir: string | null): VariantOutcome {
+  return {
+    label: variant.label,
+    changes: { ...variant.changes },
+    status: "failed",
+    initialLoss: null,
+    finalLoss: null,
+    trainAcc: null,
+    testAcc: null,
+    testLoss: null,
+    stepsToTarget: null,
+    initialGradRatio: null,
+    finalGradRatio: null,
+    initialVerdict: null,
+    finalVerdict: null,
+    explosion: null,
+    runDir,
+    elapsedMs: 0,
+    error: message,
+  };
+}
+
 /**
  * Train every variant on the same data and seed (only the variant's changes differ) and
  * lay the outcomes side by side. Configs are validated up front, so a bad variant fails
- * before any training starts.
+ * before any training starts. Variants run on a worker pool (`jobs`); each is seeded by its
+ * config alone, so the outcomes (all but elapsedMs) are the same for any number of jobs. A
+ * variant that throws gets status "failed" and its `error`; the others still run. After an
+ * abort, the variants that never started are left out.
  */
 export async function compare(
   base: Readonly<Partial<TrainConfig>>,
@@ -136,39 +174,53 @@ export async function compare(
   options: CompareOptions = {},
 ): Promise<Comparison> {
   if (variants.length === 0) throw new RangeError("compare needs at least one variant");
-  const configs = variants.map((v) =>
-    resolveTrainConfig({ ...base, ...v.changes, out: null }, "key"),
-  );
-  // The data depend on the dataset options and the data seed only: load once when all agree.
-  const first = configs[0]!;
-  const sameData = configs.every(
-    (c) =>
-      JSON.stringify(datasetOptions(c)) === JSON.stringify(datasetOptions(first)) &&
-      c.dataset === first.dataset,
-  );
-  const shared = sameData
-    ? await loadDatasetAsync(first.dataset, datasetOptions(first))
-    : undefined;
-  const outcomes: VariantOutcome[] = [];
-  let target = options.targetLoss ?? Number.NaN;
-  for (let i = 0; i < variants.length; i++) {
-    if (options.signal?.aborted) break;
-    const variant = variants[i]!;
-    options.onVariant?.(i, variants.length, variant.label);
-    const runDir = options.outDir ? `${options.outDir}/${i + 1}-${slug(variant.label)}` : undefined;
-    const result = await train(configs[i]!, {
-      ...(shared ? { dataset: shared } : {}),
-      ...(runDir ? { runDir } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    options.onResult?.(i, result);
-    if (Number.isNaN(target)) target = 0.5 * (result.summary.initialLoss ?? Number.NaN);
-    const outcome = outcomeOf(variant, result, target);
-    outcomes.push(outcome);
-    options.onVariant?.(i, variants.length, variant.label, outcome);
+  const jobs: TrainJob[] = variants.map((v, i) => ({
+    config: resolveTrainConfig({ ...base, ...v.changes, out: null }, "key"),
+    runDir: options.outDir ? `${options.outDir}/${i + 1}-${slug(v.label)}` : null,
+  }));
+  // Outcomes need the target, which may come from the first run: build them at the end, but
+  // report each run as it ends (with the target when it is known by then).
+  const total = variants.length;
+  const given = options.targetLoss;
+  const results = await runJobs(TRAIN_TASK, jobs, {
+    ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onStart: (i) => options.onVariant?.(i, total, variants[i]!.label),
+    onSettled: (i, r) => {
+      if (!r.ok && r.error.name === "AbortError") return;
+      const outcome = toOutcome(variants[i]!, r, jobs[i]!.runDir, given ?? Number.NaN);
+      options.onVariant?.(i, total, variants[i]!.label, outcome);
+    },
+  });
+  // Bad input (a dataset file that will not load, a network over the memory limit) is the
+  // caller's error, as it was before the runs moved to workers: rethrow it with its class.
+  for (const r of results) {
+    if (r.ok) continue;
+    if (r.error.name === "ConfigError") throw new ConfigError(r.error.message);
+    if (r.error.name === "DatasetError") throw new DatasetError(r.error.message);
   }
+  const firstRun = results.find((r) => r.ok);
+  const target =
+    given ?? 0.5 * (firstRun?.ok ? (firstRun.value.summary.initialLoss ?? Number.NaN) : Number.NaN);
+  const outcomes: VariantOutcome[] = [];
+  results.forEach((r, i) => {
+    if (!r.ok && r.error.name === "AbortError") return; // never started
+    if (r.ok) options.onResult?.(i, r.value);
+    outcomes.push(toOutcome(variants[i]!, r, jobs[i]!.runDir, target));
+  });
   const ranking = [...outcomes].sort((a, b) => score(a) - score(b)).map((o) => o.label);
   return { base: { ...base }, targetLoss: target, outcomes, ranking };
+}
+
+function toOutcome(
+  variant: Variant,
+  result: JobResult<TrainRun>,
+  runDir: string | null,
+  target: number,
+): VariantOutcome {
+  return result.ok
+    ? outcomeOf(variant, result.value, target)
+    : failedOutcome(variant, result.error.message, runDir);
 }
 
 /**

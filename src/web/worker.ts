@@ -9,12 +9,16 @@ import type { GridEvaluation } from "../experiment/decision-grid.ts";
 import type { TrainRecord } from "../experiment/train/recorder.ts";
 import { type ActivationSample, describeLabError, LabRun } from "./lab-run.ts";
 import type { FromWorker, ProgressMessage, ToWorker } from "./protocol.ts";
+import { enableWebWasmThreads } from "./wasm-threads.ts";
 
 interface WorkerScope {
   postMessage(message: FromWorker): void;
   addEventListener(type: "message", listener: (event: { data: ToWorker }) => void): void;
 }
 const scope = globalThis as unknown as WorkerScope;
+
+// a helper thread for the matrix products where the page is cross-origin isolated
+enableWebWasmThreads();
 
 /** Work between two progress messages (ms): short enough for pause to answer at once. */
 const SLICE_MS = 35;

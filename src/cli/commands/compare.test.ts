@@ -52,6 +52,22 @@ describe("gradscope compare and doctor", () => {
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
     expect(bad.stderr).toMatch(/depth/);
   });
+  it("compare --jobs 1 and --jobs 2 print the same numbers; a bad --jobs exits 2", async () => {
+    const args = ["compare", "--vary", "activation=tanh,relu", "--depth", "4", "--width", "8"];
+    const numbers = (stdout: string) =>
+      (JSON.parse(stdout) as { outcomes: Record<string, unknown>[] }).outcomes.map(
+        ({ elapsedMs: _, ...rest }) => rest,
+      );
+    const one = await run(...args, "--steps", "20", "--json", "--jobs", "1");
+    const two = await run(...args, "--steps", "20", "--json", "--jobs", "2");
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(numbers(one.stdout)).toHaveLength(2);
+    expect(numbers(two.stdout)).toStrictEqual(numbers(one.stdout));
+    const bad = await run(...args, "--jobs", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("gradscope: --jobs must be a whole number from 1 to 64 (got '0')\n");
+  }, 60_000);
   it("doctor --json reports the diagnosis and ranked treatments", async () => {
     const r = await run(
       "doctor",

@@ -8,8 +8,10 @@ import {
   variantsFromVary,
 } from "../../experiment/compare.ts";
 import { resolveTrainConfig, type TrainConfig } from "../../experiment/config.ts";
+import { DatasetError } from "../../experiment/datasets/errors.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { TRAIN_OPTIONS } from "../../experiment/options.ts";
+import { defaultJobs, parseJobs } from "../../experiment/pool/pool.ts";
 import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
 import { comparisonFigures } from "../../report/figures-for/comparison.ts";
 import { nodeDocument } from "../../report/node.ts";
@@ -38,6 +40,10 @@ export function compareCommand(output: Output): Command {
       "--target-loss <x>",
       "loss for 'steps to target' (default: half the first run's initial loss)",
     )
+    .option(
+      "--jobs <n>",
+      `variants trained at once, one worker thread each (default ${defaultJobs()}: min(2, cores)); 1 trains them in this process. Results do not depend on it`,
+    )
     .option("--json", "print the comparison as JSON");
   addPlotCsvOptions(
     command,
@@ -53,10 +59,13 @@ export function compareCommand(output: Output): Command {
     `
 Every variant trains with the same data, seed and budget; only its changes differ.
 --out DIR keeps each variant's run directory under DIR (readable by 'gradscope report').
+Variants train in parallel on --jobs worker threads; each is seeded by its config alone, so
+the numbers are the same for any --jobs (only the timings differ).
 
 Examples:
   gradscope compare --preset seed-story
   gradscope compare --preset seed-story --steps 300 --out runs/story
+  gradscope compare --preset seed-story --jobs 1          (no worker threads)
   gradscope compare --vary activation=sigmoid,tanh,relu --depth 10 --init xavier-normal
   gradscope compare --vary init=normal,orthogonal --vary depth=10,30 --activation tanh`,
   );
@@ -88,6 +97,14 @@ Examples:
         throw new UsageError(`--target-loss must be a number (got '${String(opts.targetLoss)}')`);
       }
     }
+    let jobs: number | undefined;
+    if (opts.jobs !== undefined) {
+      try {
+        jobs = parseJobs(String(opts.jobs));
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
     const files = plotCsvFlags(opts, "csvOut");
     const runs = new RunsAtEnds();
     const controller = new AbortController();
@@ -97,16 +114,22 @@ Examples:
       const result = await compare(base as Partial<TrainConfig>, variants, {
         ...(target === undefined ? {} : { targetLoss: target }),
         ...(outDir ? { outDir } : {}),
+        ...(jobs === undefined ? {} : { jobs }),
         signal: controller.signal,
         onResult: (i, run) => runs.take(variants[i]!.label, run.records),
         onVariant: (i, total, label, outcome) => {
           if (!outcome) output.err(`compare: [${i + 1}/${total}] ${label} ...\n`);
-          else {
+          else if (outcome.error !== undefined) {
+            output.err(`compare: [${i + 1}/${total}] ${label}: failed: ${outcome.error}\n`);
+          } else {
             output.err(
               `compare: [${i + 1}/${total}] ${label}: ${outcome.status}, final loss ${formatMetric(outcome.finalLoss ?? Number.NaN)} (${(outcome.elapsedMs / 1000).toFixed(1)} s)\n`,
             );
           }
         },
+      }).catch((err: unknown) => {
+        // a dataset that will not load is bad input (exit 2), as in `gradscope train`
+        throw err instanceof DatasetError ? new UsageError(err.message) : err;
       });
       output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatComparison(result)}\n`);
       await writePlotCsv(files, output, opts.json === true, {
@@ -159,5 +182,6 @@ export function formatComparison(c: Comparison): string {
   ];
   lines.push(`ranking (by test loss): ${c.ranking.map((l, i) => `${i + 1}. ${l}`).join("  ")}`);
   for (const o of c.outcomes) if (o.explosion) lines.push(`${o.label}: ${o.explosion}`);
+  for (const o of c.outcomes) if (o.error) lines.push(`${o.label}: failed: ${o.error}`);
   return lines.join("\n");
 }

@@ -1,9 +1,15 @@
 // AssemblyScript source of the WebAssembly SIMD matrix-product kernel (float64 and float32).
 //
-// Built by `npm run build:wasm` (scripts/build-wasm.mjs) with
-//   asc gemm.as.ts --runtime stub -O3 --noAssert --enable simd --importMemory
-// into gemm-wasm.generated.ts, which the loader (gemm-wasm.ts) instantiates. Not TypeScript:
-// excluded from tsc and biome.
+// Built by `npm run build:wasm` (scripts/build-wasm.mjs) four times,
+//   asc gemm.as.ts --runtime stub -O3 --noAssert --importMemory --enable simd
+//   ... --enable simd,relaxed-simd                          (fused multiply-add micro-kernel)
+//   ... --sharedMemory --enable simd,threads[,relaxed-simd]  (for the two-thread split)
+// into gemm-wasm.generated.ts, whose variants the loader (gemm-wasm.ts) picks from at run time.
+// Not TypeScript: excluded from tsc and biome.
+//
+// C is addressed with its own row stride `ldc` (elements), so a caller can hand a block of
+// rows or columns of one product to each thread: C + offset, the matching A rows or B columns,
+// and the full product's ldc.
 //
 // One routine computes C[m, n] = A * B (+ C when `accumulate`) for all three layouts the
 // layers need, because it reads A and B only through element strides:
@@ -33,6 +39,9 @@
 // + 1 product fit in the 15 vector registers V8 allocates on x86-64 without spills (unrolling
 // the p loop by 2 measured ~1.5x slower: V8 hoists the extra loads and spills). Plain SIMD128
 // has no fused multiply-add, so each update is a mul then an add (the TS kernel's rounding).
+// Built with relaxed-simd, each update is one relaxed_madd instead: fused (one rounding) where
+// the CPU has FMA, mul + add otherwise, so results agree with the plain kernel only within
+// round-off, never bit for bit.
 
 // ---- tile and block sizes (elements) ----
 const MR: i32 = 4; // rows of a micro-tile (both dtypes)
@@ -52,18 +61,18 @@ export function gemm_f64(
   m: i32, n: i32, k: i32,
   a: usize, ars: i32, acs: i32,
   b: usize, brs: i32, bcs: i32,
-  c: usize, accumulate: bool, work: usize,
+  c: usize, ldc: i32, accumulate: bool, work: usize,
 ): void {
-  gemm<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, accumulate, work);
+  gemm<f64>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, work);
 }
 
 export function gemm_f32(
   m: i32, n: i32, k: i32,
   a: usize, ars: i32, acs: i32,
   b: usize, brs: i32, bcs: i32,
-  c: usize, accumulate: bool, work: usize,
+  c: usize, ldc: i32, accumulate: bool, work: usize,
 ): void {
-  gemm<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, accumulate, work);
+  gemm<f32>(m, n, k, a, ars, acs, b, brs, bcs, c, ldc, accumulate, work);
 }
 
 // ---- driver ----
@@ -73,18 +82,20 @@ function gemm<T>(
   m: i32, n: i32, k: i32,
   a: usize, ars: i32, acs: i32,
   b: usize, brs: i32, bcs: i32,
-  c: usize, accumulate: bool, work: usize,
+  c: usize, ldcElements: i32, accumulate: bool, work: usize,
 ): void {
   const es = <usize>sizeof<T>();
   const NR: i32 = sizeof<T>() == 8 ? NR64 : NR32;
   const packedA = work;
   const packedB = packedA + <usize>(MC * KC) * es;
   const tile = packedB + <usize>(KC * NC) * es;
-  const ldc = <usize>n * es; // bytes between rows of C
+  const ldc = <usize>ldcElements * es; // bytes between rows of C
 
   if (k == 0) {
-    // empty sum: C = 0 (or unchanged when accumulating)
-    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    // empty sum: C = 0 (or unchanged when accumulating), row by row since ldc may exceed n
+    if (!accumulate) {
+      for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n * es);
+    }
     return;
   }
 
@@ -294,6 +305,19 @@ function copyTile<T>(
 
 // ---- micro-kernels ----
 
+/** c + a * b: one relaxed (possibly fused) multiply-add when built with relaxed-simd. */
+@inline
+function madd64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
+@inline
+function madd32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /**
  * float64 4 x 4 tile: c[i][0..3] (+)= sum_p a[p][i] * b[p][0..3], with a, b packed strips
  * (4 values per p each) and c at byte stride ldc. Rows are held as two f64x2 accumulators.
@@ -308,17 +332,17 @@ function microF64(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool):
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let x = v128.load64_splat(a);
-    c00 = f64x2.add(c00, f64x2.mul(x, b0));
-    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    c00 = madd64(x, b0, c00);
+    c01 = madd64(x, b1, c01);
     x = v128.load64_splat(a, 8);
-    c10 = f64x2.add(c10, f64x2.mul(x, b0));
-    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    c10 = madd64(x, b0, c10);
+    c11 = madd64(x, b1, c11);
     x = v128.load64_splat(a, 16);
-    c20 = f64x2.add(c20, f64x2.mul(x, b0));
-    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    c20 = madd64(x, b0, c20);
+    c21 = madd64(x, b1, c21);
     x = v128.load64_splat(a, 24);
-    c30 = f64x2.add(c30, f64x2.mul(x, b0));
-    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    c30 = madd64(x, b0, c30);
+    c31 = madd64(x, b1, c31);
     a += 32;
     b += 32;
   }
@@ -363,17 +387,17 @@ function microF32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool):
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let x = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd32(x, b0, c00);
+    c01 = madd32(x, b1, c01);
     x = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd32(x, b0, c10);
+    c11 = madd32(x, b1, c11);
     x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd32(x, b0, c20);
+    c21 = madd32(x, b1, c21);
     x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd32(x, b0, c30);
+    c31 = madd32(x, b1, c31);
     a += 16;
     b += 32;
   }
