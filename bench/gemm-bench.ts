@@ -9,6 +9,8 @@
  * over two threads), timed by the wall clock since two threads share the work; and a third
  * finds where the two-thread split starts to pay (WASM_SPLIT_MIN_MULADDS).
  *
+ * The first table has a native column when the addon loads (GRADSCOPE_NATIVE=0: without it).
+ *
  * With --steps it also times training steps of the bench's workloads W and W2 (bench/
  * workloads.ts) on each wasm build, with any registered native kernels turned off (W2 too
  * with --w2).
@@ -28,11 +30,13 @@ import {
   wasmGemmName,
 } from "../src/core/kernels/wasm/gemm-wasm.ts";
 import { Rng } from "../src/core/rng.ts";
+import { loadNativeKernels } from "../src/native/native-kernels.ts";
 import { enableNodeWasmRelaxedSimd, enableNodeWasmThreads } from "../src/wasm-threads/node.ts";
 import { buildWorkload, median as medianOf, timeSteps, W, W2 } from "./workloads.ts";
 
 type Op = "NT" | "NN" | "TN";
 
+const native = loadNativeKernels(); // respects GRADSCOPE_NATIVE=0
 const quick = process.argv.includes("--quick");
 let wall = process.argv.includes("--wall");
 const variantsOnly = process.argv.includes("--variants-only");
@@ -223,18 +227,25 @@ if (!variantsOnly) {
   const rows: string[] = [];
   const pad = (s: string, w: number): string => s.padStart(w);
   rows.push(
-    `${"op".padEnd(4)}${pad("m x n x k", 16)}${pad("dtype", 7)}${pad("TS GFLOP/s", 12)}${pad("wasm GFLOP/s", 14)}${pad("speedup", 9)}`,
+    `${"op".padEnd(4)}${pad("m x n x k", 16)}${pad("dtype", 7)}${pad("TS GFLOP/s", 12)}${pad("wasm GFLOP/s", 14)}${native.loaded ? pad("native GFLOP/s", 16) : ""}${pad("speedup", 9)}`,
   );
+  const wasOn = setKernelProviderEnabled(false);
+  const wasmName = gemmBackend();
+  setKernelProviderEnabled(wasOn);
   console.log(
-    `backend: ${gemmBackend()}, node ${process.version}, timed by ${wall ? "wall clock" : "CPU time"}`,
+    `backends: ${wasmName}${native.loaded ? `, ${gemmBackend()}` : ` (no native: ${native.reason})`}; node ${process.version}, timed by ${wall ? "wall clock" : "CPU time"}; speedup = fastest / TS`,
   );
   for (const dtype of ["f64", "f32"] as const) {
     for (const [op, m, n, k] of cases) {
       setGemmBackend("typescript");
       const ts = gflops(op, m, n, k, dtype);
       setGemmBackend("auto");
+      const on = setKernelProviderEnabled(false);
       const wasm = gflops(op, m, n, k, dtype);
-      const line = `${op.padEnd(4)}${pad(`${m}x${n}x${k}`, 16)}${pad(dtype, 7)}${pad(ts.toFixed(2), 12)}${pad(wasm.toFixed(2), 14)}${pad(`${(wasm / ts).toFixed(2)}x`, 9)}`;
+      setKernelProviderEnabled(on);
+      const nat = native.loaded ? gflops(op, m, n, k, dtype) : null;
+      const best = Math.max(wasm, nat ?? 0);
+      const line = `${op.padEnd(4)}${pad(`${m}x${n}x${k}`, 16)}${pad(dtype, 7)}${pad(ts.toFixed(2), 12)}${pad(wasm.toFixed(2), 14)}${nat === null ? "" : pad(nat.toFixed(2), 16)}${pad(`${(best / ts).toFixed(2)}x`, 9)}`;
       rows.push(line);
       console.log(line);
     }

@@ -1,14 +1,18 @@
 /**
  * Probe benchmark: one forward/backward pass plus every per-layer metric, on the
  * foundation issue's target network (50 layers, width 512, batch 64), in float64 and float32.
- * Prints medians over repeated runs and writes bench/results.json.
+ * Prints medians over repeated runs and writes bench/probe-results.json (bench/results.json is
+ * bench/run.ts's). Runs on the native kernels when the addon loads (GRADSCOPE_NATIVE=0: not).
  *
- *   npm run bench            (or: npx tsx bench/probe-bench.ts --repeats 7)
+ *   npm run bench:probe      (or: npx tsx bench/probe-bench.ts --repeats 7)
  */
 import { writeFileSync } from "node:fs";
+import { gemmBackend } from "../src/core/kernels/gemm.ts";
 import { resolveProbeConfig } from "../src/experiment/config.ts";
 import { buildProbe, forwardBackward } from "../src/experiment/probe-run.ts";
+import { loadNativeKernels } from "../src/native/native-kernels.ts";
 import { measureNetwork } from "../src/probe/measure.ts";
+import { setupNodeWasm } from "../src/wasm-threads/node.ts";
 
 interface Row {
   name: string;
@@ -18,6 +22,8 @@ interface Row {
   gflops: number;
 }
 
+setupNodeWasm();
+loadNativeKernels(); // respects GRADSCOPE_NATIVE=0
 const repeatsFlag = process.argv.indexOf("--repeats");
 const repeats = repeatsFlag > 0 ? Number(process.argv[repeatsFlag + 1]) : 5;
 
@@ -56,6 +62,7 @@ function benchProbe(name: string, dtype: "f32" | "f64"): Row {
   };
 }
 
+console.log(`kernels: ${gemmBackend()}`);
 const rows = [
   benchProbe("probe 50x512 batch 64 f64 (build + pass + metrics)", "f64"),
   benchProbe("probe 50x512 batch 64 f32 (build + pass + metrics)", "f32"),
@@ -66,6 +73,6 @@ for (const r of rows) {
   );
 }
 writeFileSync(
-  new URL("./results.json", import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, repeats, rows }, null, 2)}\n`,
+  new URL("./probe-results.json", import.meta.url),
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, kernels: gemmBackend(), repeats, rows }, null, 2)}\n`,
 );

@@ -15,10 +15,12 @@ import { fileURLToPath } from "node:url";
 import { gemmBackend, setGemmBackend } from "../src/core/kernels/gemm.ts";
 import { setKernelProviderEnabled } from "../src/core/kernels/provider.ts";
 import { resolveProbeConfig } from "../src/experiment/config.ts";
-import { buildProbe, forwardBackward, runProbe } from "../src/experiment/probe-run.ts";
+import { buildProbe, forwardBackward } from "../src/experiment/probe-run.ts";
 import { loadNativeKernels } from "../src/native/native-kernels.ts";
 import { measureNetwork } from "../src/probe/measure.ts";
+import { setupNodeWasm } from "../src/wasm-threads/node.ts";
 import { formatRecordOverhead, measureRecordOverhead } from "./record-overhead.ts";
+import { benchSweepPool, formatSweepBench } from "./sweep.ts";
 import { tanhNsPerElement } from "./tanh-bench.ts";
 import {
   buildWorkload,
@@ -31,8 +33,21 @@ import {
   W2,
 } from "./workloads.ts";
 
-const native = loadNativeKernels(); // GRADSCOPE_NATIVE=0 benchmarks without the addon
+// The CLI's kernel set: relaxed SIMD and the helper thread for wasm, then the native addon
+// (GRADSCOPE_NATIVE=0 benchmarks without it).
+setupNodeWasm();
+const native = loadNativeKernels();
 console.log(native.loaded ? `kernels: ${native.name}` : `kernels: no native (${native.reason})`);
+
+/** Runs `f` with the native provider off: the products go to wasm (the browser's kernels). */
+function onWasm<T>(f: () => T): T {
+  const wasOn = setKernelProviderEnabled(false);
+  try {
+    return f();
+  } finally {
+    setKernelProviderEnabled(wasOn);
+  }
+}
 const quick = process.argv.includes("--quick");
 const scaling = process.argv.includes("--scaling");
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -80,7 +95,14 @@ interface PeerResult {
 
 interface RowResult {
   workload: string;
+  /** The default kernels (native when the addon loaded, else wasm); what the peers check. */
   ours: Stat;
+  oursBackend: string;
+  /** Native addon (null without it). */
+  oursNative: Stat | null;
+  /** WebAssembly gemm (provider off), with its variant name. */
+  oursWasm: Stat;
+  wasmBackend: string;
   pureTs: Stat | null;
   torch: PeerResult;
   tfjs: PeerResult;
@@ -138,8 +160,19 @@ function benchWorkload(
   console.log(
     `ours: loss ${ours.loss1.toFixed(5)} -> ${ours.loss2.toFixed(5)}, |dW1| ${ours.norms1[0]!.toExponential(3)}, |dW_out| ${ours.norms1.at(-1)!.toExponential(3)}`,
   );
+  const oursBackend = gemmBackend();
   const oursRates = stat(timeSteps(w.step, reps, perBlock, 3));
-  console.log(`ours (wasm SIMD gemm): ${fmt(oursRates)} steps/s`);
+  console.log(`ours (${oursBackend}): ${fmt(oursRates)} steps/s`);
+  // The wasm column: the same workload with the provider off (native and wasm both measured).
+  let oursWasm = oursRates;
+  let wasmBackend = oursBackend;
+  if (native.loaded) {
+    [oursWasm, wasmBackend] = onWasm(() => {
+      const ww = buildWorkload(spec);
+      return [stat(timeSteps(ww.step, reps, perBlock, 3)), gemmBackend()] as const;
+    });
+    console.log(`ours (${wasmBackend}): ${fmt(oursWasm)} steps/s`);
+  }
 
   let pureTs: Stat | null = null;
   if (tsPerBlock > 0) {
@@ -204,7 +237,18 @@ function benchWorkload(
       : tfjsRun("stock", "tfjs-wasm (stock grads)");
   if (!tfjs.rates) console.log(`${tfjs.label}: ${tfjs.note ?? tfjs.check}`);
   const tfjsCustom = tfjsRun("custom", "tfjs-wasm (customGrad dense)");
-  return { workload: spec.name, ours: oursRates, pureTs, torch, tfjs, tfjsCustom };
+  return {
+    workload: spec.name,
+    ours: oursRates,
+    oursBackend,
+    oursNative: native.loaded ? oursRates : null,
+    oursWasm,
+    wasmBackend,
+    pureTs,
+    torch,
+    tfjs,
+    tfjsCustom,
+  };
 }
 
 function benchProbe(dtype: "f32" | "f64", repeats: number): Stat & { gflops: number } {
@@ -227,26 +271,6 @@ function benchProbe(dtype: "f32" | "f64", repeats: number): Stat & { gflops: num
   return { ...s, gflops: (2 * 64 * 512 * 512 * (3 * 50 - 1)) / s.median / 1e6 };
 }
 
-function benchSweep(n: number): Stat {
-  const acts = ["tanh", "relu", "sigmoid", "gelu"];
-  const configs = Array.from({ length: n }, (_, i) =>
-    resolveProbeConfig({
-      depth: 5 + (i % 4) * 5,
-      width: [16, 32, 64][i % 3],
-      batch: 32,
-      activation: acts[i % acts.length],
-      seed: i + 1,
-    }),
-  );
-  const rates: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const t0 = performance.now();
-    for (const c of configs) runProbe(c);
-    rates.push((n * 1000) / (performance.now() - t0));
-  }
-  return stat(rates);
-}
-
 const started = performance.now();
 console.log(
   `gradscope bench ${new Date().toISOString()}  node ${process.version}  ${cpus().length} cores (${cpus()[0]?.model ?? "?"})${quick ? "  --quick" : ""}`,
@@ -261,9 +285,9 @@ const probe32 = benchProbe("f32", quick ? 2 : 5);
 console.log(`f64: ${fmt(probe64, 0)} ms  ${probe64.gflops.toFixed(2)} GFLOP/s`);
 console.log(`f32: ${fmt(probe32, 0)} ms  ${probe32.gflops.toFixed(2)} GFLOP/s`);
 
-console.log("\n== sweep: 100 small probe configs at init (single process; worker pool not done)");
-const sweep = benchSweep(100);
-console.log(`${fmt(sweep)} configs/s`);
+console.log("\n== sweep: 100 small probe configs at init (in-process and on the worker pool)");
+const sweep = await benchSweepPool({ repeats: quick ? 2 : 3, jobs: 2 });
+console.log(formatSweepBench(sweep));
 
 const extra: Record<string, unknown> = {};
 
@@ -339,7 +363,8 @@ console.log(
 );
 const header = [
   "workload",
-  "ours",
+  "ours-native",
+  "ours-wasm",
   "pure TS",
   "torch",
   "tfjs-wasm",
@@ -352,7 +377,8 @@ const ratio = (a: Stat, b: Stat | null): string =>
   b ? `${(a.median / b.median).toFixed(2)}x` : "-";
 const table = rows.map((r) => [
   r.workload,
-  fmt(r.ours),
+  r.oursNative ? `${fmt(r.oursNative)} [${r.oursBackend}]` : "-",
+  `${fmt(r.oursWasm)} [${r.wasmBackend}]`,
   fmt(r.pureTs, 2),
   r.torch.rates
     ? `${fmt(r.torch.rates)} [${r.torch.label}]`
@@ -364,9 +390,16 @@ const table = rows.map((r) => [
   ratio(r.ours, r.tfjsCustom.rates),
 ]);
 for (const line of [header, ...table]) console.log(`| ${line.join(" | ")} |`);
-console.log(`| probe 50x512 b64 f64 (ms/probe) | ${fmt(probe64, 0)} | | | | | | | |`);
-console.log(`| probe 50x512 b64 f32 (ms/probe) | ${fmt(probe32, 0)} | | | | | | | |`);
-console.log(`| sweep 100 small configs (configs/s, 1 process) | ${fmt(sweep)} | | | | | | | |`);
+console.log("(ours/...: the default kernels, ours-native when the addon loaded)");
+const pad = " | ".repeat(8);
+console.log(`| probe 50x512 b64 f64 (ms/probe) | ${fmt(probe64, 0)}${pad}|`);
+console.log(`| probe 50x512 b64 f32 (ms/probe) | ${fmt(probe32, 0)}${pad}|`);
+console.log(
+  `| sweep 100 small configs (configs/s, in-process) | ${fmt(sweep.inProcess, 0)}${pad}|`,
+);
+console.log(
+  `| sweep 100 small configs (configs/s, --jobs ${sweep.workers} warm / cold) | ${fmt(sweep.warm, 0)} / ${fmt(sweep.cold, 0)}${pad}|`,
+);
 
 writeFileSync(
   join(here, "results.json"),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { doctor, treatmentsFor } from "./doctor.ts";
+import { toJson } from "./json-numbers.ts";
 
 describe("doctor", () => {
   it("diagnoses a deep sigmoid network as vanishing; ReLU/He, batch norm and residual beat no change on loss AND accuracy", async () => {
@@ -139,4 +140,38 @@ describe("doctor", () => {
       "batch-norm+layer-norm",
     );
   });
+});
+
+describe("doctor --jobs", () => {
+  /** The report with every elapsed time removed (the only field that may differ). */
+  const withoutTimes = (value: unknown): unknown =>
+    JSON.parse(toJson(value), (key, v: unknown) => (key === "elapsedMs" ? undefined : v));
+
+  it("gives the same report, number for number, with 1 and 2 jobs", async () => {
+    // Vanishing at a tiny budget: the remedies include batch norm, whose recalibration must
+    // run inside the job (it needs the trained network).
+    const input = {
+      depth: 10,
+      width: 16,
+      activation: "sigmoid",
+      init: "standard-uniform",
+      dataset: "spirals",
+    } as const;
+    const labels: string[][] = [[], []];
+    const run = (jobs: number) =>
+      doctor(input, {
+        budget: 30,
+        maxTreatments: 3,
+        jobs,
+        onRun: (label, result) => labels[jobs - 1]!.push(`${label}:${result.records.length}`),
+      });
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.treatments.length).toBe(3);
+    expect(one.treatments.some((t) => t.recalibrated !== null)).toBe(true);
+    expect(new Set(one.treatments.map((t) => t.outcome.finalLoss)).size).toBe(3);
+    expect(labels[1]).toEqual(labels[0]);
+    expect(labels[0]![0]).toMatch(/^no change:\d+$/);
+    expect(withoutTimes(two)).toStrictEqual(withoutTimes(one));
+  }, 180_000);
 });

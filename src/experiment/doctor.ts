@@ -2,7 +2,7 @@ import { diagnose } from "../diagnose/index.ts";
 import type { Diagnosis, Finding, Remedy, Snapshot } from "../diagnose/types.ts";
 import { outcomeOf, type VariantOutcome } from "./compare.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
-import { type Dataset, loadDatasetAsync } from "./datasets/index.ts";
+import type { Dataset } from "./datasets/index.ts";
 import { recalibrateBatchNorm } from "./doctor/recalibrate-bn.ts";
 import {
   ACCURACY_GAIN_MARGIN,
@@ -12,9 +12,10 @@ import {
   VERDICT_ORDER,
   verdictOf,
 } from "./doctor/verdict.ts";
+import { defineTask, type JobContext, runJobs, threadDataset } from "./pool/index.ts";
 import { Evaluator } from "./train/evaluate.ts";
 import type { TrainRecord } from "./train/recorder.ts";
-import { DEFAULT_LR, datasetOptions } from "./train/train-config.ts";
+import { DEFAULT_LR } from "./train/train-config.ts";
 import { type TrainResult, train } from "./train/trainer.ts";
 
 export { ACCURACY_GAIN_MARGIN, LOSS_GAIN_MARGIN, type TreatmentVerdict };
@@ -92,11 +93,22 @@ export interface DoctorOptions {
   lrFactors?: readonly number[];
   /** Run directories: DIR/0-no-change, DIR/1-..., ... */
   outDir?: string;
+  /**
+   * Remedies trained at once, one worker thread each (default 1: all in this thread). Every
+   * run is seeded by its config alone, so the report is the same for any count.
+   */
+  jobs?: number;
   signal?: AbortSignal;
   onStage?: (message: string) => void;
-  /** Called with every kept run's full result ("no change" first), e.g. for figures. */
-  onRun?: (label: string, result: TrainResult) => void;
+  /**
+   * Called with every kept run's result ("no change" first, then the remedies in the order
+   * they were tried), e.g. for figures. No network: a remedy may have trained in a worker.
+   */
+  onRun?: (label: string, result: DoctorRunResult) => void;
 }
+
+/** A run's result as it crosses threads: the trained network stays where it was trained. */
+export type DoctorRunResult = Omit<TrainResult, "network">;
 
 /** --lr-sweep: a third, the same and three times the learning rate (half a decade apart). */
 export const LR_SWEEP: readonly number[] = [1 / 3, 1, 3];
@@ -105,7 +117,7 @@ function snapshotsOf(records: readonly TrainRecord[]): Snapshot[] {
   return records.map((r) => ({ step: r.step, layers: r.layers, loss: r.loss }));
 }
 
-function diagnoseRun(config: TrainConfig, result: TrainResult): Diagnosis {
+function diagnoseRun(config: TrainConfig, result: DoctorRunResult): Diagnosis {
   return diagnose({
     config,
     snapshots: snapshotsOf(result.records),
@@ -305,6 +317,56 @@ async function runAtBestLr(
   return kept;
 }
 
+/** One remedy's runs (at each learning rate of `rates`), as sent to a worker thread. */
+export interface DoctorRemedyInput {
+  /** The resolved configuration doctor diagnosed (the remedy's changes are applied to it). */
+  config: TrainConfig;
+  label: string;
+  changes: Partial<TrainConfig>;
+  rates: number[];
+  /** Run directory name under outDir (suffixed by the rate when several are tried). */
+  dir: string;
+  outDir: string | null;
+  /** Loss at which stepsToTarget is counted (half the baseline's initial loss). */
+  target: number;
+}
+
+export interface DoctorRemedyOutput {
+  run: DoctorRun;
+  result: DoctorRunResult;
+}
+
+/**
+ * A pool task: train one remedy at its best learning rate, batch-norm recalibration included
+ * (it needs the network, so it runs where the network was trained), and return plain data.
+ */
+export async function doctorRemedyJob(
+  input: DoctorRemedyInput,
+  { signal }: JobContext,
+): Promise<DoctorRemedyOutput> {
+  const ctx: RunContext = {
+    dataset: await threadDataset(input.config),
+    target: input.target,
+    outDir: input.outDir ?? undefined,
+    signal,
+  };
+  const { run, result } = await runAtBestLr(
+    input.config,
+    input.label,
+    input.changes,
+    input.rates,
+    input.dir,
+    ctx,
+  );
+  const { network: _network, ...rest } = result;
+  return { run, result: rest };
+}
+
+export const DOCTOR_REMEDY_TASK = defineTask<DoctorRemedyInput, DoctorRemedyOutput>(
+  import.meta.url,
+  "doctorRemedyJob",
+);
+
 /**
  * The learning rates to try around `lr`: the configuration's own exactly, first (it wins
  * ties), then the others rounded to 4 significant digits.
@@ -329,7 +391,8 @@ export async function doctor(
     throw new RangeError("doctor: lrFactors must be positive finite numbers");
   }
   const config = resolveTrainConfig({ ...input, steps: budget, out: null }, "key");
-  const dataset = await loadDatasetAsync(config.dataset, datasetOptions(config));
+  // the thread's cached copy: with jobs 1 the remedies (run in this thread) reuse it
+  const dataset = await threadDataset(config);
   const ctx: RunContext = {
     dataset,
     target: Number.NaN,
@@ -397,24 +460,41 @@ export async function doctor(
     const baseAcc = accuracyOf(base);
     const baseFlow = absLog10(asGiven.run.outcome.initialGradRatio);
     const baselineBroke = baseLoss === Number.POSITIVE_INFINITY;
-    for (let i = 0; i < candidates.length; i++) {
-      if (options.signal?.aborted) break;
-      const c = candidates[i]!;
+    const inputs: DoctorRemedyInput[] = candidates.map((c, i) => ({
+      config,
+      label: c.label,
+      changes: c.changes,
       // A remedy that sets the learning rate is about that rate: it is not swept.
-      const rates = typeof c.changes.lr === "number" ? [c.changes.lr] : lrs;
-      const { run, result } = await runAtBestLr(
-        config,
-        c.label,
-        c.changes,
-        rates,
-        `${i + 1}-${slug(c.label)}`,
-        ctx,
-      );
+      rates: typeof c.changes.lr === "number" ? [c.changes.lr] : lrs,
+      dir: `${i + 1}-${slug(c.label)}`,
+      outDir: options.outDir ?? null,
+      target: ctx.target,
+    }));
+    let settled = 0;
+    const results = await runJobs(DOCTOR_REMEDY_TASK, inputs, {
+      jobs: options.jobs ?? 1,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onSettled: (i, r) => {
+        if (!r.ok) return;
+        const { run } = r.value;
+        options.onStage?.(
+          `doctor: [${++settled}/${candidates.length}] ${inputs[i]!.label}: test loss ${run.outcome.testLoss?.toPrecision(3) ?? "-"}${inputs[i]!.rates.length > 1 ? ` at lr ${run.lr}` : ""}`,
+        );
+      },
+    });
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
+      const r = results[i]!;
+      if (!r.ok) {
+        // not started (or stopped) by an abort: report what finished, as a sequential run would
+        if (options.signal?.aborted) break;
+        const error = new Error(`doctor: remedy '${c.label}' failed: ${r.error.message}`);
+        error.name = r.error.name;
+        throw error;
+      }
+      const { run, result } = r.value;
       options.onRun?.(c.label, result);
       const outcome = run.outcome;
-      options.onStage?.(
-        `doctor: [${i + 1}/${candidates.length}] ${c.label}: test loss ${outcome.testLoss?.toPrecision(3) ?? "-"}${rates.length > 1 ? ` at lr ${run.lr}` : ""}`,
-      );
       const cfg = resolveTrainConfig({ ...config, ...c.changes, lr: run.lr }, "key");
       const remaining = diagnoseRun(cfg, result)
         .findings.filter((f: Finding) => f.severity !== "info")

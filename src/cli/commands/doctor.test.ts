@@ -38,4 +38,18 @@ describe("gradscope doctor table", () => {
     expect(lines[1]).toMatch(/^no change,.*,baseline,0\.1,/);
     expect(lines[2]).toMatch(/,(better|mixed|no gain|worse),/);
   }, 120_000);
+
+  it("--jobs 2 prints the same report as --jobs 1; a bad --jobs is a usage error", async () => {
+    const args = ["doctor", "--depth", "8", "--width", "16", "--activation", "sigmoid"];
+    const rest = ["--init", "standard-uniform", "--budget", "20", "--max-treatments", "2"];
+    const one = await run(...args, ...rest, "--jobs", "1");
+    const two = await run(...args, ...rest, "--jobs", "2");
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(one.stdout).toMatch(/\n +- +no change +1\.\d+ +\d+\.\d%/);
+    expect(two.stdout).toBe(one.stdout);
+    const bad = await run(...args, ...rest, "--jobs", "0");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--jobs must be a whole number from 1 to 64 \(got '0'\)/);
+  }, 120_000);
 });

@@ -9,6 +9,7 @@ import {
 } from "../../experiment/doctor.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { TRAIN_OPTIONS } from "../../experiment/options.ts";
+import { defaultJobs, parseJobs } from "../../experiment/pool/pool.ts";
 import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
 import { comparisonFigures } from "../../report/figures-for/comparison.ts";
 import { nodeDocument } from "../../report/node.ts";
@@ -31,6 +32,10 @@ export function doctorCommand(output: Output): Command {
       "--lr-sweep",
       "train no change and every network remedy at 1/3, 1 and 3 times the learning rate and keep, for each, the rate with the lowest final training-set loss (3x the time)",
     )
+    .option(
+      "--jobs <n>",
+      `remedies trained at once, one worker thread each (default ${defaultJobs()}: min(2, cores)); 1 trains them in this process. Results do not depend on it`,
+    )
     .option("--json", "print the full report as JSON");
   addPlotCsvOptions(command, "the gradient norm by layer of every run", "the treatments table", {
     csvFlag: "csv-out",
@@ -51,7 +56,9 @@ win ("better") only when neither measure gets worse; one that gains accuracy but
 loss is shown as "mixed". Remedies are applied as they are used in practice: residual
 branches are scaled by 1/depth, and batch-norm statistics are recomputed from the final
 weights before the final evaluation. --lr-sweep gives every configuration its own learning
-rate (x1/3, x1, x3, chosen on the training set). --out DIR keeps every run.
+rate (x1/3, x1, x3, chosen on the training set). --out DIR keeps every run. "no change" runs
+first; the remedies then train in parallel on --jobs worker threads, each seeded by its config
+alone, so the numbers are the same for any --jobs (only the timings differ).
 
 Examples:
   gradscope doctor --depth 20 --width 64 --activation sigmoid --init standard-uniform
@@ -77,6 +84,14 @@ Examples:
         `--max-treatments must be an integer between 1 and 20 (got '${String(opts.maxTreatments)}')`,
       );
     }
+    let jobs = defaultJobs();
+    if (opts.jobs !== undefined) {
+      try {
+        jobs = parseJobs(String(opts.jobs));
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+    }
     const outDir = typeof out === "string" ? out : undefined;
     if (outDir) checkRunDirFree(outDir);
     const files = plotCsvFlags(opts, "csvOut");
@@ -88,6 +103,7 @@ Examples:
       const report = await doctor(config as Partial<TrainConfig>, {
         budget,
         maxTreatments,
+        jobs,
         ...(opts.lrSweep ? { lrFactors: LR_SWEEP } : {}),
         ...(outDir ? { outDir } : {}),
         signal: controller.signal,

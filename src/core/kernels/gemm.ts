@@ -1,7 +1,7 @@
 import type { FloatArray } from "../dtype.ts";
 import { transpose, tsGemmNN, tsGemmNT, tsGemmTN } from "./gemm-ts.ts";
 import { kernelProvider } from "./provider.ts";
-import { wasmGemm, wasmGemmAvailable } from "./wasm/gemm-wasm.ts";
+import { wasmGemm, wasmGemmName } from "./wasm/gemm-wasm.ts";
 
 /**
  * Matrix products for the layers, all row-major and contiguous. Each call tries, in order:
@@ -15,8 +15,17 @@ import { wasmGemm, wasmGemmAvailable } from "./wasm/gemm-wasm.ts";
 
 export { transpose };
 
-/** "wasm-simd", "typescript", or the registered provider's name (e.g. "native avx512 x2"). */
-export type GemmBackend = "wasm-simd" | "typescript" | (string & {});
+/**
+ * "typescript", the wasm kernel's variant ("wasm-simd", "wasm-simd relaxed", with " x2" while
+ * its helper thread runs), or the registered provider's name (e.g. "native avx512 x2").
+ */
+export type GemmBackend =
+  | "typescript"
+  | "wasm-simd"
+  | "wasm-simd relaxed"
+  | "wasm-simd x2"
+  | "wasm-simd relaxed x2"
+  | (string & {});
 
 /**
  * Below this many multiply-adds the TypeScript loop beats the provider's call overhead
@@ -44,7 +53,7 @@ export function gemmBackend(): GemmBackend {
   if (preferred !== "auto") return "typescript";
   const provider = kernelProvider();
   if (provider) return provider.name;
-  return wasmGemmAvailable() ? "wasm-simd" : "typescript";
+  return wasmGemmName() ?? "typescript";
 }
 
 function useWasm(m: number, n: number, k: number): boolean {
