@@ -8,11 +8,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { gemmBackend } from "../src/core/kernels/gemm.ts";
-import { resolveProbeConfig } from "../src/experiment/config.ts";
-import { buildProbe, forwardBackward } from "../src/experiment/probe-run.ts";
 import { loadNativeKernels } from "../src/native/native-kernels.ts";
-import { measureNetwork } from "../src/probe/measure.ts";
 import { setupNodeWasm } from "../src/wasm-threads/node.ts";
+import { PROBE_FLOPS, timeProbe } from "./probe-timing.ts";
 
 interface Row {
   name: string;
@@ -34,31 +32,14 @@ function median(xs: number[]): number {
 }
 
 function benchProbe(name: string, dtype: "f32" | "f64"): Row {
-  const config = resolveProbeConfig({
-    depth: 50,
-    width: 512,
-    batch: 64,
-    activation: "tanh",
-    dtype,
-  });
-  const times: number[] = [];
-  for (let r = 0; r < repeats + 1; r++) {
-    const t0 = performance.now();
-    const setup = buildProbe(config);
-    forwardBackward(setup);
-    measureNetwork(setup.network);
-    const dt = performance.now() - t0;
-    if (r > 0) times.push(dt); // the first run warms up the JIT
-  }
-  // forward (2 b n^2) + dW (2 b n^2) + dx (2 b n^2, not for layer 1) per layer
-  const flops = 2 * 64 * 512 * 512 * (3 * 50 - 1);
+  const times = timeProbe(dtype, repeats);
   const med = median(times);
   return {
     name,
     medianMs: med,
     minMs: Math.min(...times),
     maxMs: Math.max(...times),
-    gflops: flops / med / 1e6,
+    gflops: PROBE_FLOPS / med / 1e6,
   };
 }
 

@@ -14,11 +14,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gemmBackend, setGemmBackend } from "../src/core/kernels/gemm.ts";
 import { setKernelProviderEnabled } from "../src/core/kernels/provider.ts";
-import { resolveProbeConfig } from "../src/experiment/config.ts";
-import { buildProbe, forwardBackward } from "../src/experiment/probe-run.ts";
 import { loadNativeKernels } from "../src/native/native-kernels.ts";
-import { measureNetwork } from "../src/probe/measure.ts";
 import { setupNodeWasm } from "../src/wasm-threads/node.ts";
+import { PROBE_FLOPS, timeProbe } from "./probe-timing.ts";
 import { formatRecordOverhead, measureRecordOverhead } from "./record-overhead.ts";
 import { benchSweepPool, formatSweepBench } from "./sweep.ts";
 import { tanhNsPerElement } from "./tanh-bench.ts";
@@ -252,23 +250,8 @@ function benchWorkload(
 }
 
 function benchProbe(dtype: "f32" | "f64", repeats: number): Stat & { gflops: number } {
-  const config = resolveProbeConfig({
-    depth: 50,
-    width: 512,
-    batch: 64,
-    activation: "tanh",
-    dtype,
-  });
-  const times: number[] = [];
-  for (let r = 0; r < repeats + 1; r++) {
-    const t0 = performance.now();
-    const setup = buildProbe(config);
-    forwardBackward(setup);
-    measureNetwork(setup.network);
-    if (r > 0) times.push(performance.now() - t0);
-  }
-  const s = stat(times);
-  return { ...s, gflops: (2 * 64 * 512 * 512 * (3 * 50 - 1)) / s.median / 1e6 };
+  const s = stat(timeProbe(dtype, repeats));
+  return { ...s, gflops: PROBE_FLOPS / s.median / 1e6 };
 }
 
 const started = performance.now();
