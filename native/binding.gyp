@@ -10,7 +10,8 @@
         "src/gemm.c",
         "src/microkernels.c",
         "src/pool.c",
-        "src/elementwise.c"
+        "src/elementwise.c",
+        "src/reductions.c"
       ],
       # Portable baseline (no -march=native): AVX2/AVX-512 code paths are compiled per function
       # with __attribute__((target(...))) and chosen at run time. No -ffast-math: NaN and Inf

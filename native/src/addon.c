@@ -8,6 +8,8 @@
  *   addRowBias(z, b, rows, cols) / columnSums(x, rows, cols, out) / axpy(alpha, x, y, n)
  *   activationForward(code, u, a, n) / activationBackward(code, u, a, da, du, n) -> boolean
  *   sumSquares(x, n) -> number | null
+ *   moments(x, n, out) / activationPass(kind, phi, u, d, n, threshold, out) /
+ *   sgdStepSums(lr, x, g, n, out) -> boolean (out: Float64Array; see reductions.c)
  *   info() -> { isa, detectedIsa, threads }, setThreads(n) -> previous, setIsa(name) -> boolean,
  *   setParallelMin(muladds) -> previous
  */
@@ -139,6 +141,56 @@ static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* out must be a Float64Array of at least `need` entries */
+static bool get_out(napi_env env, napi_value v, view *out, size_t need) {
+  return get_view(env, v, out) && out->type == napi_float64_array && out->length >= need;
+}
+
+static napi_value js_moments(napi_env env, napi_callback_info info) {
+  ARGS(3)
+  view x, out;
+  int64_t n;
+  if (!get_view(env, argv[0], &x) || !get_size(env, argv[1], &n) || n > (int64_t)x.length ||
+      !get_out(env, argv[2], &out, 3))
+    return boolean(env, false);
+  if (x.type == napi_float32_array) gs_moments_f32(x.data, n, out.data);
+  else gs_moments_f64(x.data, n, out.data);
+  return boolean(env, true);
+}
+
+/* d is read only for kind 0 (phi' precomputed in float64). */
+static napi_value js_activation_pass(napi_env env, napi_callback_info info) {
+  ARGS(7)
+  int64_t kind, n;
+  view pd, ud, d, out;
+  double threshold;
+  if (!get_size(env, argv[0], &kind) || !get_view(env, argv[1], &pd) ||
+      !get_view(env, argv[2], &ud) || !get_view(env, argv[3], &d) ||
+      !get_size(env, argv[4], &n) ||
+      napi_get_value_double(env, argv[5], &threshold) != napi_ok ||
+      !get_out(env, argv[6], &out, 5) || pd.type != ud.type || d.type != napi_float64_array ||
+      n > (int64_t)pd.length || n > (int64_t)ud.length || (kind == 0 && n > (int64_t)d.length))
+    return boolean(env, false);
+  const int ok = pd.type == napi_float32_array
+                     ? gs_act_pass_f32((int)kind, pd.data, ud.data, d.data, n, threshold, out.data)
+                     : gs_act_pass_f64((int)kind, pd.data, ud.data, d.data, n, threshold, out.data);
+  return boolean(env, ok != 0);
+}
+
+static napi_value js_sgd_step_sums(napi_env env, napi_callback_info info) {
+  ARGS(5)
+  double lr;
+  view x, g, out;
+  int64_t n;
+  if (napi_get_value_double(env, argv[0], &lr) != napi_ok || !get_view(env, argv[1], &x) ||
+      !get_view(env, argv[2], &g) || !get_size(env, argv[3], &n) || x.type != g.type ||
+      n > (int64_t)x.length || n > (int64_t)g.length || !get_out(env, argv[4], &out, 2))
+    return boolean(env, false);
+  if (x.type == napi_float32_array) gs_sgd_step_sums_f32(lr, x.data, g.data, n, out.data);
+  else gs_sgd_step_sums_f64(lr, x.data, g.data, n, out.data);
+  return boolean(env, true);
+}
+
 static napi_value js_act_forward(napi_env env, napi_callback_info info) {
   ARGS(4)
   int64_t code, n;
@@ -232,6 +284,9 @@ NAPI_MODULE_INIT() {
       {"columnSums", NULL, js_column_sums, NULL, NULL, NULL, napi_enumerable, NULL},
       {"axpy", NULL, js_axpy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumSquares", NULL, js_sum_squares, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"moments", NULL, js_moments, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"activationPass", NULL, js_activation_pass, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sgdStepSums", NULL, js_sgd_step_sums, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationForward", NULL, js_act_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationBackward", NULL, js_act_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -64,6 +64,16 @@ double gs_sum_squares_f64(const double *x, ptrdiff_t n);
 void gs_axpy_f32(double alpha, const float *x, float *y, ptrdiff_t n);
 void gs_axpy_f64(double alpha, const double *x, double *y, ptrdiff_t n);
 /* activation codes */
+/* reductions.c: metric sums (see there); out arrays are double */
+void gs_moments_f32(const float *x, ptrdiff_t n, double *out);
+void gs_moments_f64(const double *x, ptrdiff_t n, double *out);
+int gs_act_pass_f32(int kind, const float *pd, const float *ud, const double *d, ptrdiff_t n,
+                    double threshold, double *out);
+int gs_act_pass_f64(int kind, const double *pd, const double *ud, const double *d, ptrdiff_t n,
+                    double threshold, double *out);
+void gs_sgd_step_sums_f32(double lr, float *x, const float *g, ptrdiff_t n, double *out);
+void gs_sgd_step_sums_f64(double lr, double *x, const double *g, ptrdiff_t n, double *out);
+
 enum { GS_ACT_TANH = 1, GS_ACT_SIGMOID = 2, GS_ACT_RELU = 3 };
 int gs_act_forward_f32(int act, const float *u, float *a, ptrdiff_t n);
 int gs_act_backward_f32(int act, const float *u, const float *a, const float *da, float *du,

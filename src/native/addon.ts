@@ -36,6 +36,18 @@ export interface NativeAddon {
     du: FloatArray,
     n: number,
   ): boolean;
+  /** Metric reductions (native/src/reductions.c); see KernelProvider for their contracts. */
+  moments(x: FloatArray, n: number, out: Float64Array): boolean;
+  activationPass(
+    kind: number,
+    phi: FloatArray,
+    u: FloatArray,
+    d: Float64Array,
+    n: number,
+    threshold: number,
+    out: Float64Array,
+  ): boolean;
+  sgdStepSums(lr: number, x: FloatArray, g: FloatArray, n: number, out: Float64Array): boolean;
   info(): NativeInfo;
   /** Threads products may use (1 = calling thread only); returns the previous count. */
   setThreads(count: number): number;

@@ -33,6 +33,10 @@ export function nativeProvider(addon: NativeAddon): KernelProvider {
     },
     sumSquares: (x, n) => addon.sumSquares(x, n),
     axpy: (alpha, x, y, n) => addon.axpy(alpha, x, y, n),
+    moments: (x, n, out) => addon.moments(x, n, out),
+    activationPass: (kind, phi, u, d, n, threshold, out) =>
+      addon.activationPass(kind, phi, u, d, n, threshold, out),
+    sgdStepSums: (lr, x, g, n, out) => addon.sgdStepSums(lr, x, g, n, out),
   };
 }
 

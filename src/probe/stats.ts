@@ -1,5 +1,23 @@
 import type { FloatArray } from "../core/dtype.ts";
 import { sumSquares } from "../core/kernels/elementwise.ts";
+import { kernelProvider } from "../core/kernels/provider.ts";
+
+/** Results of a KernelProvider's `moments` (sum, sum of squares, min |x|), reused. */
+const moments = new Float64Array(3);
+
+/** True when the registered provider filled `moments` for x[0..n). */
+function providerMoments(x: FloatArray, n: number): boolean {
+  return kernelProvider()?.moments?.(x, n, moments) === true;
+}
+
+/**
+ * out = [sum x, sum x^2, a lower bound of the smallest nonzero |x|] of x[0..n), in float64, as
+ * summarizeTensor reads them (a KernelProvider's when registered), for callers that take this
+ * pass anyway and hand the result to summarizeTensor later (the trainer's gradient norm).
+ */
+export function tensorMoments(x: FloatArray, n: number, out: Float64Array): void {
+  if (kernelProvider()?.moments?.(x, n, out) !== true) momentsTs(x, n, out);
+}
 
 /** Mean of x^2 over the first n entries, accumulated in float64. */
 export function meanSquare(x: FloatArray, n: number = x.length): number {
@@ -38,6 +56,7 @@ export function l2Norm(x: FloatArray, n: number = x.length): number {
 
 /** Float64 sum and sum of squares of x[0..n) (no overflow guard), in one read. */
 export function sumAndSquares(x: FloatArray, n: number = x.length): { sum: number; sumSq: number } {
+  if (providerMoments(x, n)) return { sum: moments[0]!, sumSq: moments[1]! };
   // Two partial sums each: independent add chains, about twice as fast as one chain.
   let s0 = 0;
   let s1 = 0;
@@ -174,10 +193,51 @@ export function summarizeTensor(
   x: FloatArray,
   minNormal: number,
   n: number = x.length,
+  known?: Float64Array,
 ): TensorSummary {
-  // Two elements per iteration into separate sums (independent add chains run about twice as
-  // fast), and no per-element branch: the smallest |x| and the sum of squares tell whether any
-  // entry is zero, subnormal, Inf or NaN, and only then does a second pass count them.
+  // No per-element branch: a lower bound of the smallest nonzero |x| and the sum of squares
+  // tell whether any entry may be subnormal, Inf or NaN, and only then does a second pass count
+  // them. A KernelProvider (the native addon) computes the reductions several times faster
+  // than momentsTs, and its bound skips zeros, so ReLU's exact zeros need no second pass.
+  // `known`: tensorMoments(x, n) of the data as it is now, already taken by the caller.
+  const m = known ?? moments;
+  if (known === undefined && !providerMoments(x, n)) momentsTs(x, n, moments);
+  const sum = m[0]!;
+  const sumSq = m[1]!;
+  const minAbs = m[2]!;
+  let nonfinite = 0;
+  let subnormal = 0;
+  // Inf or NaN entries make the sum of squares Inf or NaN.
+  if (!(minAbs >= minNormal) || !(sumSq < Number.POSITIVE_INFINITY)) {
+    for (let i = 0; i < n; i++) {
+      const a = Math.abs(x[i]!);
+      if (a < minNormal) {
+        if (a !== 0) subnormal++;
+      } else if (!(a < Number.POSITIVE_INFINITY)) nonfinite++;
+    }
+  }
+  if (n === 0) return { mean: 0, std: 0, norm: 0, meanSquare: 0, nonfinite: 0, subnormal: 0 };
+  const safe = sumSq > 1e-280 && sumSq < 1e300;
+  const { mean, std } = meanStdFromSums(x, n, sum, sumSq);
+  const norm = safe ? Math.sqrt(sumSq) : l2Norm(x, n);
+  return {
+    mean,
+    std,
+    norm,
+    meanSquare: safe ? sumSq / n : (norm * norm) / n,
+    nonfinite,
+    subnormal,
+  };
+}
+
+/**
+ * out = [sum x, sum x^2, min |x|] of x[0..n) in float64: summarizeTensor's TypeScript pass.
+ * Two elements per iteration into separate sums (independent add chains run about twice as
+ * fast); a NaN makes the min NaN, which fails summarizeTensor's test as it should. The min
+ * includes zeros (a lower bound of the smallest nonzero |x|: a branch-free loop, at the cost of
+ * a counting pass whenever x holds a zero).
+ */
+export function momentsTs(x: FloatArray, n: number, out: Float64Array): void {
   let sum0 = 0;
   let sum1 = 0;
   let sq0 = 0;
@@ -193,7 +253,7 @@ export function summarizeTensor(
     sum1 += w;
     sq0 += v * v;
     sq1 += w * w;
-    min0 = Math.min(min0, Math.abs(v)); // NaN makes it NaN, which fails the test below
+    min0 = Math.min(min0, Math.abs(v));
     min1 = Math.min(min1, Math.abs(w));
   }
   if (n & 1) {
@@ -202,29 +262,7 @@ export function summarizeTensor(
     sq0 += v * v;
     min0 = Math.min(min0, Math.abs(v));
   }
-  let nonfinite = 0;
-  let subnormal = 0;
-  // Inf or NaN entries make the sum of squares Inf or NaN.
-  if (!(Math.min(min0, min1) >= minNormal) || !(sq0 + sq1 < Number.POSITIVE_INFINITY)) {
-    for (let i = 0; i < n; i++) {
-      const a = Math.abs(x[i]!);
-      if (a < minNormal) {
-        if (a !== 0) subnormal++;
-      } else if (!(a < Number.POSITIVE_INFINITY)) nonfinite++;
-    }
-  }
-  const sum = sum0 + sum1;
-  const sumSq = sq0 + sq1;
-  if (n === 0) return { mean: 0, std: 0, norm: 0, meanSquare: 0, nonfinite: 0, subnormal: 0 };
-  const safe = sumSq > 1e-280 && sumSq < 1e300;
-  const { mean, std } = meanStdFromSums(x, n, sum, sumSq);
-  const norm = safe ? Math.sqrt(sumSq) : l2Norm(x, n);
-  return {
-    mean,
-    std,
-    norm,
-    meanSquare: safe ? sumSq / n : (norm * norm) / n,
-    nonfinite,
-    subnormal,
-  };
+  out[0] = sum0 + sum1;
+  out[1] = sq0 + sq1;
+  out[2] = Math.min(min0, min1);
 }

@@ -53,6 +53,33 @@ export interface KernelProvider {
   sumSquares?(x: FloatArray, n: number): number | null;
   /** y[i] += alpha * x[i] for i < n (the plain SGD update with alpha = -lr). */
   axpy?(alpha: number, x: FloatArray, y: FloatArray, n: number): boolean;
+  /**
+   * Metric reductions (recording every step, issues #3 and #8), all accumulated in float64 with
+   * NaN and Inf propagating into the sums as in the TypeScript loops:
+   * out[0] = sum x[i], out[1] = sum x[i]^2, out[2] = the smallest nonzero |x[i]| (Infinity when
+   * there is none; NaN entries may be skipped: they already make the sums NaN), for i < n.
+   */
+  moments?(x: FloatArray, n: number, out: Float64Array): boolean;
+  /**
+   * The activation pass of probe/layer-metrics.ts: v = phi'(u[i]) is 1 - phi^2 (kind 1, tanh),
+   * phi (1 - phi) (kind 2, sigmoid), in float64 from the stored phi, or d[i] (kind 0).
+   * out = [count v == 0, count v < threshold, sum phi, sum phi^2, sum u^2] over i < n.
+   */
+  activationPass?(
+    kind: number,
+    phi: FloatArray,
+    u: FloatArray,
+    d: Float64Array,
+    n: number,
+    threshold: number,
+    out: Float64Array,
+  ): boolean;
+  /**
+   * Plain SGD with the statistics of the applied update: x[j] = x[j] - lr g[j] (float64, rounded
+   * once on store), e[j] = (x[j] after - before) - e0 with e0 the update of x[0]; out[0] = sum
+   * e[j], out[1] = sum e[j]^2 (the shifted sums of optim/sgd.ts, for shiftedStd).
+   */
+  sgdStepSums?(lr: number, x: FloatArray, g: FloatArray, n: number, out: Float64Array): boolean;
 }
 
 let registered: KernelProvider | null = null;

@@ -1,3 +1,4 @@
+import { sumSquares } from "../kernels/elementwise.ts";
 import type { Param } from "../layers/layer.ts";
 
 /** Below this, a plain sum of squares may have lost underflowed terms: rescale instead. */
@@ -13,14 +14,23 @@ const TINY_SUM = 1e-200;
  */
 export function gradNorm(params: readonly Param[], from = 0, to = params.length): number {
   let sum = 0;
-  for (let i = from; i < to; i++) {
-    const g = params[i]!.grad;
-    const d = g.data;
-    for (let j = 0, n = g.size; j < n; j++) {
-      const v = d[j]!;
-      sum += v * v;
-    }
-  }
+  // Every step takes this pass: the kernels' sum of squares (native or partial sums), which
+  // only reorders the float64 additions.
+  for (let i = from; i < to; i++) sum += sumSquares(params[i]!.grad.data, params[i]!.grad.size);
+  return normFromSumOfSquares(sum, params, from, to);
+}
+
+/**
+ * gradNorm given the plain float64 sum of squares of params[from..to)'s gradients (computed by
+ * the caller, e.g. along with other sums): its square root when that is safe, else the
+ * rescaled passes.
+ */
+export function normFromSumOfSquares(
+  sum: number,
+  params: readonly Param[],
+  from = 0,
+  to = params.length,
+): number {
   if (sum >= TINY_SUM && sum < Infinity) return Math.sqrt(sum);
   let scale = 0;
   let nan = false;

@@ -1,5 +1,6 @@
 import type { FloatArray } from "../dtype.ts";
 import { axpy } from "../kernels/elementwise.ts";
+import { kernelProvider } from "../kernels/provider.ts";
 import type { Param } from "../layers/layer.ts";
 import type { OptimizerOptions } from "./optimizer.ts";
 import { StatefulOptimizer } from "./stateful-optimizer.ts";
@@ -88,12 +89,25 @@ export class Sgd extends StatefulOptimizer {
   }
 }
 
+/** The shifted sums a KernelProvider's sgdStepSums returns, reused. */
+const stepSums = new Float64Array(2);
+
 /**
  * x = x - lr g with the std of the applied update (x after minus x before, as stored, so a
  * float32 rounding counts): the loop below without its per-element branches, which a recorded
  * step of plain SGD takes for every weight. Same arithmetic, same order of the sums.
  */
-function plainStepStd(x: FloatArray, g: FloatArray, n: number, lr: number): number {
+export function plainStepStd(x: FloatArray, g: FloatArray, n: number, lr: number): number {
+  // A KernelProvider (the native addon) runs this loop with the same per-element arithmetic;
+  // only the order of the float64 sums differs (round-off).
+  if (kernelProvider()?.sgdStepSums?.(lr, x, g, n, stepSums) === true) {
+    return shiftedStd(stepSums[0]!, stepSums[1]!, n);
+  }
+  return plainStepStdTs(x, g, n, lr);
+}
+
+/** plainStepStd in TypeScript (exported for the native kernels' tests). */
+export function plainStepStdTs(x: FloatArray, g: FloatArray, n: number, lr: number): number {
   if (n === 0) return shiftedStd(0, 0, 0);
   const old0 = x[0]!;
   x[0] = old0 - lr * g[0]!;

@@ -1,6 +1,7 @@
 import type { Param } from "../../core/layers/layer.ts";
 import { createLoss, type Loss } from "../../core/loss.ts";
 import type { Network } from "../../core/network.ts";
+import { normFromSumOfSquares } from "../../core/optim/grad-norm.ts";
 import {
   clipValue,
   createOptimizer,
@@ -15,7 +16,7 @@ import { clipToNorm, gradsFinite } from "../../core/optim/scale-grads.ts";
 import { Rng } from "../../core/rng.ts";
 import { type LayerMetrics, MetricScratch } from "../../probe/layer-metrics.ts";
 import { measureNetwork } from "../../probe/measure.ts";
-import { meanStd } from "../../probe/stats.ts";
+import { tensorMoments } from "../../probe/stats.ts";
 import { type ProbeSummary, summarize } from "../../probe/summary.ts";
 import {
   ConfigError,
@@ -147,6 +148,8 @@ export class Trainer {
   private readonly weightIndex: Int32Array;
   private readonly updateStd: Float64Array;
   private readonly weightStd: Float64Array;
+  /** tensorMoments of each parameter's gradient, taken by recorded steps' norm pass. */
+  private readonly gradMoments: Float64Array[];
 
   /** Optimizer steps taken. */
   stepsDone = 0;
@@ -208,6 +211,7 @@ export class Trainer {
     }
     this.updateStd = new Float64Array(this.params.length);
     this.weightStd = new Float64Array(network.depth);
+    this.gradMoments = this.params.map(() => new Float64Array(3));
   }
 
   /** True once every step is taken or the run exploded. */
@@ -249,7 +253,8 @@ export class Trainer {
     this.lastLoss = loss;
     this.lastLr = lr;
     if (this.initialLoss === null) this.initialLoss = loss;
-    const norm = gradNorm(params);
+    const planned = this.isRecordStep(n);
+    const norm = planned ? this.gradNormAndMoments() : gradNorm(params);
     this.lastGradNorm = norm;
     let finite =
       Number.isFinite(loss) &&
@@ -259,6 +264,7 @@ export class Trainer {
     let layers: LayerMetrics[] | null = null;
     if (record) {
       layers = measureNetwork(this.network, this.scratch);
+      this.scratch.knownMoments.clear();
       if (finite && layersNonFinite(layers)) finite = false;
       const health = summarize(layers);
       if (this.initialGradients === null) this.initialGradients = health;
@@ -272,15 +278,35 @@ export class Trainer {
       return this.makeRecord(n, layers!, false, false);
     }
     if (record) {
+      // std(W) as measureNetwork just computed it for gradToWeight (same sums, same formula as
+      // meanStd): W is unchanged until the optimizer step below.
       for (let l = 0; l < this.weightIndex.length; l++) {
-        const W = params[this.weightIndex[l]!]!.value;
-        this.weightStd[l] = meanStd(W.data, W.size).std;
+        this.weightStd[l] = this.scratch.weightStd[l]!;
       }
     }
     if (this.clip(norm)) this.clippedSteps++;
     this.optimizer.step(params, lr, record ? this.updateStd : undefined);
     if (evaluate) this.evaluateNow(n);
     return record ? this.makeRecord(n, layers!, true, evaluate) : null;
+  }
+
+  /**
+   * gradNorm(params) from one read of each gradient that also takes the moments measureBlock
+   * needs (sum, sum of squares, smallest nonzero magnitude), handed to it through the metric
+   * scratch so a recorded step reads dL/dW and dL/db once, not twice.
+   */
+  private gradNormAndMoments(): number {
+    const params = this.params;
+    const known = this.scratch.knownMoments;
+    let sum = 0;
+    for (let i = 0; i < params.length; i++) {
+      const g = params[i]!.grad;
+      const m = this.gradMoments[i]!;
+      tensorMoments(g.data, g.size, m);
+      known.set(g.data, m);
+      sum += m[1]!;
+    }
+    return normFromSumOfSquares(sum, params);
   }
 
   /** The live tensors a checkpoint holds: parameters, then batch-norm running statistics. */
