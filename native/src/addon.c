@@ -184,7 +184,7 @@ static napi_value js_sgd_step_sums(napi_env env, napi_callback_info info) {
   int64_t n;
   if (napi_get_value_double(env, argv[0], &lr) != napi_ok || !get_view(env, argv[1], &x) ||
       !get_view(env, argv[2], &g) || !get_size(env, argv[3], &n) || x.type != g.type ||
-      n > (int64_t)x.length || n > (int64_t)g.length || !get_out(env, argv[4], &out, 2))
+      n > (int64_t)x.length || n > (int64_t)g.length || !get_out(env, argv[4], &out, 4))
     return boolean(env, false);
   if (x.type == napi_float32_array) gs_sgd_step_sums_f32(lr, x.data, g.data, n, out.data);
   else gs_sgd_step_sums_f64(lr, x.data, g.data, n, out.data);

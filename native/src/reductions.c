@@ -139,12 +139,13 @@ typedef long long v8l __attribute__((vector_size(64)));
   out[4] = HSUM(w);
 
 /*
- * x = x - lr g (in double, rounded once on store, as TypeScript) and the shifted sums of the
- * applied update e = (x_new - x_old) - shift: out = [sum e, sum e^2]. The caller updates the
- * first element itself and passes its update as `shift` (plainStepStdTs in optim/sgd.ts).
+ * x = x - lr g (in double, rounded once on store, as TypeScript), the shifted sums of the
+ * applied update e = (x_new - x_old) - shift, and the sums of the new values: out = [sum e,
+ * sum e^2, sum x_new, sum x_new^2]. The caller updates the first element itself and passes its
+ * update as `shift` (plainStepStdTs in optim/sgd.ts).
  */
 #define SGD_BODY(T)                                                                             \
-  v8d s = {0}, q = {0};                                                                        \
+  v8d s = {0}, q = {0}, w = {0}, ww = {0};                                                     \
   ptrdiff_t j = 0;                                                                             \
   for (; j + 8 <= n; j += 8) {                                                                 \
     v8d old, gv, back;                                                                         \
@@ -155,16 +156,23 @@ typedef long long v8l __attribute__((vector_size(64)));
     const v8d e = (back - old) - shift;                                                        \
     s += e;                                                                                    \
     q += e * e;                                                                                \
+    w += back;                                                                                 \
+    ww += back * back;                                                                         \
   }                                                                                            \
   for (; j < n; j++) {                                                                         \
     const double old = (double)x[j];                                                           \
     x[j] = (T)(old - lr * (double)g[j]);                                                       \
-    const double e = ((double)x[j] - old) - shift;                                             \
+    const double back = (double)x[j];                                                          \
+    const double e = (back - old) - shift;                                                     \
     s[0] += e;                                                                                 \
     q[0] += e * e;                                                                             \
+    w[0] += back;                                                                              \
+    ww[0] += back * back;                                                                      \
   }                                                                                            \
   out[0] = HSUM(s);                                                                            \
-  out[1] = HSUM(q);
+  out[1] = HSUM(q);                                                                            \
+  out[2] = HSUM(w);                                                                            \
+  out[3] = HSUM(ww);
 
 /* One set of kernels per ISA: ATTR is a target attribute (empty for the baseline). */
 #define KERNELS(SFX, ATTR)                                                                      \
@@ -288,7 +296,7 @@ static void red_run(red_job *j, double *out) {
   j->step = (step + 15) / 16 * 16;
   const int parts = (int)((n + j->step - 1) / j->step);
   gs_parallel(parts, red_task, j);
-  const int outs = j->kind == RED_MOMENTS ? 3 : j->kind == RED_ACT ? 5 : 2;
+  const int outs = j->kind == RED_MOMENTS ? 3 : j->kind == RED_ACT ? 5 : 4;
   for (int k = 0; k < outs; k++) {
     const int is_min = j->kind == RED_MOMENTS && k == 2;
     double acc = j->part[0][k];
@@ -323,22 +331,28 @@ int gs_act_pass_f64(int kind, const double *pd, const double *ud, const double *
   red_run(&j, out);
   return 1;
 }
-/* The first element is updated here and its update is the shift of the others (see SGD_BODY). */
+/* The first element is updated here: its update is the shift of the others (see SGD_BODY),
+ * and its new value joins the sums of new values. */
 void gs_sgd_step_sums_f32(double lr, float *x, const float *g, ptrdiff_t n, double *out) {
-  out[0] = out[1] = 0;
+  out[0] = out[1] = out[2] = out[3] = 0;
   if (n == 0) return;
   const double old0 = (double)x[0];
   x[0] = (float)(old0 - lr * (double)g[0]);
-  red_job j = {.kind = RED_SGD, .w = x + 1, .g = g + 1, .lr = lr,
-               .shift = (double)x[0] - old0, .n = n - 1};
+  const double new0 = (double)x[0];
+  red_job j = {.kind = RED_SGD, .w = x + 1, .g = g + 1, .lr = lr, .shift = new0 - old0, .n = n - 1};
   red_run(&j, out);
+  out[2] += new0;
+  out[3] += new0 * new0;
 }
 void gs_sgd_step_sums_f64(double lr, double *x, const double *g, ptrdiff_t n, double *out) {
-  out[0] = out[1] = 0;
+  out[0] = out[1] = out[2] = out[3] = 0;
   if (n == 0) return;
   const double old0 = x[0];
   x[0] = old0 - lr * g[0];
-  red_job j = {.kind = RED_SGD, .f64 = 1, .w = x + 1, .g = g + 1, .lr = lr,
-               .shift = x[0] - old0, .n = n - 1};
+  const double new0 = x[0];
+  red_job j = {.kind = RED_SGD, .f64 = 1, .w = x + 1, .g = g + 1, .lr = lr, .shift = new0 - old0,
+               .n = n - 1};
   red_run(&j, out);
+  out[2] += new0;
+  out[3] += new0 * new0;
 }

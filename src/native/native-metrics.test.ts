@@ -13,6 +13,7 @@ import { assembleDataset } from "../experiment/datasets/assemble.ts";
 import { runProbe } from "../experiment/probe-run.ts";
 import { Trainer } from "../experiment/train/trainer.ts";
 import type { LayerMetrics } from "../probe/layer-metrics.ts";
+import { l2Norm } from "../probe/stats.ts";
 import { loadNativeKernels } from "./native-kernels.ts";
 import { addonForTests } from "./test-addon.ts";
 
@@ -88,49 +89,61 @@ describe.skipIf(addon === null)("metrics with the native reductions", () => {
       }
     });
 
-  it("a trainer's recorded steps: gradient norm and metrics as without the shared pass", () => {
-    const rng = new Rng(5);
-    const n = 512;
-    const x = new Float64Array(n * 16);
-    rng.fillNormal(x);
-    const labels = new Int32Array(n).map(() => rng.int(3));
-    const dataset = assembleDataset(
-      { task: "classification", count: n, inputDim: 16, x, labels, classes: 3 },
-      { name: "t", description: "", dtype: "f64", testFraction: 0.1, rng: rng.fork() },
-    );
-    const make = (recordEvery: number): Trainer =>
-      new Trainer(
-        {
-          depth: 3,
-          width: 32,
-          batch: 64,
-          activation: "tanh",
-          dtype: "f64",
-          lr: 0.05,
-          steps: 6,
-          recordEvery,
-          evalEvery: 0,
-        },
-        dataset,
+  for (const native of [true, false])
+    it(`a trainer's recorded steps (${native ? "native" : "TypeScript"} reductions): gradient norm and weight norms as read directly`, () => {
+      const previous = setKernelProviderEnabled(native);
+      const rng = new Rng(5);
+      const n = 512;
+      const x = new Float64Array(n * 16);
+      rng.fillNormal(x);
+      const labels = new Int32Array(n).map(() => rng.int(3));
+      const dataset = assembleDataset(
+        { task: "classification", count: n, inputDim: 16, x, labels, classes: 3 },
+        { name: "t", description: "", dtype: "f64", testFraction: 0.1, rng: rng.fork() },
       );
-    const recorded = make(1);
-    const plain = make(1_000_000);
-    for (let s = 1; s <= 6; s++) {
-      const r = recorded.step();
-      plain.step();
-      expect(r).not.toBeNull();
-      // same weights either way (recording never changes training)
-      const [a, b] = [
-        recorded.network.params()[0]!.value.data,
-        plain.network.params()[0]!.value.data,
-      ];
-      expect(a[7]).toBe(b[7]);
-      expect(Math.abs(r!.gradNorm - plain.lastGradNorm)).toBeLessThanOrEqual(
-        1e-13 * plain.lastGradNorm,
-      );
-      expect(Math.abs(r!.gradNorm - gradNorm(recorded.network.params()))).toBeLessThanOrEqual(
-        1e-13 * r!.gradNorm,
-      );
-    }
-  });
+      const make = (recordEvery: number): Trainer =>
+        new Trainer(
+          {
+            depth: 3,
+            width: 32,
+            batch: 64,
+            activation: "tanh",
+            dtype: "f64",
+            lr: 0.05,
+            steps: 6,
+            recordEvery,
+            evalEvery: 0,
+          },
+          dataset,
+        );
+      const recorded = make(1);
+      const plain = make(1_000_000);
+      for (let s = 1; s <= 6; s++) {
+        // the weights the step measures are the ones there now (from step 2 on, their sums come
+        // from the previous update's pass)
+        const wantNorms = recorded.network.blocks.map((b) => l2Norm(b.dense.W.data));
+        const r = recorded.step();
+        r!.layers.forEach((m, l) => {
+          expect(
+            Math.abs(m.weightNorm - wantNorms[l]!),
+            `step ${s} layer ${l + 1}`,
+          ).toBeLessThanOrEqual(1e-13 * wantNorms[l]!);
+        });
+        plain.step();
+        expect(r).not.toBeNull();
+        // same weights either way (recording never changes training)
+        const [a, b] = [
+          recorded.network.params()[0]!.value.data,
+          plain.network.params()[0]!.value.data,
+        ];
+        expect(a[7]).toBe(b[7]);
+        expect(Math.abs(r!.gradNorm - plain.lastGradNorm)).toBeLessThanOrEqual(
+          1e-13 * plain.lastGradNorm,
+        );
+        expect(Math.abs(r!.gradNorm - gradNorm(recorded.network.params()))).toBeLessThanOrEqual(
+          1e-13 * r!.gradNorm,
+        );
+      }
+      setKernelProviderEnabled(previous);
+    });
 });

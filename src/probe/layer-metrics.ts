@@ -64,9 +64,10 @@ export class MetricScratch {
    */
   readonly weightStd: number[] = [];
   /**
-   * tensorMoments of tensors the caller has already read since the last backward pass (the
-   * trainer's gradient-norm pass over dL/dW and dL/db on recorded steps), by their data array;
-   * measureBlock uses them instead of reading the data again. The caller clears it.
+   * tensorMoments of tensors the caller has already read as they are now, by their data array:
+   * the trainer's gradient-norm pass over dL/dW and dL/db on recorded steps, and the sums of W
+   * from the update that wrote it (for W only [0] and [1] are read). measureBlock uses them
+   * instead of reading the data again. The caller clears it after measuring.
    */
   readonly knownMoments = new Map<FloatArray, Float64Array>();
   get(rows: number, cols: number): Mat {
@@ -142,12 +143,14 @@ export function measureBlock(
   const zNonfinite = zSq < Number.POSITIVE_INFINITY ? 0 : countNonFinite(z.data, z.size);
   const dzS = summarizeTensor(dz.data, tiny, dz.size);
   // W needs its norm and std only.
-  const wSums = sumAndSquares(W.data, W.size);
+  // (The trainer may already have W's sums, from the update that produced it.)
+  const known = scratch.knownMoments;
+  const wKnown = known.get(W.data);
+  const wSums = wKnown ? { sum: wKnown[0]!, sumSq: wKnown[1]! } : sumAndSquares(W.data, W.size);
   const wSq = wSums.sumSq;
   const wNorm = wSq > 1e-280 && wSq < 1e300 ? Math.sqrt(wSq) : l2Norm(W.data, W.size);
   const wStd = meanStdFromSums(W.data, W.size, wSums.sum, wSq).std;
   scratch.weightStd[layer - 1] = wStd;
-  const known = scratch.knownMoments;
   const dwS = summarizeTensor(dW.data, tiny, dW.size, known.get(dW.data));
   const dbS = summarizeTensor(db.data, tiny, db.size, known.get(db.data));
   const phiS = meanStdFromSums(pd, n, phiSum, phiSq);

@@ -77,7 +77,8 @@ export interface KernelProvider {
   /**
    * Plain SGD with the statistics of the applied update: x[j] = x[j] - lr g[j] (float64, rounded
    * once on store), e[j] = (x[j] after - before) - e0 with e0 the update of x[0]; out[0] = sum
-   * e[j], out[1] = sum e[j]^2 (the shifted sums of optim/sgd.ts, for shiftedStd).
+   * e[j], out[1] = sum e[j]^2 (the shifted sums of optim/sgd.ts, for shiftedStd), out[2] = sum
+   * of x[j] after, out[3] = sum of x[j]^2 after.
    */
   sgdStepSums?(lr: number, x: FloatArray, g: FloatArray, n: number, out: Float64Array): boolean;
 }

@@ -67,8 +67,18 @@ export interface Optimizer {
    * delta = value_after - value_before (in float64, after rounding to the parameter's dtype,
    * so an update lost to float32 rounding shows as 0). A recorder gets the training metric
    * `updateRatio = log10(updateStd[i] / std(W_i))` with no extra pass and no allocation.
+   *
+   * `weightSums`, when given (length >= 2 params.length), receives the float64 sum and sum of
+   * squares of each parameter's values after the update at [2i] and [2i + 1], taken during the
+   * update's own pass, where the optimizer supports it (plain SGD); other entries are left as
+   * they were, so callers fill NaN first. A recorder measuring the next step reuses them.
    */
-  step(params: readonly Param[], lr: number, updateStd?: Float64Array): void;
+  step(
+    params: readonly Param[],
+    lr: number,
+    updateStd?: Float64Array,
+    weightSums?: Float64Array,
+  ): void;
   /** Forgets all state: the step counter returns to 0 and buffers are reallocated lazily. */
   reset(): void;
   /** A deep copy of the state, for checkpoints. */

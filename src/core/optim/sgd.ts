@@ -41,14 +41,25 @@ export class Sgd extends StatefulOptimizer {
     }
   }
 
-  step(params: readonly Param[], lr: number, updateStd?: Float64Array): void {
+  step(
+    params: readonly Param[],
+    lr: number,
+    updateStd?: Float64Array,
+    weightSums?: Float64Array,
+  ): void {
     checkStepArgs(params, lr, updateStd);
+    if (weightSums !== undefined && weightSums.length < 2 * params.length) {
+      throw new RangeError(
+        `weightSums holds ${weightSums.length} values, needs ${2 * params.length}`,
+      );
+    }
     this.slots.bind(params);
     const mu = this.momentum;
     const wd = this.weightDecay;
     const nesterov = this.nesterov;
     const buffers = mu === 0 ? null : this.slots.slot(0);
-    if (buffers === null && wd === 0 && updateStd === undefined) {
+    const plain = buffers === null && wd === 0;
+    if (plain && updateStd === undefined && weightSums === undefined) {
       // Plain SGD, no statistics wanted: p = p + (-lr) g is exactly p - lr * g below.
       for (const p of params) axpy(-lr, p.grad.data, p.value.data, p.value.size);
       this.t++;
@@ -60,8 +71,13 @@ export class Sgd extends StatefulOptimizer {
       const g = p.grad.data;
       const n = p.value.size;
       const b = buffers === null ? null : buffers[i]!;
-      if (b === null && wd === 0 && updateStd !== undefined) {
-        updateStd[i] = plainStepStd(x, g, n, lr);
+      if (plain) {
+        const std = plainStepStd(x, g, n, lr, stepSums);
+        if (updateStd !== undefined) updateStd[i] = std;
+        if (weightSums !== undefined) {
+          weightSums[2 * i] = stepSums[2]!;
+          weightSums[2 * i + 1] = stepSums[3]!;
+        }
         continue;
       }
       let shift = 0;
@@ -89,37 +105,60 @@ export class Sgd extends StatefulOptimizer {
   }
 }
 
-/** The shifted sums a KernelProvider's sgdStepSums returns, reused. */
-const stepSums = new Float64Array(2);
+/** The sums plainStepStd fills (see there), reused. */
+const stepSums = new Float64Array(4);
 
 /**
  * x = x - lr g with the std of the applied update (x after minus x before, as stored, so a
  * float32 rounding counts): the loop below without its per-element branches, which a recorded
- * step of plain SGD takes for every weight. Same arithmetic, same order of the sums.
+ * step of plain SGD takes for every weight. Same arithmetic, same order of the sums. `sums`
+ * receives [sum e, sum e^2, sum x_after, sum x_after^2] (e: the update shifted by the first
+ * one's): the last two let the next recorded step skip its own read of the weights.
  */
-export function plainStepStd(x: FloatArray, g: FloatArray, n: number, lr: number): number {
+export function plainStepStd(
+  x: FloatArray,
+  g: FloatArray,
+  n: number,
+  lr: number,
+  sums: Float64Array = stepSums,
+): number {
   // A KernelProvider (the native addon) runs this loop with the same per-element arithmetic;
   // only the order of the float64 sums differs (round-off).
-  if (kernelProvider()?.sgdStepSums?.(lr, x, g, n, stepSums) === true) {
-    return shiftedStd(stepSums[0]!, stepSums[1]!, n);
-  }
-  return plainStepStdTs(x, g, n, lr);
+  if (kernelProvider()?.sgdStepSums?.(lr, x, g, n, sums) !== true)
+    plainStepSumsTs(x, g, n, lr, sums);
+  return shiftedStd(sums[0]!, sums[1]!, n);
 }
 
-/** plainStepStd in TypeScript (exported for the native kernels' tests). */
-export function plainStepStdTs(x: FloatArray, g: FloatArray, n: number, lr: number): number {
-  if (n === 0) return shiftedStd(0, 0, 0);
+/** plainStepStd's loop in TypeScript, filling `sums` (exported for the native kernels' tests). */
+export function plainStepSumsTs(
+  x: FloatArray,
+  g: FloatArray,
+  n: number,
+  lr: number,
+  sums: Float64Array,
+): void {
+  sums.fill(0, 0, 4);
+  if (n === 0) return;
   const old0 = x[0]!;
   x[0] = old0 - lr * g[0]!;
-  const shift = x[0]! - old0;
+  const new0 = x[0]!;
+  const shift = new0 - old0;
   let s1 = 0;
   let s2 = 0;
+  let w1 = new0;
+  let w2 = new0 * new0;
   for (let j = 1; j < n; j++) {
     const old = x[j]!;
     x[j] = old - lr * g[j]!;
-    const e = x[j]! - old - shift;
+    const now = x[j]!;
+    const e = now - old - shift;
     s1 += e;
     s2 += e * e;
+    w1 += now;
+    w2 += now * now;
   }
-  return shiftedStd(s1, s2, n);
+  sums[0] = s1;
+  sums[1] = s2;
+  sums[2] = w1;
+  sums[3] = w2;
 }

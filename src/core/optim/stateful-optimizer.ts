@@ -22,7 +22,12 @@ export abstract class StatefulOptimizer implements Optimizer {
     return this.t;
   }
 
-  abstract step(params: readonly Param[], lr: number, updateStd?: Float64Array): void;
+  abstract step(
+    params: readonly Param[],
+    lr: number,
+    updateStd?: Float64Array,
+    weightSums?: Float64Array,
+  ): void;
 
   reset(): void {
     this.t = 0;

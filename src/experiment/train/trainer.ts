@@ -150,6 +150,16 @@ export class Trainer {
   private readonly weightStd: Float64Array;
   /** tensorMoments of each parameter's gradient, taken by recorded steps' norm pass. */
   private readonly gradMoments: Float64Array[];
+  /**
+   * Sum and sum of squares of every parameter after the last update ([2i], [2i + 1]; NaN where
+   * the optimizer does not provide them), valid for the measurement of step `weightSumsFor`
+   * only (0: none). Only the trainer changes weights between steps; restoring a checkpoint
+   * resets it.
+   */
+  private readonly weightSums: Float64Array;
+  private weightSumsFor = 0;
+  /** The [sum, sum of squares, unused] views of weightSums handed to the measurement. */
+  private readonly weightMoments: Float64Array[];
 
   /** Optimizer steps taken. */
   stepsDone = 0;
@@ -212,6 +222,8 @@ export class Trainer {
     this.updateStd = new Float64Array(this.params.length);
     this.weightStd = new Float64Array(network.depth);
     this.gradMoments = this.params.map(() => new Float64Array(3));
+    this.weightSums = new Float64Array(2 * this.params.length);
+    this.weightMoments = Array.from(this.weightIndex, () => new Float64Array(3));
   }
 
   /** True once every step is taken or the run exploded. */
@@ -263,6 +275,7 @@ export class Trainer {
     const record = !finite || this.isRecordStep(n);
     let layers: LayerMetrics[] | null = null;
     if (record) {
+      if (this.weightSumsFor === n) this.offerWeightSums();
       layers = measureNetwork(this.network, this.scratch);
       this.scratch.knownMoments.clear();
       if (finite && layersNonFinite(layers)) finite = false;
@@ -285,7 +298,16 @@ export class Trainer {
       }
     }
     if (this.clip(norm)) this.clippedSteps++;
-    this.optimizer.step(params, lr, record ? this.updateStd : undefined);
+    // When the next step is recorded, this update's pass also sums the new weights for it.
+    const nextRecorded = n < config.steps && this.isRecordStep(n + 1);
+    if (nextRecorded) this.weightSums.fill(Number.NaN);
+    this.optimizer.step(
+      params,
+      lr,
+      record ? this.updateStd : undefined,
+      nextRecorded ? this.weightSums : undefined,
+    );
+    this.weightSumsFor = nextRecorded ? n + 1 : 0;
     if (evaluate) this.evaluateNow(n);
     return record ? this.makeRecord(n, layers!, true, evaluate) : null;
   }
@@ -307,6 +329,21 @@ export class Trainer {
       sum += m[1]!;
     }
     return normFromSumOfSquares(sum, params);
+  }
+
+  /** Hands the hidden layers' weight sums from the last update to the measurement. */
+  private offerWeightSums(): void {
+    const known = this.scratch.knownMoments;
+    for (let l = 0; l < this.weightIndex.length; l++) {
+      const i = this.weightIndex[l]!;
+      const sum = this.weightSums[2 * i]!;
+      if (Number.isNaN(sum)) continue;
+      const m = this.weightMoments[l]!;
+      m[0] = sum;
+      m[1] = this.weightSums[2 * i + 1]!;
+      m[2] = Number.NaN; // not a bound on |W|: measureBlock reads only the sums of W
+      known.set(this.params[i]!.value.data, m);
+    }
   }
 
   /** The live tensors a checkpoint holds: parameters, then batch-norm running statistics. */
@@ -374,6 +411,7 @@ export class Trainer {
     this.optimizer.load(state.optimizer);
     const s = structuredClone(state);
     this.stepsDone = s.stepsDone;
+    this.weightSumsFor = 0; // the weights were replaced
     this.clippedSteps = s.clippedSteps;
     this.recordedSteps = s.recordedSteps;
     this.initialLoss = s.initialLoss;
