@@ -182,11 +182,12 @@ export function measureBlock(
 }
 
 /**
- * The per-element pass of `measureBlock` over u, phi(u) and phi'(u), in its own small function
- * (V8 compiled it 4x slower inlined in the large one). `inline` 1 / 2 computes phi' of tanh /
- * sigmoid from phi (as their `derivatives` do), 0 reads it from `d`. Writes [count phi' = 0,
- * count phi' < threshold, sum phi, sum phi^2, sum u^2] to `out`. +(test) counts without a
- * branch: which entries are low is data, and mispredicted branches cost 3x.
+ * The per-element pass of `measureBlock` over u, phi(u) and phi'(u), in small functions of
+ * their own (V8 compiled it 4x slower inlined in the large one). `inline` 1 / 2 computes phi'
+ * of tanh / sigmoid from phi (as their `derivatives` do), 0 reads it from `d`. Writes [count
+ * phi' = 0, count phi' < threshold, sum phi, sum phi^2, sum u^2] to `out`. +(test) counts
+ * without a branch: which entries are low is data, and mispredicted branches cost 3x. One loop
+ * per kind, two elements an iteration into separate sums: independent add chains, ~1.4x faster.
  */
 export function activationPass(
   pd: FloatArray,
@@ -197,24 +198,63 @@ export function activationPass(
   threshold: number,
   out: Float64Array,
 ): void {
-  let low = 0;
-  let zero = 0;
-  let phiSum = 0;
-  let phiSq = 0;
-  let uSq = 0;
-  for (let i = 0; i < n; i++) {
+  if (inline === 1) derivativePass(pd, ud, pd, n, 1, threshold, out);
+  else if (inline === 2) derivativePass(pd, ud, pd, n, 2, threshold, out);
+  else derivativePass(pd, ud, d, n, 0, threshold, out);
+}
+
+/** activationPass for one kind; `kind` is a constant at each call site above. */
+function derivativePass(
+  pd: FloatArray,
+  ud: FloatArray,
+  src: FloatArray,
+  n: number,
+  kind: number,
+  threshold: number,
+  out: Float64Array,
+): void {
+  let zero0 = 0;
+  let zero1 = 0;
+  let low0 = 0;
+  let low1 = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let q0 = 0;
+  let q1 = 0;
+  let w0 = 0;
+  let w1 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
     const a = pd[i]!;
-    const v = inline === 1 ? 1 - a * a : inline === 2 ? a * (1 - a) : d[i]!;
-    zero += +(v === 0);
-    low += +(v < threshold);
-    phiSum += a;
-    phiSq += a * a;
+    const b = pd[i + 1]!;
+    const va = kind === 1 ? 1 - a * a : kind === 2 ? a * (1 - a) : src[i]!;
+    const vb = kind === 1 ? 1 - b * b : kind === 2 ? b * (1 - b) : src[i + 1]!;
+    zero0 += +(va === 0);
+    zero1 += +(vb === 0);
+    low0 += +(va < threshold);
+    low1 += +(vb < threshold);
+    s0 += a;
+    s1 += b;
+    q0 += a * a;
+    q1 += b * b;
     const x = ud[i]!;
-    uSq += x * x;
+    const y = ud[i + 1]!;
+    w0 += x * x;
+    w1 += y * y;
   }
-  out[0] = zero;
-  out[1] = low;
-  out[2] = phiSum;
-  out[3] = phiSq;
-  out[4] = uSq;
+  if (i < n) {
+    const a = pd[i]!;
+    const v = kind === 1 ? 1 - a * a : kind === 2 ? a * (1 - a) : src[i]!;
+    zero0 += +(v === 0);
+    low0 += +(v < threshold);
+    s0 += a;
+    q0 += a * a;
+    const x = ud[i]!;
+    w0 += x * x;
+  }
+  out[0] = zero0 + zero1;
+  out[1] = low0 + low1;
+  out[2] = s0 + s1;
+  out[3] = q0 + q1;
+  out[4] = w0 + w1;
 }
