@@ -322,7 +322,7 @@ const rec = measureRecordOverhead(W, quick ? 5 : 9, quick ? 3 : 5);
 console.log(formatRecordOverhead(rec));
 extra.recordOverhead = rec;
 if (scaling) {
-  console.log("\n== scaling (ours, steps/s, median of 5 blocks)");
+  console.log("\n== scaling (ours, steps/s, median of 3 blocks of 3 steps)");
   const points: { spec: string; stepsPerSec: number; msPerStep: number }[] = [];
   const measure = (over: Partial<MlpSpec>): void => {
     const spec = { ...W, ...over };
@@ -334,9 +334,11 @@ if (scaling) {
       `${label.padEnd(36)} ${rate.toFixed(1).padStart(7)} steps/s  ${(1000 / rate).toFixed(2)} ms/step`,
     );
   };
-  for (const depth of [5, 10, 20, 40]) measure({ depth });
-  for (const width of [128, 512]) measure({ width });
-  for (const batch of [32, 64, 256]) measure({ batch });
+  // One parameter at a time around W (depth 20, width 256, batch 128); W itself is measured
+  // once, in the depth series, and the figure (bench/scaling-figure.ts) shares it.
+  for (const depth of [5, 10, 20, 40, 80]) measure({ depth });
+  for (const width of [64, 128, 512, 1024]) measure({ width });
+  for (const batch of [16, 32, 64, 256]) measure({ batch });
   measure({ dtype: "f64" });
   extra.scaling = points;
 }
