@@ -318,7 +318,7 @@ console.log(
 extra.tanhNsPerElement = tanh;
 
 console.log("\n== metric recording overhead (W, real Trainer, every metric every step vs none)");
-const rec = measureRecordOverhead(W, quick ? 5 : 9, quick ? 3 : 5);
+const rec = measureRecordOverhead(W, quick ? 7 : 15, quick ? 4 : 8);
 console.log(formatRecordOverhead(rec));
 extra.recordOverhead = rec;
 if (scaling) {
