@@ -5,9 +5,10 @@
  * kernel touches memory: a wrong argument can never read or write outside an array.
  *
  *   gemm(m, n, k, A, ars, acs, B, brs, bcs, C, accumulate) -> boolean
- *   addRowBias(z, b, rows, cols) / columnSums(x, rows, cols, out) / axpy(alpha, x, y, n)
+ *   addRowBias(z, b, rows, cols) / columnSums(x, rows, cols, out) /
+ *   axpy(alpha | Float64Array [alpha], x, y, n)
  *   activationForward(code, u, a, n) / activationBackward(code, u, a, da, du, n) -> boolean
- *   sumSquares(x, n) -> number | null
+ *   sumSquares(x, n, out) -> boolean (out[0] = the sum)
  *   moments(x, n, out) / activationPass(kind, phi, u, d, n, threshold, out) /
  *   sgdStepSums(lr, x, g, n, out) -> boolean (out: Float64Array; see reductions.c)
  *   info() -> { isa, detectedIsa, threads }, setThreads(n) -> previous, setIsa(name) -> boolean,
@@ -111,12 +112,23 @@ static napi_value js_column_sums(napi_env env, napi_callback_info info) {
   return boolean(env, true);
 }
 
+/* out must be a Float64Array of at least `need` entries */
+static bool get_out(napi_env env, napi_value v, view *out, size_t need) {
+  return get_view(env, v, out) && out->type == napi_float64_array && out->length >= need;
+}
+
+/* alpha is a number or a Float64Array holding it: from JavaScript a double argument is boxed
+ * (a heap allocation per call, once per parameter each step); a reused array is not. */
 static napi_value js_axpy(napi_env env, napi_callback_info info) {
   ARGS(4)
   double alpha;
-  view x, y;
+  view x, y, box;
   int64_t n;
-  if (napi_get_value_double(env, argv[0], &alpha) != napi_ok || !get_view(env, argv[1], &x) ||
+  if (napi_get_value_double(env, argv[0], &alpha) != napi_ok) {
+    if (!get_out(env, argv[0], &box, 1)) return boolean(env, false);
+    alpha = ((const double *)box.data)[0];
+  }
+  if (!get_view(env, argv[1], &x) ||
       !get_view(env, argv[2], &y) || !get_size(env, argv[3], &n) || x.type != y.type ||
       n > (int64_t)x.length || n > (int64_t)y.length)
     return boolean(env, false);
@@ -125,25 +137,18 @@ static napi_value js_axpy(napi_env env, napi_callback_info info) {
   return boolean(env, true);
 }
 
+/* The sum goes to out[0] rather than a returned number: a returned double is a heap
+ * allocation on every call, and a training step makes one call per parameter. */
 static napi_value js_sum_squares(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], r;
-  view x;
+  ARGS(3)
+  view x, out;
   int64_t n;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
-      !get_view(env, argv[0], &x) || !get_size(env, argv[1], &n) || n > (int64_t)x.length) {
-    napi_get_null(env, &r);
-    return r;
-  }
-  const double s = x.type == napi_float32_array ? gs_sum_squares_f32(x.data, n)
-                                                : gs_sum_squares_f64(x.data, n);
-  napi_create_double(env, s, &r);
-  return r;
-}
-
-/* out must be a Float64Array of at least `need` entries */
-static bool get_out(napi_env env, napi_value v, view *out, size_t need) {
-  return get_view(env, v, out) && out->type == napi_float64_array && out->length >= need;
+  if (!get_view(env, argv[0], &x) || !get_size(env, argv[1], &n) || n > (int64_t)x.length ||
+      !get_out(env, argv[2], &out, 1))
+    return boolean(env, false);
+  ((double *)out.data)[0] = x.type == napi_float32_array ? gs_sum_squares_f32(x.data, n)
+                                                         : gs_sum_squares_f64(x.data, n);
+  return boolean(env, true);
 }
 
 static napi_value js_moments(napi_env env, napi_callback_info info) {

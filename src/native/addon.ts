@@ -24,8 +24,10 @@ export interface NativeAddon {
   ): boolean;
   addRowBias(z: FloatArray, b: FloatArray, rows: number, cols: number): boolean;
   columnSums(x: FloatArray, rows: number, cols: number, out: FloatArray): boolean;
-  axpy(alpha: number, x: FloatArray, y: FloatArray, n: number): boolean;
-  sumSquares(x: FloatArray, n: number): number | null;
+  /** y += alpha x; alpha may come in a Float64Array's first entry (no boxing per call). */
+  axpy(alpha: number | Float64Array, x: FloatArray, y: FloatArray, n: number): boolean;
+  /** out[0] = sum of x[i]^2 (float64), for i < n. */
+  sumSquares(x: FloatArray, n: number, out: Float64Array): boolean;
   /** `code`: ACTIVATION_CODES[name]. */
   activationForward(code: number, u: FloatArray, a: FloatArray, n: number): boolean;
   activationBackward(

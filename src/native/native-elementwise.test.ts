@@ -89,24 +89,30 @@ describe.skipIf(addon === null)("native element-wise kernels", () => {
       const d = sample(f32, 1000, 5);
       const wantY = y.slice();
       for (let i = 0; i < 999; i++) wantY[i] = wantY[i]! - lr * d[i]!; // the SGD loop; n = 999
+      const y2 = y.slice();
       expect(addon.axpy(-lr, d, y, 999)).toBe(true);
       expectIdentical(y, wantY, "axpy");
+      expect(addon.axpy(Float64Array.of(-lr), d, y2, 999)).toBe(true); // alpha in an array
+      expectIdentical(y2, wantY, "axpy, boxed alpha");
     });
 
     it(`${dtype}: sumSquares accumulates in float64`, () => {
       const x = sample(f32, 10_001, 6).map((v) => (Number.isFinite(v) ? v : 1));
+      const out = new Float64Array(1);
+      const sum = (n: number): number => {
+        expect(addon.sumSquares(x, n, out)).toBe(true);
+        return out[0]!;
+      };
       let want = 0;
       for (let i = 0; i < 10_000; i++) want += x[i]! * x[i]!;
-      const got = addon.sumSquares(x, 10_000);
-      expect(got).not.toBeNull();
-      expect(Math.abs(got! - want) / want).toBeLessThan(1e-13); // float32 sums would be ~1e-5 off
+      expect(Math.abs(sum(10_000) - want) / want).toBeLessThan(1e-13); // float32 sums: ~1e-5 off
       x[77] = Number.POSITIVE_INFINITY;
-      expect(addon.sumSquares(x, 10_000)).toBe(Number.POSITIVE_INFINITY);
+      expect(sum(10_000)).toBe(Number.POSITIVE_INFINITY);
       x[78] = Number.NaN;
-      expect(addon.sumSquares(x, 10_000)).toBeNaN();
+      expect(sum(10_000)).toBeNaN();
       let prefix = 0; // n counts, not the array's length
       for (let i = 0; i < 10; i++) prefix += x[i]! * x[i]!;
-      expect(Math.abs(addon.sumSquares(x, 10)! - prefix) / prefix).toBeLessThan(1e-15);
+      expect(Math.abs(sum(10) - prefix) / prefix).toBeLessThan(1e-15);
     });
 
     it(`${dtype}: relu forward and backward match the TypeScript activation bit for bit`, () => {
@@ -189,8 +195,10 @@ describe.skipIf(addon === null)("native element-wise kernels", () => {
     expect(addon.addRowBias(z, new Float64Array(3), 2, 3)).toBe(false);
     expect(addon.addRowBias(z, new Float32Array(3), 3, 3)).toBe(false);
     expect(addon.axpy(1, new Float32Array(5), z, 6)).toBe(false);
+    expect(addon.axpy(new Float64Array(0), new Float32Array(6), z, 6)).toBe(false);
     expect(addon.columnSums(z, 2, 3, new Float32Array(2))).toBe(false);
-    expect(addon.sumSquares(z, 7)).toBeNull();
+    expect(addon.sumSquares(z, 7, new Float64Array(1))).toBe(false);
+    expect(addon.sumSquares(z, 6, new Float64Array(0))).toBe(false);
     expect(Array.from(z)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 });

@@ -31,14 +31,20 @@ export function nativeProvider(addon: NativeAddon): KernelProvider {
       const code = ACTIVATION_CODES[name];
       return code !== undefined && addon.activationBackward(code, u, a, da, du, n);
     },
-    sumSquares: (x, n) => addon.sumSquares(x, n),
-    axpy: (alpha, x, y, n) => addon.axpy(alpha, x, y, n),
+    sumSquares: (x, n, out) => addon.sumSquares(x, n, out),
+    axpy: (alpha, x, y, n) => {
+      alphaBox[0] = alpha;
+      return addon.axpy(alphaBox, x, y, n);
+    },
     moments: (x, n, out) => addon.moments(x, n, out),
     activationPass: (kind, phi, u, d, n, threshold, out) =>
       addon.activationPass(kind, phi, u, d, n, threshold, out),
     sgdStepSums: (lr, x, g, n, out) => addon.sgdStepSums(lr, x, g, n, out),
   };
 }
+
+/** axpy's alpha, passed in an array: a double argument to the addon is boxed on every call. */
+const alphaBox = new Float64Array(1);
 
 let status: NativeStatus | null = null;
 

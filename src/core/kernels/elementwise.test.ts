@@ -72,9 +72,10 @@ describe("KernelProvider dispatch", () => {
         if (accept) out.fill(-2);
         return accept;
       },
-      sumSquares: () => {
+      sumSquares: (_x, _n, out) => {
         calls.push("sumSquares");
-        return accept ? -3 : null;
+        if (accept) out[0] = -3;
+        return accept;
       },
       axpy: (_a, _x, y) => {
         calls.push("axpy");

@@ -34,8 +34,17 @@ export function columnSums(x: FloatArray, rows: number, cols: number, out: Float
  * as one, and the sum is as accurate.
  */
 export function sumSquares(x: FloatArray, n: number = x.length): number {
-  const fast = kernelProvider()?.sumSquares?.(x, n);
-  if (fast !== undefined && fast !== null) return fast;
+  // The dispatch is kept tiny so that V8 inlines it into its callers, and the sum comes back
+  // through an array: a double returned from (or passed to) a call that is not inlined is a
+  // heap allocation, and a training step makes one call per parameter.
+  if (kernelProvider()?.sumSquares?.(x, n, sumBox) !== true) sumSquaresTs(x, n, sumBox);
+  return sumBox[0]!;
+}
+
+/** Where sumSquares' kernels write their result. */
+const sumBox = new Float64Array(1);
+
+function sumSquaresTs(x: FloatArray, n: number, out: Float64Array): void {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -56,11 +65,15 @@ export function sumSquares(x: FloatArray, n: number = x.length): number {
     const v = x[i]!;
     s0 += v * v;
   }
-  return s0 + s1 + (s2 + s3);
+  out[0] = s0 + s1 + (s2 + s3);
 }
 
 /** y[i] += alpha * x[i] for i < n, computed in float64 and rounded once into y's dtype. */
 export function axpy(alpha: number, x: FloatArray, y: FloatArray, n: number): void {
-  if (kernelProvider()?.axpy?.(alpha, x, y, n) === true) return;
+  // Tiny, so it is inlined (see sumSquares): `alpha` then reaches the kernel unboxed.
+  if (kernelProvider()?.axpy?.(alpha, x, y, n) !== true) axpyTs(alpha, x, y, n);
+}
+
+function axpyTs(alpha: number, x: FloatArray, y: FloatArray, n: number): void {
   for (let i = 0; i < n; i++) y[i] = y[i]! + alpha * x[i]!;
 }

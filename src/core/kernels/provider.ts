@@ -49,8 +49,11 @@ export interface KernelProvider {
     du: FloatArray,
     n: number,
   ): boolean;
-  /** Sum of x[i]^2 for i < n, accumulated in float64, or null when declined. */
-  sumSquares?(x: FloatArray, n: number): number | null;
+  /**
+   * out[0] = sum of x[i]^2 for i < n, accumulated in float64; false when declined. (Through
+   * `out`, not returned: a number-or-null result is a heap allocation on every call.)
+   */
+  sumSquares?(x: FloatArray, n: number, out: Float64Array): boolean;
   /** y[i] += alpha * x[i] for i < n (the plain SGD update with alpha = -lr). */
   axpy?(alpha: number, x: FloatArray, y: FloatArray, n: number): boolean;
   /**
