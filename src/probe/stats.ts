@@ -1,13 +1,13 @@
 import type { FloatArray } from "../core/dtype.ts";
 import { sumSquares } from "../core/kernels/elementwise.ts";
-import { kernelProvider } from "../core/kernels/provider.ts";
+import { momentsFast } from "../core/kernels/reductions.ts";
 
 /** Results of a KernelProvider's `moments` (sum, sum of squares, min |x|), reused. */
 const moments = new Float64Array(3);
 
-/** True when the registered provider filled `moments` for x[0..n). */
+/** True when a KernelProvider or the wasm reductions (kernels/reductions.ts) filled `moments`. */
 function providerMoments(x: FloatArray, n: number): boolean {
-  return kernelProvider()?.moments?.(x, n, moments) === true;
+  return momentsFast(x, n, moments);
 }
 
 /**
@@ -16,7 +16,7 @@ function providerMoments(x: FloatArray, n: number): boolean {
  * pass anyway and hand the result to summarizeTensor later (the trainer's gradient norm).
  */
 export function tensorMoments(x: FloatArray, n: number, out: Float64Array): void {
-  if (kernelProvider()?.moments?.(x, n, out) !== true) momentsTs(x, n, out);
+  if (!momentsFast(x, n, out)) momentsTs(x, n, out);
 }
 
 /** Mean of x^2 over the first n entries, accumulated in float64. */

@@ -1,6 +1,6 @@
 import type { FloatArray } from "../dtype.ts";
 import { axpy } from "../kernels/elementwise.ts";
-import { kernelProvider } from "../kernels/provider.ts";
+import { sgdStepSumsFast } from "../kernels/reductions.ts";
 import type { Param } from "../layers/layer.ts";
 import type { OptimizerOptions } from "./optimizer.ts";
 import { StatefulOptimizer } from "./stateful-optimizer.ts";
@@ -124,8 +124,7 @@ export function plainStepStd(
 ): number {
   // A KernelProvider (the native addon) runs this loop with the same per-element arithmetic;
   // only the order of the float64 sums differs (round-off).
-  if (kernelProvider()?.sgdStepSums?.(lr, x, g, n, sums) !== true)
-    plainStepSumsTs(x, g, n, lr, sums);
+  if (!sgdStepSumsFast(lr, x, g, n, sums)) plainStepSumsTs(x, g, n, lr, sums);
   return shiftedStd(sums[0]!, sums[1]!, n);
 }
 

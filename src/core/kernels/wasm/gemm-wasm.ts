@@ -37,6 +37,9 @@ export { wasmRelaxedSimdSupported, wasmSimdSupported } from "./wasm-api.ts";
  *   A, B         m * k and k * n elements
  *   work         packed panels and an edge tile for this thread: the module's work_bytes()
  *   work 2       the same for the helper thread (shared builds only)
+ * The metric reductions of the same module (reductions-wasm.ts) use this memory between
+ * products, laid out for each call from 64 KiB too (see there); calls never overlap, so the two
+ * layouts share the space.
  */
 
 const PAGE = 65536;
@@ -188,8 +191,27 @@ export class WasmGemm {
     return this.helper;
   }
 
-  /** Grows the memory to at least `bytes`; false if the runtime refuses. */
-  private reserve(bytes: number): boolean {
+  /** The instance's exports: the gemm and, for reductions-wasm.ts, the reduction kernels. */
+  get exports(): object {
+    return this.kernel;
+  }
+
+  /**
+   * Float64 and float32 views of the whole memory as of the last reserve(); replaced (new
+   * objects) whenever the memory grows, so callers that cache views of their own compare these.
+   */
+  get viewF64(): Float64Array<ArrayBufferLike> {
+    return this.f64;
+  }
+  get viewF32(): Float32Array<ArrayBufferLike> {
+    return this.f32;
+  }
+
+  /**
+   * Grows the memory to at least `bytes` (rebuilding the views); false if the runtime refuses.
+   * Public for the reductions, which lay out their operands from byte 64 KiB as products do.
+   */
+  reserve(bytes: number): boolean {
     const have = this.memory.buffer.byteLength;
     if (bytes > have) {
       try {
@@ -381,6 +403,11 @@ export function setWasmGemmOptions(next: Partial<WasmGemmOptions>): WasmGemmOpti
   options = { ...options, ...next };
   reset();
   return previous;
+}
+
+/** The default kernel instance (instantiated on the first call), or null when unavailable. */
+export function wasmGemmInstance(): WasmGemm | null {
+  return load();
 }
 
 /** True when the SIMD kernel is (or can be) instantiated; compiles it on the first call. */

@@ -1,4 +1,5 @@
-// AssemblyScript source of the WebAssembly SIMD matrix-product kernel (float64 and float32).
+// AssemblyScript source of the WebAssembly SIMD matrix-product kernel (float64 and float32),
+// and of the metric reductions at the end of the file (loaded by reductions-wasm.ts).
 //
 // Built by `npm run build:wasm` (scripts/build-wasm.mjs) four times,
 //   asc gemm.as.ts --runtime stub -O3 --noAssert --importMemory --enable simd
@@ -429,4 +430,333 @@ function microF32(kc: i32, a: usize, b: usize, c: usize, ldc: usize, acc: bool):
   }
   v128.store(r, c30);
   v128.store(r, c31, 16);
+}
+
+// ---- metric reductions (issue #8) ----
+//
+// The three reductions of KernelProvider (core/kernels/provider.ts: moments, activationPass,
+// sgdStepSums) for recording metrics every step where there is no native addon (the browser
+// lab, GRADSCOPE_NATIVE=0); the loader is reductions-wasm.ts. Per element the arithmetic is
+// the TypeScript loops' and native/src/reductions.c's: float32 widened to float64 (two lanes at
+// a time: an 8-byte load and f64x2.promote_low_f32x4), sums in float64, a mul then an add (never
+// relaxed_madd, even in the relaxed build: the per-element rounding must stay TypeScript's),
+// x rounded once to its dtype on store. Only the order of the sums differs (round-off). Counts
+// are exact (i64 lanes). NaN and Inf propagate into the sums. Independent add chains: the
+// accumulators are split in two, and the float32 moments, the activation pass and the SGD step
+// take 8 elements an iteration, summed in pairs before they reach an accumulator.
+// Results go to `out` (float64 values, byte offset into the memory).
+
+/** Two elements at p widened to float64 lanes. */
+@inline
+function load2<T>(p: usize): v128 {
+  if (sizeof<T>() == 8) return v128.load(p);
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** Stores the two lanes of v rounded to T at p; returns the stored values widened again. */
+@inline
+function store2<T>(p: usize, v: v128): v128 {
+  if (sizeof<T>() == 8) {
+    v128.store(p, v);
+    return v;
+  }
+  const f = f32x4.demote_f64x2_zero(v);
+  v128.store64_lane(p, f, 0);
+  return f64x2.promote_low_f32x4(f);
+}
+
+@inline
+function hsum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+@inline
+function hcount(v: v128): f64 {
+  return <f64>(i64x2.extract_lane(v, 0) + i64x2.extract_lane(v, 1));
+}
+
+/** Where |v| is nonzero and below m, m takes it (NaN lanes compare false and never do). */
+@inline
+function minNonzero(m: v128, v: v128): v128 {
+  const a = f64x2.abs(v);
+  const keep = v128.and(f64x2.lt(a, m), f64x2.ne(a, f64x2.splat(0)));
+  return v128.bitselect(a, m, keep);
+}
+
+@inline
+function lanesMin(m: v128): f64 {
+  const a = f64x2.extract_lane(m, 0);
+  const b = f64x2.extract_lane(m, 1);
+  return b < a ? b : a;
+}
+
+/**
+ * out = [sum x, sum x^2, smallest nonzero |x| (Infinity if none)] over x[0, n). Used for
+ * float64; float32 has its own loop (moments_f32).
+ */
+@inline
+function moments<T>(x: usize, n: i32, out: usize): void {
+  const es = <usize>sizeof<T>();
+  let s0 = f64x2.splat(0), s1 = s0, q0 = s0, q1 = s0;
+  let m0 = f64x2.splat(Infinity), m1 = m0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = x + <usize>i * es;
+    const v = load2<T>(p);
+    const w = load2<T>(p + 2 * es);
+    s0 = f64x2.add(s0, v);
+    s1 = f64x2.add(s1, w);
+    q0 = f64x2.add(q0, f64x2.mul(v, v));
+    q1 = f64x2.add(q1, f64x2.mul(w, w));
+    m0 = minNonzero(m0, v);
+    m1 = minNonzero(m1, w);
+  }
+  let s = hsum(f64x2.add(s0, s1));
+  let q = hsum(f64x2.add(q0, q1));
+  let mn = lanesMin(m0);
+  const mb = lanesMin(m1);
+  if (mb < mn) mn = mb;
+  for (; i < n; i++) {
+    const v = <f64>load<T>(x + <usize>i * es);
+    const a = abs(v);
+    s += v;
+    q += v * v;
+    if (a < mn && a != 0) mn = a;
+  }
+  store<f64>(out, s);
+  store<f64>(out, q, 8);
+  store<f64>(out, mn, 16);
+}
+
+/**
+ * moments for float32, four elements a step: the sums in two f64x2 halves each, the minimum on
+ * the float32 bits, where it is exact and cheaper. For |x| as bits b (sign cleared), b - 1
+ * taken unsigned orders the nonzero values as b does and sends 0 to 0xffffffff, above every
+ * nonzero value, NaN (above Inf's bits) included; so the smallest nonzero |x| is min_u(b - 1)
+ * + 1, which is Inf's bits when there is none.
+ */
+export function moments_f32(x: usize, n: i32, out: usize): void {
+  let s0 = f64x2.splat(0), s1 = s0, q0 = s0, q1 = s0;
+  let m = i32x4.splat(-1);
+  const absMask = i32x4.splat(0x7fffffff);
+  const one = i32x4.splat(1);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const p = x + (<usize>i << 2);
+    const f = v128.load(p);
+    const g = v128.load(p, 16);
+    const a = f64x2.promote_low_f32x4(f);
+    const b = f64x2.promote_low_f32x4(v128.shuffle<i64>(f, f, 1, 1));
+    const c = f64x2.promote_low_f32x4(g);
+    const d = f64x2.promote_low_f32x4(v128.shuffle<i64>(g, g, 1, 1));
+    // pairs summed first: the accumulators' add chains advance once per 8 elements
+    s0 = f64x2.add(s0, f64x2.add(a, b));
+    s1 = f64x2.add(s1, f64x2.add(c, d));
+    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(a, a), f64x2.mul(b, b)));
+    q1 = f64x2.add(q1, f64x2.add(f64x2.mul(c, c), f64x2.mul(d, d)));
+    m = i32x4.min_u(m, i32x4.sub(v128.and(f, absMask), one));
+    m = i32x4.min_u(m, i32x4.sub(v128.and(g, absMask), one));
+  }
+  let s = hsum(f64x2.add(s0, s1));
+  let q = hsum(f64x2.add(q0, q1));
+  // the four lanes' minimum (unsigned), plus one: the bits of the smallest nonzero |x|
+  m = i32x4.min_u(m, v128.shuffle<i64>(m, m, 1, 1));
+  m = i32x4.min_u(m, v128.shuffle<i32>(m, m, 1, 1, 1, 1));
+  // (all zero: 0xffffffff; Inf or NaN only: Inf's bits or more; both mean Infinity)
+  const low = <u32>i32x4.extract_lane(m, 0);
+  let mn: f64 = low >= 0x7f800000 - 1 ? Infinity : <f64>reinterpret<f32>(low + 1);
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(x + (<usize>i << 2));
+    const a = abs(v);
+    s += v;
+    q += v * v;
+    if (a < mn && a != 0) mn = a;
+  }
+  store<f64>(out, s);
+  store<f64>(out, q, 8);
+  store<f64>(out, mn, 16);
+}
+
+export function moments_f64(x: usize, n: i32, out: usize): void {
+  moments<f64>(x, n, out);
+}
+
+/** phi' from phi (kind 1: tanh, 2: sigmoid) or read from d (kind 0), two lanes. */
+@inline
+function deriv2(KIND: i32, a: v128, d: usize): v128 {
+  const one = f64x2.splat(1);
+  if (KIND == 1) return f64x2.sub(one, f64x2.mul(a, a));
+  if (KIND == 2) return f64x2.mul(a, f64x2.sub(one, a));
+  return v128.load(d);
+}
+
+/**
+ * The activation pass of probe/layer-metrics.ts over phi = pd, u = ud and phi' (computed from
+ * phi for kinds 1 and 2, read from the float64 array d for kind 0): out = [count phi' == 0,
+ * count phi' < threshold, sum phi, sum phi^2, sum u^2].
+ */
+@inline
+function actPass<T>(
+  KIND: i32, pd: usize, ud: usize, d: usize, n: i32, threshold: f64, out: usize,
+): void {
+  const es = <usize>sizeof<T>();
+  const t = f64x2.splat(threshold);
+  const zero = f64x2.splat(0);
+  let z0 = i64x2.splat(0), z1 = z0, l0 = z0, l1 = z0;
+  let s0 = zero, s1 = zero, q0 = zero, q1 = zero, w0 = zero, w1 = zero;
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    // two halves of 4 elements, each summed in pairs first: every accumulator's add chain
+    // advances once per 8 elements
+    let pp = pd + <usize>i * es;
+    let up = ud + <usize>i * es;
+    let dp = d + <usize>i * 8;
+    let a = load2<T>(pp);
+    let b = load2<T>(pp + 2 * es);
+    let va = deriv2(KIND, a, dp);
+    let vb = deriv2(KIND, b, dp + 16);
+    z0 = i64x2.sub(z0, i64x2.add(f64x2.eq(va, zero), f64x2.eq(vb, zero)));
+    l0 = i64x2.sub(l0, i64x2.add(f64x2.lt(va, t), f64x2.lt(vb, t)));
+    s0 = f64x2.add(s0, f64x2.add(a, b));
+    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(a, a), f64x2.mul(b, b)));
+    let x = load2<T>(up);
+    let y = load2<T>(up + 2 * es);
+    w0 = f64x2.add(w0, f64x2.add(f64x2.mul(x, x), f64x2.mul(y, y)));
+    pp += 4 * es;
+    up += 4 * es;
+    dp += 32;
+    a = load2<T>(pp);
+    b = load2<T>(pp + 2 * es);
+    va = deriv2(KIND, a, dp);
+    vb = deriv2(KIND, b, dp + 16);
+    z1 = i64x2.sub(z1, i64x2.add(f64x2.eq(va, zero), f64x2.eq(vb, zero)));
+    l1 = i64x2.sub(l1, i64x2.add(f64x2.lt(va, t), f64x2.lt(vb, t)));
+    s1 = f64x2.add(s1, f64x2.add(a, b));
+    q1 = f64x2.add(q1, f64x2.add(f64x2.mul(a, a), f64x2.mul(b, b)));
+    x = load2<T>(up);
+    y = load2<T>(up + 2 * es);
+    w1 = f64x2.add(w1, f64x2.add(f64x2.mul(x, x), f64x2.mul(y, y)));
+  }
+  let zc = hcount(i64x2.add(z0, z1));
+  let lc = hcount(i64x2.add(l0, l1));
+  let s = hsum(f64x2.add(s0, s1));
+  let q = hsum(f64x2.add(q0, q1));
+  let w = hsum(f64x2.add(w0, w1));
+  for (; i < n; i++) {
+    const a = <f64>load<T>(pd + <usize>i * es);
+    const v = KIND == 1 ? 1 - a * a : KIND == 2 ? a * (1 - a) : load<f64>(d + <usize>i * 8);
+    const x = <f64>load<T>(ud + <usize>i * es);
+    if (v == 0) zc += 1;
+    if (v < threshold) lc += 1;
+    s += a;
+    q += a * a;
+    w += x * x;
+  }
+  store<f64>(out, zc);
+  store<f64>(out, lc, 8);
+  store<f64>(out, s, 16);
+  store<f64>(out, q, 24);
+  store<f64>(out, w, 32);
+}
+
+/** actPass for `kind` 0, 1 or 2 (others: nothing written, returns false). */
+@inline
+function actPassKind<T>(
+  kind: i32, pd: usize, ud: usize, d: usize, n: i32, threshold: f64, out: usize,
+): bool {
+  if (kind == 1) actPass<T>(1, pd, ud, d, n, threshold, out);
+  else if (kind == 2) actPass<T>(2, pd, ud, d, n, threshold, out);
+  else if (kind == 0) actPass<T>(0, pd, ud, d, n, threshold, out);
+  else return false;
+  return true;
+}
+
+export function act_pass_f32(
+  kind: i32, pd: usize, ud: usize, d: usize, n: i32, threshold: f64, out: usize,
+): bool {
+  return actPassKind<f32>(kind, pd, ud, d, n, threshold, out);
+}
+
+export function act_pass_f64(
+  kind: i32, pd: usize, ud: usize, d: usize, n: i32, threshold: f64, out: usize,
+): bool {
+  return actPassKind<f64>(kind, pd, ud, d, n, threshold, out);
+}
+
+/**
+ * Plain SGD x = x - lr g (float64, rounded once on store) with the sums of optim/sgd.ts's
+ * plainStepSumsTs: e = (x after - x before) - e0, e0 the update of x[0]; out = [sum e, sum e^2,
+ * sum x after, sum (x after)^2] over the n elements.
+ */
+@inline
+function sgdStepSums<T>(lr: f64, x: usize, g: usize, n: i32, out: usize): void {
+  const es = <usize>sizeof<T>();
+  if (n == 0) {
+    memory.fill(out, 0, 32);
+    return;
+  }
+  const old0 = <f64>load<T>(x);
+  store<T>(x, <T>(old0 - lr * <f64>load<T>(g)));
+  const new0 = <f64>load<T>(x);
+  const shift = new0 - old0;
+  const sh = f64x2.splat(shift);
+  const r = f64x2.splat(lr);
+  const zero = f64x2.splat(0);
+  let s0 = zero, s1 = zero, q0 = zero, q1 = zero;
+  let w0 = zero, w1 = zero, v0 = zero, v1 = zero;
+  let j = 1;
+  for (; j + 8 <= n; j += 8) {
+    // two halves of 4 elements, each summed in pairs first (as in actPass)
+    let xp = x + <usize>j * es;
+    let gp = g + <usize>j * es;
+    let oa = load2<T>(xp);
+    let ob = load2<T>(xp + 2 * es);
+    let na = store2<T>(xp, f64x2.sub(oa, f64x2.mul(r, load2<T>(gp))));
+    let nb = store2<T>(xp + 2 * es, f64x2.sub(ob, f64x2.mul(r, load2<T>(gp + 2 * es))));
+    let ea = f64x2.sub(f64x2.sub(na, oa), sh);
+    let eb = f64x2.sub(f64x2.sub(nb, ob), sh);
+    s0 = f64x2.add(s0, f64x2.add(ea, eb));
+    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(ea, ea), f64x2.mul(eb, eb)));
+    w0 = f64x2.add(w0, f64x2.add(na, nb));
+    v0 = f64x2.add(v0, f64x2.add(f64x2.mul(na, na), f64x2.mul(nb, nb)));
+    xp += 4 * es;
+    gp += 4 * es;
+    oa = load2<T>(xp);
+    ob = load2<T>(xp + 2 * es);
+    na = store2<T>(xp, f64x2.sub(oa, f64x2.mul(r, load2<T>(gp))));
+    nb = store2<T>(xp + 2 * es, f64x2.sub(ob, f64x2.mul(r, load2<T>(gp + 2 * es))));
+    ea = f64x2.sub(f64x2.sub(na, oa), sh);
+    eb = f64x2.sub(f64x2.sub(nb, ob), sh);
+    s1 = f64x2.add(s1, f64x2.add(ea, eb));
+    q1 = f64x2.add(q1, f64x2.add(f64x2.mul(ea, ea), f64x2.mul(eb, eb)));
+    w1 = f64x2.add(w1, f64x2.add(na, nb));
+    v1 = f64x2.add(v1, f64x2.add(f64x2.mul(na, na), f64x2.mul(nb, nb)));
+  }
+  let s = hsum(f64x2.add(s0, s1));
+  let q = hsum(f64x2.add(q0, q1));
+  let w = hsum(f64x2.add(w0, w1)) + new0;
+  let v = hsum(f64x2.add(v0, v1)) + new0 * new0;
+  for (; j < n; j++) {
+    const p = x + <usize>j * es;
+    const old = <f64>load<T>(p);
+    store<T>(p, <T>(old - lr * <f64>load<T>(g + <usize>j * es)));
+    const now = <f64>load<T>(p);
+    const e = now - old - shift;
+    s += e;
+    q += e * e;
+    w += now;
+    v += now * now;
+  }
+  store<f64>(out, s);
+  store<f64>(out, q, 8);
+  store<f64>(out, w, 16);
+  store<f64>(out, v, 24);
+}
+
+export function sgd_step_sums_f32(lr: f64, x: usize, g: usize, n: i32, out: usize): void {
+  sgdStepSums<f32>(lr, x, g, n, out);
+}
+
+export function sgd_step_sums_f64(lr: f64, x: usize, g: usize, n: i32, out: usize): void {
+  sgdStepSums<f64>(lr, x, g, n, out);
 }
