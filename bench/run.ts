@@ -17,9 +17,11 @@ import { setKernelProviderEnabled } from "../src/core/kernels/provider.ts";
 import { loadNativeKernels } from "../src/native/native-kernels.ts";
 import { setupNodeWasm } from "../src/wasm-threads/node.ts";
 import { PROBE_FLOPS, timeProbe } from "./probe-timing.ts";
+import { formatGemmRates, measureGemmRates } from "./gemm-rate.ts";
 import { formatRecordOverhead, measureRecordOverhead } from "./record-overhead.ts";
 import { benchSweepPool, formatSweepBench } from "./sweep.ts";
 import { tanhNsPerElement } from "./tanh-bench.ts";
+import { checkTargets, formatTargets } from "./targets.ts";
 import {
   buildWorkload,
   exportWorkload,
@@ -317,10 +319,22 @@ console.log(
 );
 extra.tanhNsPerElement = tanh;
 
+console.log("\n== float32 matmul, C = A B^T, wall clock (two threads share the work)");
+const gemmRates = measureGemmRates([256, 512, 1024], quick ? 3 : 5);
+console.log(formatGemmRates(gemmRates));
+extra.gemmRates = gemmRates;
+
 console.log("\n== metric recording overhead (W, real Trainer, every metric every step vs none)");
 const rec = measureRecordOverhead(W, quick ? 7 : 15, quick ? 4 : 8);
 console.log(formatRecordOverhead(rec));
 extra.recordOverhead = rec;
+let recWasm: ReturnType<typeof measureRecordOverhead> | null = null;
+if (native.loaded) {
+  console.log("-- the same on the WebAssembly path (native provider off)");
+  recWasm = onWasm(() => measureRecordOverhead(W, quick ? 5 : 9, quick ? 3 : 4));
+  console.log(formatRecordOverhead(recWasm));
+  extra.recordOverheadWasm = recWasm;
+}
 if (scaling) {
   console.log("\n== scaling (ours, steps/s, median of 3 blocks of 3 steps)");
   const points: { spec: string; stepsPerSec: number; msPerStep: number }[] = [];
@@ -385,6 +399,22 @@ console.log(
 console.log(
   `| sweep 100 small configs (configs/s, --jobs ${sweep.workers} warm / cold) | ${fmt(sweep.warm, 0)} / ${fmt(sweep.cold, 0)}${pad}|`,
 );
+
+const wRow = rows[0]!;
+const w2Row = rows[1];
+const targets = checkTargets({
+  w: {
+    ours: wRow.ours.median,
+    torch: wRow.torch.rates?.median ?? null,
+    tfjsCustom: wRow.tfjsCustom.rates?.median ?? null,
+  },
+  w2: w2Row ? { ours: w2Row.ours.median, torch: w2Row.torch.rates?.median ?? null } : null,
+  gemm: gemmRates,
+  recordOverhead: rec.overhead,
+  recordOverheadWasm: recWasm?.overhead ?? null,
+});
+console.log(`\n== the issue's targets (#8), this run\n${formatTargets(targets)}`);
+extra.targets = targets;
 
 writeFileSync(
   join(here, "results.json"),
