@@ -336,12 +336,17 @@ if (native.loaded) {
   extra.recordOverheadWasm = recWasm;
 }
 if (scaling) {
-  console.log("\n== scaling (ours, steps/s, median of 3 blocks of 3 steps)");
+  console.log("\n== scaling (ours, steps/s, median of 5 blocks of >= 0.3 s)");
   const points: { spec: string; stepsPerSec: number; msPerStep: number }[] = [];
   const measure = (over: Partial<MlpSpec>): void => {
     const spec = { ...W, ...over };
     const w = buildWorkload(spec);
-    const rate = median(timeSteps(w.step, 3, 3, 1));
+    // Blocks of at least ~0.3 s (3 steps of depth 5 take 6 ms: all noise), 5 of them.
+    w.step();
+    const t0 = performance.now();
+    w.step();
+    const perBlock = Math.max(3, Math.ceil(300 / Math.max(performance.now() - t0, 0.05)));
+    const rate = median(timeSteps(w.step, 5, perBlock, 1));
     const label = `depth ${spec.depth} width ${spec.width} batch ${spec.batch} ${spec.dtype}`;
     points.push({ spec: label, stepsPerSec: rate, msPerStep: 1000 / rate });
     console.log(
