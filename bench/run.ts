@@ -16,8 +16,8 @@ import { gemmBackend, setGemmBackend } from "../src/core/kernels/gemm.ts";
 import { setKernelProviderEnabled } from "../src/core/kernels/provider.ts";
 import { loadNativeKernels } from "../src/native/native-kernels.ts";
 import { setupNodeWasm } from "../src/wasm-threads/node.ts";
-import { PROBE_FLOPS, timeProbe } from "./probe-timing.ts";
 import { formatGemmRates, measureGemmRates } from "./gemm-rate.ts";
+import { PROBE_FLOPS, timeProbe } from "./probe-timing.ts";
 import { formatRecordOverhead, measureRecordOverhead } from "./record-overhead.ts";
 import { benchSweepPool, formatSweepBench } from "./sweep.ts";
 import { tanhNsPerElement } from "./tanh-bench.ts";
@@ -161,10 +161,14 @@ function benchWorkload(
     `ours: loss ${ours.loss1.toFixed(5)} -> ${ours.loss2.toFixed(5)}, |dW1| ${ours.norms1[0]!.toExponential(3)}, |dW_out| ${ours.norms1.at(-1)!.toExponential(3)}`,
   );
   const oursBackend = gemmBackend();
-  const oursRates = stat(timeSteps(w.step, reps, perBlock, 3));
-  console.log(`ours (${oursBackend}): ${fmt(oursRates)} steps/s`);
+  // Ours is timed before and again after the peers, and reported over both sets of blocks: on
+  // this shared machine the speed drifts over a minute, and bracketing the peers keeps the
+  // drift out of the ratios.
+  const oursBefore = timeSteps(w.step, reps, perBlock, 3);
+  console.log(`ours (${oursBackend}): ${fmt(stat(oursBefore))} steps/s (before the peers)`);
   // The wasm column: the same workload with the provider off (native and wasm both measured).
-  let oursWasm = oursRates;
+  // (Without the addon the default kernels are wasm: the column is then ours itself.)
+  let oursWasm: Stat | null = null;
   let wasmBackend = oursBackend;
   if (native.loaded) {
     [oursWasm, wasmBackend] = onWasm(() => {
@@ -237,12 +241,17 @@ function benchWorkload(
       : tfjsRun("stock", "tfjs-wasm (stock grads)");
   if (!tfjs.rates) console.log(`${tfjs.label}: ${tfjs.note ?? tfjs.check}`);
   const tfjsCustom = tfjsRun("custom", "tfjs-wasm (customGrad dense)");
+  const oursAfter = timeSteps(w.step, reps, perBlock, 1);
+  const oursRates = stat([...oursBefore, ...oursAfter]);
+  console.log(
+    `ours (${oursBackend}): ${fmt(stat(oursAfter))} steps/s after the peers; ${fmt(oursRates)} over both`,
+  );
   return {
     workload: spec.name,
     ours: oursRates,
     oursBackend,
     oursNative: native.loaded ? oursRates : null,
-    oursWasm,
+    oursWasm: oursWasm ?? oursRates,
     wasmBackend,
     pureTs,
     torch,
