@@ -340,7 +340,7 @@ extra.recordOverhead = rec;
 let recWasm: ReturnType<typeof measureRecordOverhead> | null = null;
 if (native.loaded) {
   console.log("-- the same on the WebAssembly path (native provider off)");
-  recWasm = onWasm(() => measureRecordOverhead(W, quick ? 5 : 9, quick ? 3 : 4));
+  recWasm = onWasm(() => measureRecordOverhead(W, quick ? 5 : 15, quick ? 3 : 5));
   console.log(formatRecordOverhead(recWasm));
   extra.recordOverheadWasm = recWasm;
 }
