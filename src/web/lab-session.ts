@@ -10,6 +10,12 @@ export class LabSession {
   private worker: Worker | null = null;
   private runId = 0;
   private busySince: number | null = null;
+  private commandSeq = 0;
+
+  /** The seq of the latest play / pause / step command (see ProgressMessage.seq). */
+  get seq(): number {
+    return this.commandSeq;
+  }
 
   constructor(private readonly onMessage: (message: FromWorker) => void) {}
 
@@ -54,15 +60,15 @@ export class LabSession {
   }
 
   play(): void {
-    this.post({ type: "play", runId: this.runId });
+    this.post({ type: "play", runId: this.runId, seq: ++this.commandSeq });
   }
 
   pause(): void {
-    this.post({ type: "pause", runId: this.runId });
+    this.post({ type: "pause", runId: this.runId, seq: ++this.commandSeq });
   }
 
   step(count: number): void {
-    this.post({ type: "step", runId: this.runId, count });
+    this.post({ type: "step", runId: this.runId, seq: ++this.commandSeq, count });
   }
 
   dispose(): void {

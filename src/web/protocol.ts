@@ -8,16 +8,17 @@ import type { ActivationSample, BoundaryPoint, ProbeView, RunStatus } from "./la
 
 /**
  * Messages between the page and the training worker (worker.ts). Every message after `init`
- * carries the run id it belongs to, so answers about an abandoned run are ignored.
+ * carries the run id it belongs to, so answers about an abandoned run are ignored; commands
+ * carry an increasing `seq`, echoed in progress messages, so stale answers are recognized.
  */
 export type ToWorker =
   /** Build a run (probe at init + trainer); answers "ready" or "error". */
   | { type: "init"; runId: number; input: LabInput }
   /** Train continuously until paused or finished. */
-  | { type: "play"; runId: number }
-  | { type: "pause"; runId: number }
+  | { type: "play"; runId: number; seq: number }
+  | { type: "pause"; runId: number; seq: number }
   /** Take `count` steps, then stop. */
-  | { type: "step"; runId: number; count: number };
+  | { type: "step"; runId: number; seq: number; count: number };
 
 export interface ReadyMessage {
   type: "ready";
@@ -45,6 +46,12 @@ export interface ProgressMessage {
   status: RunStatus;
   /** True while the worker keeps stepping on its own. */
   playing: boolean;
+  /**
+   * The `seq` of the last play / pause / step command the worker had handled when it sent
+   * this. A message sent before the page's latest command (e.g. a decision grid finishing
+   * just as Play is pressed) says `playing: false` about a state the page has already left.
+   */
+  seq: number;
   /** Steps per second over the last second of playing (null before it is known). */
   stepsPerSecond: number | null;
   /** Activations of a few layers (sent at most twice a second, and when stopping). */

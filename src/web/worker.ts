@@ -32,6 +32,8 @@ const BOUNDARY_SHARE = 0.15;
 let run: LabRun | null = null;
 let runId = -1;
 let playing = false;
+/** The seq of the last play / pause / step command handled (echoed in progress messages). */
+let commandSeq = 0;
 let pendingSteps = 0;
 let scheduled = false;
 let lastRecord: TrainRecord | null = null;
@@ -83,6 +85,7 @@ function progress(records: TrainRecord[], forceActivations: boolean): ProgressMe
     records,
     status: r.status(),
     playing,
+    seq: commandSeq,
     stepsPerSecond: rate,
     activations,
   };
@@ -204,6 +207,7 @@ scope.addEventListener("message", (event) => {
     return;
   }
   if (msg.runId !== runId || !run) return;
+  commandSeq = msg.seq;
   switch (msg.type) {
     case "play":
       if (!run.trainer.finished && !playing) {

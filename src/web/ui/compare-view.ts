@@ -297,7 +297,8 @@ export class CompareView {
       case "progress": {
         s.history.add(m.records);
         s.status = m.status;
-        if (s.playing && !m.playing) s.playing = false;
+        // (A message sent before the worker saw the latest command says nothing about it.)
+        if (s.playing && !m.playing && m.seq === s.session.seq) s.playing = false;
         if (this.wantTraining && this.sides.every((x) => x.ready && x.status?.finished)) {
           this.wantTraining = false;
         }

@@ -395,7 +395,9 @@ export class LabView {
         if (m.activations) this.activations = m.activations;
         this.status = m.status;
         this.stepsPerSecond = m.stepsPerSecond;
-        if (this.playing && !m.playing) {
+        // Only a message sent after the worker saw the latest command can stop playing: one
+        // sent earlier (a decision grid finishing as Play is pressed) is about the old state.
+        if (this.playing && !m.playing && m.seq === this.session.seq) {
           this.playing = false;
           this.setRunnable(true);
         } else if (m.status.finished) this.setRunnable(true);
