@@ -11,7 +11,9 @@
         "src/microkernels.c",
         "src/pool.c",
         "src/elementwise.c",
-        "src/reductions.c"
+        "src/chunks.c",
+        "src/reductions.c",
+        "src/optim.c"
       ],
       # Portable baseline (no -march=native): AVX2/AVX-512 code paths are compiled per function
       # with __attribute__((target(...))) and chosen at run time. No -ffast-math: NaN and Inf

@@ -11,6 +11,8 @@
  *   sumSquares(x, n, out) -> boolean (out[0] = the sum)
  *   moments(x, n, out) / activationPass(kind, phi, u, d, n, threshold, out) /
  *   sgdStepSums(lr, x, g, n, out) -> boolean (out: Float64Array; see reductions.c)
+ *   adamStep(x, g, m, v, n, hyper, out) / momentumStep(x, g, b | null, n, hyper, out) -> boolean
+ *     (state, hyper and out: Float64Array; see optim.c)
  *   info() -> { isa, detectedIsa, threads }, setThreads(n) -> previous, setIsa(name) -> boolean,
  *   setParallelMin(muladds) -> previous
  */
@@ -196,6 +198,44 @@ static napi_value js_sgd_step_sums(napi_env env, napi_callback_info info) {
   return boolean(env, true);
 }
 
+/* Adam: x, g (same dtype), m, v (Float64Array, >= n), hyper (Float64Array, >= 8), out (>= 4). */
+static napi_value js_adam_step(napi_env env, napi_callback_info info) {
+  ARGS(7)
+  view x, g, m, v, hyper, out;
+  int64_t n;
+  if (!get_view(env, argv[0], &x) || !get_view(env, argv[1], &g) || !get_out(env, argv[2], &m, 0) ||
+      !get_out(env, argv[3], &v, 0) || !get_size(env, argv[4], &n) ||
+      !get_out(env, argv[5], &hyper, 8) || !get_out(env, argv[6], &out, 4) || x.type != g.type ||
+      n > (int64_t)x.length || n > (int64_t)g.length || n > (int64_t)m.length ||
+      n > (int64_t)v.length)
+    return boolean(env, false);
+  if (x.type == napi_float32_array)
+    gs_adam_step_f32(x.data, g.data, m.data, v.data, n, hyper.data, out.data);
+  else
+    gs_adam_step_f64(x.data, g.data, m.data, v.data, n, hyper.data, out.data);
+  return boolean(env, true);
+}
+
+/* Momentum / weight-decay SGD: b is a Float64Array (>= n) or null; hyper (>= 4). */
+static napi_value js_momentum_step(napi_env env, napi_callback_info info) {
+  ARGS(6)
+  view x, g, b = {0}, hyper, out;
+  int64_t n;
+  napi_valuetype bt;
+  if (napi_typeof(env, argv[2], &bt) != napi_ok) return boolean(env, false);
+  const bool has_b = bt != napi_null;
+  if (!get_view(env, argv[0], &x) || !get_view(env, argv[1], &g) ||
+      (has_b && !get_out(env, argv[2], &b, 0)) || !get_size(env, argv[3], &n) ||
+      !get_out(env, argv[4], &hyper, 4) || !get_out(env, argv[5], &out, 4) || x.type != g.type ||
+      n > (int64_t)x.length || n > (int64_t)g.length || (has_b && n > (int64_t)b.length))
+    return boolean(env, false);
+  if (x.type == napi_float32_array)
+    gs_momentum_step_f32(x.data, g.data, has_b ? b.data : NULL, n, hyper.data, out.data);
+  else
+    gs_momentum_step_f64(x.data, g.data, has_b ? b.data : NULL, n, hyper.data, out.data);
+  return boolean(env, true);
+}
+
 static napi_value js_act_forward(napi_env env, napi_callback_info info) {
   ARGS(4)
   int64_t code, n;
@@ -292,6 +332,8 @@ NAPI_MODULE_INIT() {
       {"moments", NULL, js_moments, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationPass", NULL, js_activation_pass, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sgdStepSums", NULL, js_sgd_step_sums, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamStep", NULL, js_adam_step, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"momentumStep", NULL, js_momentum_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationForward", NULL, js_act_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationBackward", NULL, js_act_backward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},

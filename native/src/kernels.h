@@ -54,6 +54,14 @@ void gs_parallel(int parts, gs_task fn, void *ctx);
 int gs_threads(void);          /* threads products may use (1 = no pool) */
 int gs_set_threads(int count); /* returns the previous count; clamps to [1, 64] */
 
+/* chunks.c: fn(ctx, lo, len, out) over fixed chunks of [0, n) on the pool; each chunk's `outs`
+ * (<= GS_CHUNK_OUTS) results are combined in chunk order: summed, or the minimum where bit k of
+ * min_mask is set. The result depends on n only, not on the thread count. */
+#define GS_CHUNK_OUTS 8
+typedef void (*gs_range_fn)(const void *ctx, ptrdiff_t lo, ptrdiff_t len, double *out);
+void gs_chunked(ptrdiff_t n, gs_range_fn fn, const void *ctx, int outs, unsigned min_mask,
+                double *out);
+
 /* elementwise.c (float32 unless named _f64) */
 void gs_add_row_bias_f32(float *z, const float *b, ptrdiff_t rows, ptrdiff_t cols);
 void gs_add_row_bias_f64(double *z, const double *b, ptrdiff_t rows, ptrdiff_t cols);
@@ -73,6 +81,18 @@ int gs_act_pass_f64(int kind, const double *pd, const double *ud, const double *
                     double threshold, double *out);
 void gs_sgd_step_sums_f32(double lr, float *x, const float *g, ptrdiff_t n, double *out);
 void gs_sgd_step_sums_f64(double lr, double *x, const double *g, ptrdiff_t n, double *out);
+
+/* optim.c: an optimizer step over x[0..n) with out = [sum e, sum e^2, sum x_new, sum x_new^2]
+ * (see there). Adam hyper = [w1, beta2, w2, eps, stepSize, bc2Sqrt, l2, decay]; momentum hyper =
+ * [lr, mu, wd, nesterov], b may be NULL (weight decay only). State arrays are double. */
+void gs_adam_step_f32(float *x, const float *g, double *m, double *v, ptrdiff_t n,
+                      const double *hyper, double *out);
+void gs_adam_step_f64(double *x, const double *g, double *m, double *v, ptrdiff_t n,
+                      const double *hyper, double *out);
+void gs_momentum_step_f32(float *x, const float *g, double *b, ptrdiff_t n, const double *hyper,
+                          double *out);
+void gs_momentum_step_f64(double *x, const double *g, double *b, ptrdiff_t n,
+                          const double *hyper, double *out);
 
 enum { GS_ACT_TANH = 1, GS_ACT_SIGMOID = 2, GS_ACT_RELU = 3 };
 int gs_act_forward_f32(int act, const float *u, float *a, ptrdiff_t n);

@@ -9,47 +9,7 @@
  * (round-off). Counts are exact. NaN and Inf propagate into the sums as in TypeScript (no
  * fast-math).
  */
-#include <math.h>
-#include <string.h>
-
-#include "kernels.h"
-
-#if GS_X86
-#include <immintrin.h>
-#endif
-
-typedef double v8d __attribute__((vector_size(64)));
-typedef float v8f __attribute__((vector_size(32)));
-typedef long long v8l __attribute__((vector_size(64)));
-
-/* Unaligned loads and stores through memcpy (the compiler emits one vector move). */
-#define LOAD_double(p, dst) memcpy(&(dst), (p), sizeof(v8d))
-#define LOAD_float(p, dst)       \
-  do {                           \
-    v8f f_;                      \
-    memcpy(&f_, (p), sizeof f_); \
-    (dst) = WIDEN(f_);           \
-  } while (0)
-/* Store v rounded to T, and set `back` to the stored values widened again. */
-#define STORE_double(p, v, back) \
-  do {                           \
-    memcpy((p), &(v), sizeof(v8d)); \
-    (back) = (v);                \
-  } while (0)
-#define STORE_float(p, v, back)  \
-  do {                           \
-    const v8f f_ = NARROW(v);    \
-    memcpy((p), &f_, sizeof f_); \
-    (back) = WIDEN(f_);          \
-  } while (0)
-/* float <-> double conversion of 8 lanes. GCC 12 splits __builtin_convertvector into five
- * instructions even with AVX-512 on, so that ISA uses its one-instruction intrinsics. */
-#define WIDEN(f) __builtin_convertvector((f), v8d)
-#define NARROW(v) __builtin_convertvector((v), v8f)
-
-/* Lanes added in a fixed tree, the same for every ISA (the result does not depend on it). */
-#define HSUM(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
-#define HCOUNT(v) ((double)((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7]))))
+#include "vec.h"
 
 #define ABS_BITS 0x7fffffffffffffffLL
 
@@ -213,33 +173,14 @@ typedef long long v8l __attribute__((vector_size(64)));
     SGD_BODY(double)                                                                           \
   }
 
-/* GCC warns that 64-byte vectors change the ABI where AVX-512 is off; they never cross a call. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 KERNELS(base, )
 #if GS_X86
+#include "vec-avx2.h"
 KERNELS(avx2, __attribute__((target("avx2"))))
-#undef WIDEN
-#undef NARROW
-#define WIDEN(f) ((v8d)_mm512_cvtps_pd((__m256)(f)))
-#define NARROW(v) ((v8f)_mm512_cvtpd_ps((__m512d)(v)))
+#include "vec-avx512.h"
 KERNELS(avx512, __attribute__((target("avx512f"))))
-#define PICK(NAME) \
-  (gs_current_isa() == GS_ISA_AVX512 ? NAME##_avx512 : gs_current_isa() == GS_ISA_AVX2 ? NAME##_avx2 : NAME##_base)
-#else
-#define PICK(NAME) NAME##_base
 #endif
-
-/*
- * Long arrays are cut into fixed chunks (at least RED_CHUNK elements, a multiple of 16, at most
- * RED_MAX_PARTS of them) that the thread pool reduces into their own rows of partial results,
- * added afterwards in chunk order: the result depends on n only, never on the thread count or
- * on which thread ran a chunk. A step's reductions read ~15 MB, and the pool's second thread is
- * idle (spinning) while they run.
- */
-#define RED_CHUNK 16384
-#define RED_MAX_PARTS 64
-#define RED_OUTS 5
+#define PICK GS_PICK
 
 typedef enum { RED_MOMENTS, RED_ACT, RED_SGD } red_kind;
 typedef struct {
@@ -249,11 +190,11 @@ typedef struct {
   const double *d;
   void *w;
   double threshold, lr, shift;
-  ptrdiff_t n, step;
-  double part[RED_MAX_PARTS][RED_OUTS];
+  ptrdiff_t n;
 } red_job;
 
-static void red_range(const red_job *j, ptrdiff_t lo, ptrdiff_t len, double *out) {
+static void red_range(const void *ctx, ptrdiff_t lo, ptrdiff_t len, double *out) {
+  const red_job *j = ctx;
   switch (j->kind) {
     case RED_MOMENTS:
       if (j->f64) PICK(moments_f64)((const double *)j->x + lo, len, out);
@@ -276,36 +217,10 @@ static void red_range(const red_job *j, ptrdiff_t lo, ptrdiff_t len, double *out
   }
 }
 
-static void red_task(void *ctx, int part, int parts) {
-  red_job *j = ctx;
-  (void)parts;
-  const ptrdiff_t lo = part * j->step;
-  const ptrdiff_t len = j->n - lo < j->step ? j->n - lo : j->step;
-  red_range(j, lo, len, j->part[part]);
-}
-
-/* Runs the job over [0, n) and writes its RED_OUTS results to out (min for moments' out[2]). */
+/* Runs the job over [0, n) in chunks (chunks.c); moments' out[2] is a minimum. */
 static void red_run(red_job *j, double *out) {
-  const ptrdiff_t n = j->n;
-  if (n < 2 * RED_CHUNK) {
-    red_range(j, 0, n, out);
-    return;
-  }
-  ptrdiff_t step = (n + RED_MAX_PARTS - 1) / RED_MAX_PARTS;
-  if (step < RED_CHUNK) step = RED_CHUNK;
-  j->step = (step + 15) / 16 * 16;
-  const int parts = (int)((n + j->step - 1) / j->step);
-  gs_parallel(parts, red_task, j);
   const int outs = j->kind == RED_MOMENTS ? 3 : j->kind == RED_ACT ? 5 : 4;
-  for (int k = 0; k < outs; k++) {
-    const int is_min = j->kind == RED_MOMENTS && k == 2;
-    double acc = j->part[0][k];
-    for (int p = 1; p < parts; p++) {
-      const double v = j->part[p][k];
-      acc = is_min ? (v < acc ? v : acc) : acc + v;
-    }
-    out[k] = acc;
-  }
+  gs_chunked(j->n, red_range, j, outs, j->kind == RED_MOMENTS ? 1u << 2 : 0u, out);
 }
 
 void gs_moments_f32(const float *x, ptrdiff_t n, double *out) {

@@ -50,6 +50,24 @@ export interface NativeAddon {
     out: Float64Array,
   ): boolean;
   sgdStepSums(lr: number, x: FloatArray, g: FloatArray, n: number, out: Float64Array): boolean;
+  /** Optimizer updates with their sums (native/src/optim.c); see KernelProvider. */
+  adamStep(
+    x: FloatArray,
+    g: FloatArray,
+    m: Float64Array,
+    v: Float64Array,
+    n: number,
+    hyper: Float64Array,
+    out: Float64Array,
+  ): boolean;
+  momentumStep(
+    x: FloatArray,
+    g: FloatArray,
+    b: Float64Array | null,
+    n: number,
+    hyper: Float64Array,
+    out: Float64Array,
+  ): boolean;
   info(): NativeInfo;
   /** Threads products may use (1 = calling thread only); returns the previous count. */
   setThreads(count: number): number;

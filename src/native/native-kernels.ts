@@ -40,6 +40,8 @@ export function nativeProvider(addon: NativeAddon): KernelProvider {
     activationPass: (kind, phi, u, d, n, threshold, out) =>
       addon.activationPass(kind, phi, u, d, n, threshold, out),
     sgdStepSums: (lr, x, g, n, out) => addon.sgdStepSums(lr, x, g, n, out),
+    adamStep: (x, g, m, v, n, hyper, out) => addon.adamStep(x, g, m, v, n, hyper, out),
+    momentumStep: (x, g, b, n, hyper, out) => addon.momentumStep(x, g, b, n, hyper, out),
   };
 }
 

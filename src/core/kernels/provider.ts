@@ -84,6 +84,33 @@ export interface KernelProvider {
    * of x[j] after, out[3] = sum of x[j]^2 after.
    */
   sgdStepSums?(lr: number, x: FloatArray, g: FloatArray, n: number, out: Float64Array): boolean;
+  /**
+   * One Adam / AdamW step of x[0..n) (optim/adam.ts's loop, operation for operation, so x, m
+   * and v come out bit for bit as TypeScript's), hyper = [w1 = 1 - beta1, beta2, w2 = 1 - beta2,
+   * eps, stepSize, sqrt(1 - beta2^t), l2, decay]; out as sgdStepSums' (update sums, then sums
+   * of the new x).
+   */
+  adamStep?(
+    x: FloatArray,
+    g: FloatArray,
+    m: Float64Array,
+    v: Float64Array,
+    n: number,
+    hyper: Float64Array,
+    out: Float64Array,
+  ): boolean;
+  /**
+   * One SGD step with momentum buffer b (null: weight decay only) as optim/sgd.ts's loop,
+   * bit for bit; hyper = [lr, momentum, weightDecay, nesterov ? 1 : 0]; out as sgdStepSums'.
+   */
+  momentumStep?(
+    x: FloatArray,
+    g: FloatArray,
+    b: Float64Array | null,
+    n: number,
+    hyper: Float64Array,
+    out: Float64Array,
+  ): boolean;
 }
 
 let registered: KernelProvider | null = null;

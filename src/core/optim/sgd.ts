@@ -1,5 +1,6 @@
 import type { FloatArray } from "../dtype.ts";
 import { axpy } from "../kernels/elementwise.ts";
+import { kernelProvider } from "../kernels/provider.ts";
 import { sgdStepSumsFast } from "../kernels/reductions.ts";
 import type { Param } from "../layers/layer.ts";
 import type { OptimizerOptions } from "./optimizer.ts";
@@ -47,16 +48,10 @@ export class Sgd extends StatefulOptimizer {
     updateStd?: Float64Array,
     weightSums?: Float64Array,
   ): void {
-    checkStepArgs(params, lr, updateStd);
-    if (weightSums !== undefined && weightSums.length < 2 * params.length) {
-      throw new RangeError(
-        `weightSums holds ${weightSums.length} values, needs ${2 * params.length}`,
-      );
-    }
+    checkStepArgs(params, lr, updateStd, weightSums);
     this.slots.bind(params);
     const mu = this.momentum;
     const wd = this.weightDecay;
-    const nesterov = this.nesterov;
     const buffers = mu === 0 ? null : this.slots.slot(0);
     const plain = buffers === null && wd === 0;
     if (plain && updateStd === undefined && weightSums === undefined) {
@@ -65,44 +60,85 @@ export class Sgd extends StatefulOptimizer {
       this.t++;
       return;
     }
+    const h = hyper;
+    h[0] = lr;
+    h[1] = mu;
+    h[2] = wd;
+    h[3] = this.nesterov ? 1 : 0;
+    const provider = kernelProvider();
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       const x = p.value.data;
       const g = p.grad.data;
       const n = p.value.size;
-      const b = buffers === null ? null : buffers[i]!;
       if (plain) {
-        const std = plainStepStd(x, g, n, lr, stepSums);
-        if (updateStd !== undefined) updateStd[i] = std;
-        if (weightSums !== undefined) {
-          weightSums[2 * i] = stepSums[2]!;
-          weightSums[2 * i + 1] = stepSums[3]!;
+        plainStepStd(x, g, n, lr, stepSums);
+      } else {
+        // The native kernel runs the same loop (bit for bit); only the sums' order differs.
+        const b = buffers === null ? null : buffers[i]!;
+        if (provider?.momentumStep?.(x, g, b, n, h, stepSums) !== true) {
+          momentumStepTs(x, g, b, n, h, stepSums);
         }
-        continue;
       }
-      let shift = 0;
-      let s1 = 0;
-      let s2 = 0;
-      for (let j = 0; j < n; j++) {
-        const old = x[j]!;
-        let d = g[j]!;
-        if (wd !== 0) d += wd * old;
-        if (b !== null) {
-          const bj = mu * b[j]! + d;
-          b[j] = bj;
-          d = nesterov ? d + mu * bj : bj;
-        }
-        x[j] = old - lr * d;
-        const delta = x[j]! - old;
-        if (j === 0) shift = delta;
-        const e = delta - shift;
-        s1 += e;
-        s2 += e * e;
+      if (updateStd !== undefined) updateStd[i] = shiftedStd(stepSums[0]!, stepSums[1]!, n);
+      if (weightSums !== undefined) {
+        weightSums[2 * i] = stepSums[2]!;
+        weightSums[2 * i + 1] = stepSums[3]!;
       }
-      if (updateStd !== undefined) updateStd[i] = shiftedStd(s1, s2, n);
     }
     this.t++;
   }
+}
+
+/** The step's hyperparameters, in KernelProvider.momentumStep's order: reused. */
+const hyper = new Float64Array(4);
+
+/**
+ * One SGD step of x[0..n) with momentum buffer b (null: weight decay only), h as
+ * KernelProvider.momentumStep's hyper, in PyTorch's order (see the class comment). out = [sum
+ * e, sum e^2, sum x_new, sum x_new^2], e the update shifted by the first one's. Exported for
+ * the native kernel's tests.
+ */
+export function momentumStepTs(
+  x: FloatArray,
+  g: FloatArray,
+  b: Float64Array | null,
+  n: number,
+  h: Float64Array,
+  out: Float64Array,
+): void {
+  const lr = h[0]!;
+  const mu = h[1]!;
+  const wd = h[2]!;
+  const nesterov = h[3] !== 0;
+  let shift = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let w = 0;
+  let ww = 0;
+  for (let j = 0; j < n; j++) {
+    const old = x[j]!;
+    let d = g[j]!;
+    if (wd !== 0) d += wd * old;
+    if (b !== null) {
+      const bj = mu * b[j]! + d;
+      b[j] = bj;
+      d = nesterov ? d + mu * bj : bj;
+    }
+    x[j] = old - lr * d;
+    const now = x[j]!;
+    const delta = now - old;
+    if (j === 0) shift = delta;
+    const e = delta - shift;
+    s1 += e;
+    s2 += e * e;
+    w += now;
+    ww += now * now;
+  }
+  out[0] = s1;
+  out[1] = s2;
+  out[2] = w;
+  out[3] = ww;
 }
 
 /** The sums plainStepStd fills (see there), reused. */

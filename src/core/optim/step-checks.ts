@@ -1,11 +1,20 @@
 import type { Param } from "../layers/layer.ts";
 
-/** Throws unless `lr` is a finite number >= 0 and `updateStd` can hold one value per param. */
+/**
+ * Throws unless `lr` is a finite number >= 0, `updateStd` can hold one value per param and
+ * `weightSums` two.
+ */
 export function checkStepArgs(
   params: readonly Param[],
   lr: number,
   updateStd: Float64Array | undefined,
+  weightSums?: Float64Array,
 ): void {
+  if (weightSums !== undefined && weightSums.length < 2 * params.length) {
+    throw new RangeError(
+      `weightSums holds ${weightSums.length} values but there are ${params.length} parameters`,
+    );
+  }
   if (!(lr >= 0 && lr < Infinity)) {
     throw new RangeError(`learning rate must be finite and >= 0, got ${lr}`);
   }
