@@ -9,6 +9,7 @@ import type { FloatArray } from "../core/dtype.ts";
 import { adamStepTs } from "../core/optim/adam.ts";
 import { momentumStepTs } from "../core/optim/sgd.ts";
 import { Rng } from "../core/rng.ts";
+import { expectSameValues as expectSame, summationBound } from "../core/testing/summation.ts";
 import { addonForTests, supportedIsas } from "./test-addon.ts";
 
 const addon = addonForTests();
@@ -21,16 +22,11 @@ function sample(f32: boolean, n: number, seed: number, scale = 1): FloatArray {
   return x;
 }
 
-function expectSame(got: FloatArray, want: FloatArray, what: string): void {
-  for (let i = 0; i < want.length; i++)
-    if (!Object.is(got[i], want[i])) expect(`${what}[${i}] = ${got[i]}`).toBe(`${want[i]}`);
-}
-
-/** Within 2 (n - 1) 2^-53 of the magnitudes' sum: any summation order of n terms. */
+/** Within the summation bound (core/testing/summation.ts): any order of n terms. */
 function expectSums(got: Float64Array, want: Float64Array, n: number, x: FloatArray): void {
   let mag = 0;
   for (let i = 0; i < n; i++) mag += Math.abs(x[i]!);
-  const bound = (scale: number): number => 2 * Math.max(n - 1, 1) * 2 ** -53 * scale + 1e-300;
+  const bound = (scale: number): number => summationBound(n, scale);
   expect(Math.abs(got[1]! - want[1]!)).toBeLessThanOrEqual(bound(want[1]!));
   expect(Math.abs(got[2]! - want[2]!)).toBeLessThanOrEqual(bound(mag));
   expect(Math.abs(got[3]! - want[3]!)).toBeLessThanOrEqual(bound(want[3]!));

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { FloatArray } from "../core/dtype.ts";
 import { plainStepSumsTs } from "../core/optim/sgd.ts";
 import { Rng } from "../core/rng.ts";
+import { expectSum, smallestNonzero, sumAbs } from "../core/testing/summation.ts";
 import { activationPass } from "../probe/layer-metrics.ts";
 import { momentsTs } from "../probe/stats.ts";
 import { addonForTests, supportedIsas } from "./test-addon.ts";
@@ -20,31 +21,6 @@ function sample(f32: boolean, n: number, seed: number): FloatArray {
   const x = f32 ? new Float32Array(n) : new Float64Array(n);
   new Rng(seed).fillNormal(x);
   return x;
-}
-
-/**
- * |got - want| within the error bound of summing n terms in any order, (n - 1) u times the sum
- * of their magnitudes (u = 2^-53), for each of the two sums compared.
- */
-function expectSum(got: number, want: number, scale: number, n: number, what: string): void {
-  expect(Math.abs(got - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(
-    2 * Math.max(n - 1, 1) * 2 ** -53 * scale + 1e-300,
-  );
-}
-
-function sumAbs(x: FloatArray, n: number, f: (v: number) => number = (v) => v): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.abs(f(x[i]!));
-  return s;
-}
-
-function smallestNonzero(x: FloatArray, n: number): number {
-  let m = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const a = Math.abs(x[i]!);
-    if (a !== 0 && a < m) m = a;
-  }
-  return m;
 }
 
 describe.skipIf(addon === null)("native metric reductions", () => {

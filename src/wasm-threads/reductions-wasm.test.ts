@@ -24,6 +24,12 @@ import {
 } from "../core/kernels/wasm/reductions-wasm.ts";
 import { plainStepSumsTs } from "../core/optim/sgd.ts";
 import { Rng } from "../core/rng.ts";
+import {
+  expectSameValues as expectSameArray,
+  expectSum,
+  smallestNonzero,
+  sumAbs,
+} from "../core/testing/summation.ts";
 import { activationPass } from "../probe/layer-metrics.ts";
 import { momentsTs } from "../probe/stats.ts";
 import { enableNodeWasmRelaxedSimd } from "./node.ts";
@@ -42,46 +48,6 @@ function spots(n: number): number[] {
   return [...new Set([0, Math.min(5, n - 1), tail < n ? tail : n - 1, n - 1])].filter(
     (i) => i >= 0,
   );
-}
-
-/**
- * |got - want| within the error bound of summing n terms in any order, (n - 1) u times the sum
- * of their magnitudes (u = 2^-53), for each of the two sums compared (as native-reductions).
- */
-function expectSum(got: number, want: number, scale: number, n: number, what: string): void {
-  if (!Number.isFinite(want)) {
-    expect(got, what).toBe(want);
-    return;
-  }
-  expect(Math.abs(got - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(
-    2 * Math.max(n - 1, 1) * 2 ** -53 * scale + 1e-300,
-  );
-}
-
-function sumAbs(x: FloatArray, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.abs(x[i]!);
-  return s;
-}
-
-/** The contract's out[2]: smallest nonzero |x| (NaN skipped), Infinity if none. */
-function smallestNonzero(x: FloatArray, n: number): number {
-  let m = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const a = Math.abs(x[i]!);
-    if (a !== 0 && a < m) m = a;
-  }
-  return m;
-}
-
-/** x equals want element for element: same bits, or both NaN. */
-function expectSameArray(x: FloatArray, want: FloatArray, what: string): void {
-  for (let i = 0; i < want.length; i++) {
-    const a = x[i]!;
-    const b = want[i]!;
-    if (!Object.is(a, b) && !(Number.isNaN(a) && Number.isNaN(b)))
-      expect(`${what}: x[${i}] = ${a}`).toBe(`${what}: x[${i}] = ${b}`);
-  }
 }
 
 const simd = wasmSimdSupported();
