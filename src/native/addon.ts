@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { FloatArray } from "../core/dtype.ts";
+import type { KernelProvider } from "../core/kernels/provider.ts";
 
 /**
  * The raw interface of the compiled addon (native/src/addon.c). Every kernel works in place on
@@ -38,36 +39,13 @@ export interface NativeAddon {
     du: FloatArray,
     n: number,
   ): boolean;
-  /** Metric reductions (native/src/reductions.c); see KernelProvider for their contracts. */
-  moments(x: FloatArray, n: number, out: Float64Array): boolean;
-  activationPass(
-    kind: number,
-    phi: FloatArray,
-    u: FloatArray,
-    d: Float64Array,
-    n: number,
-    threshold: number,
-    out: Float64Array,
-  ): boolean;
-  sgdStepSums(lr: number, x: FloatArray, g: FloatArray, n: number, out: Float64Array): boolean;
-  /** Optimizer updates with their sums (native/src/optim.c); see KernelProvider. */
-  adamStep(
-    x: FloatArray,
-    g: FloatArray,
-    m: Float64Array,
-    v: Float64Array,
-    n: number,
-    hyper: Float64Array,
-    out: Float64Array,
-  ): boolean;
-  momentumStep(
-    x: FloatArray,
-    g: FloatArray,
-    b: Float64Array | null,
-    n: number,
-    hyper: Float64Array,
-    out: Float64Array,
-  ): boolean;
+  /** Metric reductions (native/src/reductions.c); contracts in KernelProvider. */
+  moments: ProviderKernel<"moments">;
+  activationPass: ProviderKernel<"activationPass">;
+  sgdStepSums: ProviderKernel<"sgdStepSums">;
+  /** Optimizer updates with their sums (native/src/optim.c); contracts in KernelProvider. */
+  adamStep: ProviderKernel<"adamStep">;
+  momentumStep: ProviderKernel<"momentumStep">;
   info(): NativeInfo;
   /** Threads products may use (1 = calling thread only); returns the previous count. */
   setThreads(count: number): number;
@@ -76,6 +54,9 @@ export interface NativeAddon {
   /** Products below this many multiply-adds stay on one thread; returns the previous value. */
   setParallelMin(muladds: number): number;
 }
+
+/** A KernelProvider method the addon implements with the same signature. */
+type ProviderKernel<K extends keyof KernelProvider> = NonNullable<KernelProvider[K]>;
 
 export type NativeIsa = "scalar" | "avx2" | "avx512";
 
