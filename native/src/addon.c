@@ -7,7 +7,8 @@
  *   gemm(m, n, k, A, ars, acs, B, brs, bcs, C, accumulate) -> boolean
  *   addRowBias(z, b, rows, cols) / columnSums(x, rows, cols, out) /
  *   axpy(alpha | Float64Array [alpha], x, y, n)
- *   activationForward(code, u, a, n) / activationBackward(code, u, a, da, du, n) -> boolean
+ *   activationForward(code, u, a, n) / activationBackward(code, u, a, da, du, n) /
+ *   biasActivationForward(code, z, b, rows, cols, a) -> boolean
  *   sumSquares(x, n, out) -> boolean (out[0] = the sum)
  *   moments(x, n, out) / activationPass(kind, phi, u, d, n, threshold, out) /
  *   sgdStepSums(lr, x, g, n, out) -> boolean (out: Float64Array; see reductions.c)
@@ -249,6 +250,22 @@ static napi_value js_act_forward(napi_env env, napi_callback_info info) {
   return boolean(env, ok != 0);
 }
 
+static napi_value js_bias_act_forward(napi_env env, napi_callback_info info) {
+  ARGS(6)
+  int64_t code, rows, cols;
+  view z, b, a;
+  if (!get_size(env, argv[0], &code) || !get_view(env, argv[1], &z) ||
+      !get_view(env, argv[2], &b) || !get_size(env, argv[3], &rows) ||
+      !get_size(env, argv[4], &cols) || !get_view(env, argv[5], &a) || z.type != b.type ||
+      z.type != a.type || cols == 0 || rows > (int64_t)z.length / (cols ? cols : 1) ||
+      rows * cols > (int64_t)a.length || cols > (int64_t)b.length)
+    return boolean(env, false);
+  const int ok = z.type == napi_float32_array
+                     ? gs_bias_act_forward_f32((int)code, z.data, b.data, rows, cols, a.data)
+                     : gs_bias_act_forward_f64((int)code, z.data, b.data, rows, cols, a.data);
+  return boolean(env, ok != 0);
+}
+
 static napi_value js_act_backward(napi_env env, napi_callback_info info) {
   ARGS(6)
   int64_t code, n;
@@ -336,6 +353,7 @@ NAPI_MODULE_INIT() {
       {"momentumStep", NULL, js_momentum_step, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationForward", NULL, js_act_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationBackward", NULL, js_act_backward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"biasActivationForward", NULL, js_bias_act_forward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"info", NULL, js_info, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, js_set_threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setIsa", NULL, js_set_isa, NULL, NULL, NULL, napi_enumerable, NULL},

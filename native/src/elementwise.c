@@ -256,6 +256,72 @@ int gs_act_forward_f32(int act, const float *u, float *a, ptrdiff_t n) {
   return 1;
 }
 
+/*
+ * u = z + b (b broadcast along rows, in place in z) and a = phi(u) in one trip through memory:
+ * each chunk of the flattened array gets its bias, then its activation, while it is in cache.
+ * The chunks are the ones gs_act_forward_f32 uses (whole 16-element groups), so every element
+ * takes the same path as there, and the result equals addRowBias then activationForward bit
+ * for bit, for any thread count.
+ */
+typedef struct {
+  act_fn fn; /* NULL: relu */
+  float *z;
+  const float *b;
+  float *a;
+  ptrdiff_t n, cols, step;
+} bias_act_job;
+
+static void bias_act_range(const bias_act_job *j, ptrdiff_t lo, ptrdiff_t len) {
+  float *z = j->z;
+  ptrdiff_t c = lo % j->cols;
+  for (ptrdiff_t i = lo; i < lo + len; i++) {
+    z[i] = z[i] + j->b[c];
+    if (++c == j->cols) c = 0;
+  }
+  if (j->fn) {
+    j->fn(z + lo, j->a + lo, len);
+    return;
+  }
+  for (ptrdiff_t i = lo; i < lo + len; i++) {
+    const float x = z[i];
+    j->a[i] = x > 0 || x != x ? x : 0.0f;
+  }
+}
+
+static void bias_act_task(void *ctx, int part, int parts) {
+  const bias_act_job *j = ctx;
+  (void)parts;
+  const ptrdiff_t lo = part * j->step;
+  if (lo >= j->n) return;
+  bias_act_range(j, lo, j->n - lo < j->step ? j->n - lo : j->step);
+}
+
+int gs_bias_act_forward_f32(int act, float *z, const float *b, ptrdiff_t rows, ptrdiff_t cols,
+                            float *a) {
+  const act_fn fn = act == GS_ACT_RELU ? NULL : forward_kernel(act);
+  if (act != GS_ACT_RELU && !fn) return 0;
+  const ptrdiff_t n = rows * cols;
+  bias_act_job j = {fn, z, b, a, n, cols, n};
+  if (n == 0) return 1;
+  const int threads = gs_threads();
+  if (threads <= 1 || n < ACT_PARALLEL_MIN || !fn) {
+    bias_act_range(&j, 0, n);
+    return 1;
+  }
+  const int parts = 2 * threads;
+  j.step = ((n + parts - 1) / parts + 15) / 16 * 16;
+  gs_parallel((int)((n + j.step - 1) / j.step), bias_act_task, &j);
+  return 1;
+}
+
+/* float64: relu only (see gs_act_forward_f64). */
+int gs_bias_act_forward_f64(int act, double *z, const double *b, ptrdiff_t rows, ptrdiff_t cols,
+                            double *a) {
+  if (act != GS_ACT_RELU) return 0;
+  gs_add_row_bias_f64(z, b, rows, cols);
+  return gs_act_forward_f64(act, z, a, rows * cols);
+}
+
 /* du = phi'(u) rounded to the dtype, times da: the two roundings of the TypeScript backward. */
 int gs_act_backward_f32(int act, const float *u, const float *a, const float *da, float *du,
                         ptrdiff_t n) {

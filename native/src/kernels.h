@@ -96,6 +96,11 @@ void gs_momentum_step_f64(double *x, const double *g, double *b, ptrdiff_t n,
 
 enum { GS_ACT_TANH = 1, GS_ACT_SIGMOID = 2, GS_ACT_RELU = 3 };
 int gs_act_forward_f32(int act, const float *u, float *a, ptrdiff_t n);
+/* z += b (rows x cols, b broadcast) then a = phi(z), fused; 0 when the activation is declined. */
+int gs_bias_act_forward_f32(int act, float *z, const float *b, ptrdiff_t rows, ptrdiff_t cols,
+                            float *a);
+int gs_bias_act_forward_f64(int act, double *z, const double *b, ptrdiff_t rows, ptrdiff_t cols,
+                            double *a);
 int gs_act_backward_f32(int act, const float *u, const float *a, const float *da, float *du,
                         ptrdiff_t n);
 int gs_act_forward_f64(int act, const double *u, double *a, ptrdiff_t n);

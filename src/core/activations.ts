@@ -6,6 +6,7 @@ import {
   swishForward32,
   tanhForward32,
 } from "./fast-math.ts";
+import { addRowBias } from "./kernels/elementwise.ts";
 import { kernelProvider } from "./kernels/provider.ts";
 import { normalCdf, normalPdf } from "./special.ts";
 
@@ -52,6 +53,12 @@ export interface Activation {
    * inlined float32 kernels of fast-math.ts (at most 1 ulp from the rounded exact value).
    */
   forward(u: FloatArray, a: FloatArray, n: number): void;
+  /**
+   * z[r * cols + j] += b[j], then a[i] = phi(z[i]), for the rows x cols entries: a dense layer's
+   * bias and its activation in one pass where a KernelProvider fuses them (the result equals
+   * addRowBias then forward). Optional: without it a layer calls those two.
+   */
+  biasForward?(z: FloatArray, b: FloatArray, rows: number, cols: number, a: FloatArray): void;
   /** du[i] = da[i] * phi'(u[i]); `a` holds phi(u) (used where cheaper, e.g. tanh); du != da. */
   backward(u: FloatArray, a: FloatArray, da: FloatArray, du: FloatArray, n: number): void;
   /** d[i] = phi'(u[i]) (elu and softplus into a Float32Array: fast-math.ts, <= 1 ulp). */
@@ -337,6 +344,16 @@ export function getActivation(name: ActivationName, options: ActivationOptions =
         : (u, a, n) => {
             if (kernelProvider()?.activationForward?.(providerName, u, a, n) !== true) {
               forward(u, a, n);
+            }
+          },
+    biasForward:
+      providerName === null
+        ? undefined
+        : (z, b, rows, cols, a) => {
+            const p = kernelProvider();
+            if (p?.biasActivationForward?.(providerName, z, b, rows, cols, a) !== true) {
+              addRowBias(z, b, rows, cols);
+              activation.forward(z, a, rows * cols);
             }
           },
     derivatives,

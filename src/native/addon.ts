@@ -31,6 +31,15 @@ export interface NativeAddon {
   sumSquares(x: FloatArray, n: number, out: Float64Array): boolean;
   /** `code`: ACTIVATION_CODES[name]. */
   activationForward(code: number, u: FloatArray, a: FloatArray, n: number): boolean;
+  /** z += b by rows, then a = phi(z), fused (`code`: ACTIVATION_CODES[name]). */
+  biasActivationForward(
+    code: number,
+    z: FloatArray,
+    b: FloatArray,
+    rows: number,
+    cols: number,
+    a: FloatArray,
+  ): boolean;
   activationBackward(
     code: number,
     u: FloatArray,

@@ -190,6 +190,54 @@ describe.skipIf(addon === null)("native element-wise kernels", () => {
     addon.setThreads(initial.threads);
   });
 
+  it("bias + activation fused equals addRowBias then activationForward, for any thread count", () => {
+    addon.setIsa(initial.detectedIsa);
+    for (const [rows, cols] of [
+      [3, 5],
+      [128, 256],
+      [97, 401],
+    ] as const)
+      for (const name of ["tanh", "sigmoid", "relu"]) {
+        const code = ACTIVATION_CODES[name]!;
+        const z0 = sample(true, rows * cols, rows + cols, 4);
+        const b = sample(true, cols, 3);
+        const wantZ = z0.slice();
+        const wantA = new Float32Array(rows * cols);
+        expect(addon.addRowBias(wantZ, b, rows, cols)).toBe(true);
+        expect(addon.activationForward(code, wantZ, wantA, rows * cols)).toBe(true);
+        for (const threads of [1, 2, 3]) {
+          addon.setThreads(threads);
+          const z = z0.slice();
+          const a = new Float32Array(rows * cols);
+          expect(addon.biasActivationForward(code, z, b, rows, cols, a)).toBe(true);
+          expectIdentical(z, wantZ, `${name} ${rows}x${cols} u`);
+          expectIdentical(a, wantA, `${name} ${rows}x${cols} phi (${threads} threads)`);
+        }
+        addon.setThreads(initial.threads);
+      }
+    // float64: relu only (tanh and sigmoid stay Math.tanh / Math.exp)
+    const z = new Float64Array(6).fill(-1);
+    expect(
+      addon.biasActivationForward(ACTIVATION_CODES.tanh!, z, new Float64Array(3), 2, 3, z.slice()),
+    ).toBe(false);
+    expect(Array.from(z)).toEqual(new Array(6).fill(-1));
+    const a = new Float64Array(6);
+    expect(
+      addon.biasActivationForward(ACTIVATION_CODES.relu!, z, Float64Array.of(2, 0, 0.5), 2, 3, a),
+    ).toBe(true);
+    expect(Array.from(a)).toEqual([1, 0, 0, 1, 0, 0]);
+    expect(
+      addon.biasActivationForward(
+        1,
+        new Float32Array(6),
+        new Float32Array(2),
+        2,
+        3,
+        new Float32Array(6),
+      ),
+    ).toBe(false);
+  });
+
   it("declines mismatched dtypes and lengths without writing", () => {
     const z = new Float32Array(6).fill(1);
     expect(addon.addRowBias(z, new Float64Array(3), 2, 3)).toBe(false);

@@ -27,6 +27,10 @@ export function nativeProvider(addon: NativeAddon): KernelProvider {
       const code = ACTIVATION_CODES[name];
       return code !== undefined && addon.activationForward(code, u, a, n);
     },
+    biasActivationForward: (name, z, b, rows, cols, a) => {
+      const code = ACTIVATION_CODES[name];
+      return code !== undefined && addon.biasActivationForward(code, z, b, rows, cols, a);
+    },
     activationBackward: (name, u, a, da, du, n) => {
       const code = ACTIVATION_CODES[name];
       return code !== undefined && addon.activationBackward(code, u, a, da, du, n);

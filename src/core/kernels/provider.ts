@@ -40,6 +40,18 @@ export interface KernelProvider {
   columnSums?(x: FloatArray, rows: number, cols: number, out: FloatArray): boolean;
   /** a[i] = phi(u[i]) for i < n, for the activation `name` (see activations.ts). */
   activationForward?(name: string, u: FloatArray, a: FloatArray, n: number): boolean;
+  /**
+   * z[r * cols + j] += b[j], then a = phi(z) over the rows x cols entries, in one pass (bit for
+   * bit addRowBias followed by activationForward).
+   */
+  biasActivationForward?(
+    name: string,
+    z: FloatArray,
+    b: FloatArray,
+    rows: number,
+    cols: number,
+    a: FloatArray,
+  ): boolean;
   /** du[i] = da[i] * phi'(u[i]) for i < n; `a` holds phi(u). */
   activationBackward?(
     name: string,

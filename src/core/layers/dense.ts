@@ -42,15 +42,16 @@ export class Dense implements Layer {
     this.scratchWT = Mat.zeros(inputDim, outputDim, dtype);
   }
 
-  // x: [batch, in] -> z: [batch, out]
-  forward(x: Mat, _mode: Mode = "train"): Mat {
+  // x: [batch, in] -> z: [batch, out]; `addBias` false leaves the bias to the caller (a hidden
+  // block fusing it with its activation).
+  forward(x: Mat, _mode: Mode = "train", addBias = true): Mat {
     expectCols("dense", x, this.inputDim);
     this.x = x;
     const batch = x.rows;
     const out = this.outputDim;
     const z = this.z.get(batch, out);
     gemmNT(batch, out, this.inputDim, x.data, this.W.data, z.data);
-    addRowBias(z.data, this.b.data, batch, out);
+    if (addBias) addRowBias(z.data, this.b.data, batch, out);
     return z;
   }
 

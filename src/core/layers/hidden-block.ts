@@ -76,12 +76,16 @@ export class HiddenBlock implements Layer {
   // x: [batch, in] -> a: [batch, width]
   forward(x: Mat, mode: Mode = "train"): Mat {
     this.x = x;
-    const z = this.dense.forward(x, mode);
+    // Without a normalization between them, the bias and the activation run as one pass when
+    // the activation offers it (u = z + b is still stored in z for the backward pass).
+    const fused = this.norm === null && this.activation.biasForward !== undefined;
+    const z = this.dense.forward(x, mode, !fused);
     const u = this.norm ? this.norm.forward(z, mode) : z;
     this.zMat = z;
     this.uMat = u;
     const phi = this.phiBuf.get(u.rows, u.cols);
-    this.activation.forward(u.data, phi.data, u.size);
+    if (fused) this.activation.biasForward!(z.data, this.dense.b.data, z.rows, z.cols, phi.data);
+    else this.activation.forward(u.data, phi.data, u.size);
     if (!this.residual) return phi;
     const a = this.aBuf.get(u.rows, u.cols);
     const s = this.branchScale;
