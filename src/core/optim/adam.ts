@@ -1,5 +1,5 @@
 import type { FloatArray } from "../dtype.ts";
-import { kernelProvider } from "../kernels/provider.ts";
+import { adamStepFast } from "../kernels/reductions.ts";
 import type { Param } from "../layers/layer.ts";
 import type { OptimizerOptions } from "./optimizer.ts";
 import { StatefulOptimizer } from "./stateful-optimizer.ts";
@@ -61,14 +61,13 @@ export class Adam extends StatefulOptimizer {
     h[7] = decoupled ? 1 - lr * this.weightDecay : 1; // AdamW's decay of the weights
     const ms = this.slots.slot(0);
     const vs = this.slots.slot(1);
-    const provider = kernelProvider();
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       const x = p.value.data;
       const g = p.grad.data;
       const n = p.value.size;
-      // The native kernel runs the same loop (bit for bit); only the sums' order differs.
-      if (provider?.adamStep?.(x, g, ms[i]!, vs[i]!, n, h, sums) !== true) {
+      // The native / wasm kernels run the same loop (bit for bit); only the sums' order differs.
+      if (!adamStepFast(x, g, ms[i]!, vs[i]!, n, h, sums)) {
         adamStepTs(x, g, ms[i]!, vs[i]!, n, h, sums);
       }
       if (updateStd !== undefined) updateStd[i] = shiftedStd(sums[0]!, sums[1]!, n);

@@ -1,7 +1,6 @@
 import type { FloatArray } from "../dtype.ts";
 import { axpy } from "../kernels/elementwise.ts";
-import { kernelProvider } from "../kernels/provider.ts";
-import { sgdStepSumsFast } from "../kernels/reductions.ts";
+import { momentumStepFast, sgdStepSumsFast } from "../kernels/reductions.ts";
 import type { Param } from "../layers/layer.ts";
 import type { OptimizerOptions } from "./optimizer.ts";
 import { StatefulOptimizer } from "./stateful-optimizer.ts";
@@ -65,7 +64,6 @@ export class Sgd extends StatefulOptimizer {
     h[1] = mu;
     h[2] = wd;
     h[3] = this.nesterov ? 1 : 0;
-    const provider = kernelProvider();
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
       const x = p.value.data;
@@ -74,9 +72,9 @@ export class Sgd extends StatefulOptimizer {
       if (plain) {
         plainStepStd(x, g, n, lr, stepSums);
       } else {
-        // The native kernel runs the same loop (bit for bit); only the sums' order differs.
+        // The native / wasm kernels run the same loop (bit for bit); only the sums' order differs.
         const b = buffers === null ? null : buffers[i]!;
-        if (provider?.momentumStep?.(x, g, b, n, h, stepSums) !== true) {
+        if (!momentumStepFast(x, g, b, n, h, stepSums)) {
           momentumStepTs(x, g, b, n, h, stepSums);
         }
       }

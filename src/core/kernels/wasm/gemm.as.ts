@@ -760,3 +760,264 @@ export function sgd_step_sums_f32(lr: f64, x: usize, g: usize, n: i32, out: usiz
 export function sgd_step_sums_f64(lr: f64, x: usize, g: usize, n: i32, out: usize): void {
   sgdStepSums<f64>(lr, x, g, n, out);
 }
+
+// ---- optimizer steps (issue #8) ----
+//
+// The per-element updates of src/core/optim (adam.ts's adamStepTs, sgd.ts's momentumStepTs)
+// for runtimes without the native addon (native/src/optim.c); the loader is optim-wasm.ts. Per
+// element the arithmetic is the TypeScript loops', operation for operation in float64: mul,
+// add, sub, div and sqrt, each correctly rounded as in JavaScript (never relaxed_madd or any
+// fused operation, also in the relaxed build), the parameters rounded once to their dtype on
+// store; so x, Adam's moments and the momentum buffer come out bit for bit as in TypeScript.
+// The moments, the buffer, the hyperparameters and `out` are float64 whatever x's dtype. The
+// loop-invariant conditions (lerp's side of 0.5, L2 term, AdamW decay, Nesterov) stay branches
+// on the same tests as TypeScript's, so a zero weight decay never multiplies an Inf weight.
+// out = [sum e, sum e^2, sum x_new, sum x_new^2], e = (x_new - x_old) - shift, shift = element
+// 0's update (so e_0 is 0, or NaN when that update is not finite), summed in another order than
+// TypeScript's (round-off). Element 0 runs as a scalar, then two f64x2 groups an iteration,
+// their sums added in pairs before they reach an accumulator, then a scalar tail.
+
+/** Adam's hyperparameters (float64 at `h`), in KernelProvider.adamStep's order. */
+const H_W1 = 0, H_BETA2 = 8, H_W2 = 16, H_EPS = 24, H_STEP = 32, H_BC2 = 40, H_L2 = 48;
+const H_DECAY = 56;
+
+/** Two Adam updates of x at xp (moments at mp, vp): stores them, returns x_new widened. */
+@inline
+function adam2<T>(
+  xp: usize, gp: usize, mp: usize, vp: usize, low: bool, hasL2: bool, hasDecay: bool,
+  w1: v128, omw1: v128, beta2: v128, w2: v128, eps: v128, step: v128, bc2: v128, l2: v128,
+  decay: v128, old: v128,
+): v128 {
+  let gj = load2<T>(gp);
+  let pj = old;
+  if (hasL2) gj = f64x2.add(gj, f64x2.mul(l2, pj));
+  if (hasDecay) pj = f64x2.mul(pj, decay);
+  const mPrev = v128.load(mp);
+  const mj = low
+    ? f64x2.add(mPrev, f64x2.mul(w1, f64x2.sub(gj, mPrev)))
+    : f64x2.sub(gj, f64x2.mul(f64x2.sub(gj, mPrev), omw1));
+  const vj = f64x2.add(f64x2.mul(v128.load(vp), beta2), f64x2.mul(f64x2.mul(w2, gj), gj));
+  v128.store(mp, mj);
+  v128.store(vp, vj);
+  const den = f64x2.add(f64x2.div(f64x2.sqrt(vj), bc2), eps);
+  return store2<T>(xp, f64x2.sub(pj, f64x2.mul(step, f64x2.div(mj, den))));
+}
+
+/** One Adam update of element j (adamStepTs's loop body); returns x_new widened. */
+@inline
+function adam1<T>(
+  x: usize, g: usize, m: usize, v: usize, j: i32, h: usize, low: bool, hasL2: bool,
+  hasDecay: bool,
+): f64 {
+  const es = <usize>sizeof<T>();
+  const xp = x + <usize>j * es;
+  const mp = m + (<usize>j << 3);
+  const vp = v + (<usize>j << 3);
+  const w1 = load<f64>(h, H_W1);
+  const old = <f64>load<T>(xp);
+  let pj = old;
+  let gj = <f64>load<T>(g + <usize>j * es);
+  if (hasL2) gj += load<f64>(h, H_L2) * pj;
+  if (hasDecay) pj *= load<f64>(h, H_DECAY);
+  const mPrev = load<f64>(mp);
+  const mj = low ? mPrev + w1 * (gj - mPrev) : gj - (gj - mPrev) * (1 - w1);
+  const vj = load<f64>(vp) * load<f64>(h, H_BETA2) + load<f64>(h, H_W2) * gj * gj;
+  store<f64>(mp, mj);
+  store<f64>(vp, vj);
+  const den = sqrt<f64>(vj) / load<f64>(h, H_BC2) + load<f64>(h, H_EPS);
+  store<T>(xp, <T>(pj - load<f64>(h, H_STEP) * (mj / den)));
+  return <f64>load<T>(xp);
+}
+
+@inline
+function adamStep<T>(x: usize, g: usize, m: usize, v: usize, n: i32, h: usize, out: usize): void {
+  if (n <= 0) {
+    memory.fill(out, 0, 32);
+    return;
+  }
+  const es = <usize>sizeof<T>();
+  const low = load<f64>(h, H_W1) < 0.5;
+  const hasL2 = load<f64>(h, H_L2) != 0;
+  const hasDecay = load<f64>(h, H_DECAY) != 1;
+  const old0 = <f64>load<T>(x);
+  const new0 = adam1<T>(x, g, m, v, 0, h, low, hasL2, hasDecay);
+  const shift = new0 - old0;
+  const e0 = shift - shift;
+  const w1 = f64x2.splat(load<f64>(h, H_W1));
+  const omw1 = f64x2.splat(1 - load<f64>(h, H_W1));
+  const beta2 = f64x2.splat(load<f64>(h, H_BETA2));
+  const w2 = f64x2.splat(load<f64>(h, H_W2));
+  const eps = f64x2.splat(load<f64>(h, H_EPS));
+  const step = f64x2.splat(load<f64>(h, H_STEP));
+  const bc2 = f64x2.splat(load<f64>(h, H_BC2));
+  const l2 = f64x2.splat(load<f64>(h, H_L2));
+  const decay = f64x2.splat(load<f64>(h, H_DECAY));
+  const sh = f64x2.splat(shift);
+  const zero = f64x2.splat(0);
+  let s0 = zero, q0 = zero, w0 = zero, v0 = zero;
+  let j = 1;
+  for (; j + 4 <= n; j += 4) {
+    const xp = x + <usize>j * es;
+    const gp = g + <usize>j * es;
+    const mp = m + (<usize>j << 3);
+    const vp = v + (<usize>j << 3);
+    const oa = load2<T>(xp);
+    const ob = load2<T>(xp + 2 * es);
+    const na = adam2<T>(
+      xp, gp, mp, vp, low, hasL2, hasDecay, w1, omw1, beta2, w2, eps, step, bc2, l2, decay, oa,
+    );
+    const nb = adam2<T>(
+      xp + 2 * es, gp + 2 * es, mp + 16, vp + 16, low, hasL2, hasDecay,
+      w1, omw1, beta2, w2, eps, step, bc2, l2, decay, ob,
+    );
+    const ea = f64x2.sub(f64x2.sub(na, oa), sh);
+    const eb = f64x2.sub(f64x2.sub(nb, ob), sh);
+    s0 = f64x2.add(s0, f64x2.add(ea, eb));
+    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(ea, ea), f64x2.mul(eb, eb)));
+    w0 = f64x2.add(w0, f64x2.add(na, nb));
+    v0 = f64x2.add(v0, f64x2.add(f64x2.mul(na, na), f64x2.mul(nb, nb)));
+  }
+  let s = hsum(s0) + e0;
+  let q = hsum(q0) + e0 * e0;
+  let w = hsum(w0) + new0;
+  let ww = hsum(v0) + new0 * new0;
+  for (; j < n; j++) {
+    const old = <f64>load<T>(x + <usize>j * es);
+    const now = adam1<T>(x, g, m, v, j, h, low, hasL2, hasDecay);
+    const e = now - old - shift;
+    s += e;
+    q += e * e;
+    w += now;
+    ww += now * now;
+  }
+  store<f64>(out, s);
+  store<f64>(out, q, 8);
+  store<f64>(out, w, 16);
+  store<f64>(out, ww, 24);
+}
+
+/** adam.ts's adamStepTs on x, g (float32), moments m, v, hyperparameters h, sums to out. */
+export function adam_step_f32(
+  x: usize, g: usize, m: usize, v: usize, n: i32, h: usize, out: usize,
+): void {
+  adamStep<f32>(x, g, m, v, n, h, out);
+}
+
+/** adam.ts's adamStepTs on float64 x, g. */
+export function adam_step_f64(
+  x: usize, g: usize, m: usize, v: usize, n: i32, h: usize, out: usize,
+): void {
+  adamStep<f64>(x, g, m, v, n, h, out);
+}
+
+/** Momentum SGD's hyperparameters (float64 at `h`): learning rate, momentum, decay, Nesterov. */
+const M_LR = 0, M_MU = 8, M_WD = 16, M_NESTEROV = 24;
+
+/** Two momentum-SGD updates of x at xp (buffer at bp if hasB); returns x_new widened. */
+@inline
+function momentum2<T>(
+  xp: usize, gp: usize, bp: usize, hasB: bool, hasWd: bool, nesterov: bool,
+  lr: v128, mu: v128, wd: v128, old: v128,
+): v128 {
+  let d = load2<T>(gp);
+  if (hasWd) d = f64x2.add(d, f64x2.mul(wd, old));
+  if (hasB) {
+    const bj = f64x2.add(f64x2.mul(mu, v128.load(bp)), d);
+    v128.store(bp, bj);
+    d = nesterov ? f64x2.add(d, f64x2.mul(mu, bj)) : bj;
+  }
+  return store2<T>(xp, f64x2.sub(old, f64x2.mul(lr, d)));
+}
+
+/** One momentum-SGD update of element j (momentumStepTs's loop body); returns x_new widened. */
+@inline
+function momentum1<T>(
+  x: usize, g: usize, b: usize, j: i32, h: usize, hasB: bool, hasWd: bool, nesterov: bool,
+): f64 {
+  const es = <usize>sizeof<T>();
+  const xp = x + <usize>j * es;
+  const old = <f64>load<T>(xp);
+  let d = <f64>load<T>(g + <usize>j * es);
+  if (hasWd) d += load<f64>(h, M_WD) * old;
+  if (hasB) {
+    const mu = load<f64>(h, M_MU);
+    const bp = b + (<usize>j << 3);
+    const bj = mu * load<f64>(bp) + d;
+    store<f64>(bp, bj);
+    d = nesterov ? d + mu * bj : bj;
+  }
+  store<T>(xp, <T>(old - load<f64>(h, M_LR) * d));
+  return <f64>load<T>(xp);
+}
+
+@inline
+function momentumStep<T>(
+  x: usize, g: usize, b: usize, hasB: bool, n: i32, h: usize, out: usize,
+): void {
+  if (n <= 0) {
+    memory.fill(out, 0, 32);
+    return;
+  }
+  const es = <usize>sizeof<T>();
+  const hasWd = load<f64>(h, M_WD) != 0;
+  const nesterov = load<f64>(h, M_NESTEROV) != 0;
+  const old0 = <f64>load<T>(x);
+  const new0 = momentum1<T>(x, g, b, 0, h, hasB, hasWd, nesterov);
+  const shift = new0 - old0;
+  const e0 = shift - shift;
+  const lr = f64x2.splat(load<f64>(h, M_LR));
+  const mu = f64x2.splat(load<f64>(h, M_MU));
+  const wd = f64x2.splat(load<f64>(h, M_WD));
+  const sh = f64x2.splat(shift);
+  const zero = f64x2.splat(0);
+  let s0 = zero, q0 = zero, w0 = zero, v0 = zero;
+  let j = 1;
+  for (; j + 4 <= n; j += 4) {
+    const xp = x + <usize>j * es;
+    const gp = g + <usize>j * es;
+    const bp = b + (<usize>j << 3);
+    const oa = load2<T>(xp);
+    const ob = load2<T>(xp + 2 * es);
+    const na = momentum2<T>(xp, gp, bp, hasB, hasWd, nesterov, lr, mu, wd, oa);
+    const nb = momentum2<T>(
+      xp + 2 * es, gp + 2 * es, bp + 16, hasB, hasWd, nesterov, lr, mu, wd, ob,
+    );
+    const ea = f64x2.sub(f64x2.sub(na, oa), sh);
+    const eb = f64x2.sub(f64x2.sub(nb, ob), sh);
+    s0 = f64x2.add(s0, f64x2.add(ea, eb));
+    q0 = f64x2.add(q0, f64x2.add(f64x2.mul(ea, ea), f64x2.mul(eb, eb)));
+    w0 = f64x2.add(w0, f64x2.add(na, nb));
+    v0 = f64x2.add(v0, f64x2.add(f64x2.mul(na, na), f64x2.mul(nb, nb)));
+  }
+  let s = hsum(s0) + e0;
+  let q = hsum(q0) + e0 * e0;
+  let w = hsum(w0) + new0;
+  let ww = hsum(v0) + new0 * new0;
+  for (; j < n; j++) {
+    const old = <f64>load<T>(x + <usize>j * es);
+    const now = momentum1<T>(x, g, b, j, h, hasB, hasWd, nesterov);
+    const e = now - old - shift;
+    s += e;
+    q += e * e;
+    w += now;
+    ww += now * now;
+  }
+  store<f64>(out, s);
+  store<f64>(out, q, 8);
+  store<f64>(out, w, 16);
+  store<f64>(out, ww, 24);
+}
+
+/** sgd.ts's momentumStepTs on float32 x, g; buffer b when hasB (else weight decay only). */
+export function momentum_step_f32(
+  x: usize, g: usize, b: usize, hasB: bool, n: i32, h: usize, out: usize,
+): void {
+  momentumStep<f32>(x, g, b, hasB, n, h, out);
+}
+
+/** sgd.ts's momentumStepTs on float64 x, g. */
+export function momentum_step_f64(
+  x: usize, g: usize, b: usize, hasB: bool, n: i32, h: usize, out: usize,
+): void {
+  momentumStep<f64>(x, g, b, hasB, n, h, out);
+}

@@ -60,7 +60,8 @@ interface ReductionExports {
   sgd_step_sums_f64(lr: number, x: number, g: number, n: number, out: number): void;
 }
 
-const align = (bytes: number): number => (bytes + 63) & ~63;
+/** bytes rounded up to a multiple of 64 (operands start on cache lines). */
+export const align = (bytes: number): number => (bytes + 63) & ~63;
 
 let enabled = true;
 let minLength = WASM_REDUCTION_MIN;
@@ -72,6 +73,11 @@ export function setWasmReductionsEnabled(on: boolean): boolean {
   return previous;
 }
 
+/** Whether the wasm kernels may run (optim-wasm.ts follows the same switch). */
+export function wasmReductionsEnabled(): boolean {
+  return enabled;
+}
+
 /** Sets the smallest n the reductions take (benchmarks and tests use 0); returns the previous. */
 export function setWasmReductionMinLength(n: number): number {
   const previous = minLength;
@@ -80,20 +86,23 @@ export function setWasmReductionMinLength(n: number): number {
 }
 
 /** The element size (4 or 8) shared by the arrays, or 0 when they mix or are not float arrays. */
-function elementSize(a: FloatArray, b?: FloatArray): number {
+export function elementSize(a: FloatArray, b?: FloatArray): number {
   if (a instanceof Float64Array) return b === undefined || b instanceof Float64Array ? 8 : 0;
   if (a instanceof Float32Array) return b === undefined || b instanceof Float32Array ? 4 : 0;
   return 0;
 }
 
 /** Copies src[0, n) into view at element `offset`. */
-function copyIn(view: FloatArray, offset: number, src: FloatArray, n: number): void {
+export function copyIn(view: FloatArray, offset: number, src: FloatArray, n: number): void {
   if (src.length === n) view.set(src, offset);
   else view.set(src.subarray(0, n), offset);
 }
 
-/** Output views (x's slot, keyed by length) of one memory buffer, for copying x back. */
-class OutViews {
+/**
+ * Output views (one operand's slot, keyed by length: its offset must follow from the length)
+ * of one memory buffer, for copying results back without a subarray per call.
+ */
+export class OutViews {
   private source: FloatArray | null = null;
   private readonly views = new Map<number, FloatArray>();
   get(whole: FloatArray, offset: number, length: number): FloatArray {
