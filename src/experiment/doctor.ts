@@ -3,7 +3,6 @@ import type { Diagnosis, Finding, Remedy, Snapshot } from "../diagnose/types.ts"
 import { outcomeOf, type VariantOutcome } from "./compare.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
 import type { Dataset } from "./datasets/index.ts";
-import { recalibrateBatchNorm } from "./doctor/recalibrate-bn.ts";
 import {
   ACCURACY_GAIN_MARGIN,
   LOSS_GAIN_MARGIN,
@@ -13,7 +12,6 @@ import {
   verdictOf,
 } from "./doctor/verdict.ts";
 import { defineTask, type JobContext, runJobs, threadDataset } from "./pool/index.ts";
-import { Evaluator } from "./train/evaluate.ts";
 import type { TrainRecord } from "./train/recorder.ts";
 import { DEFAULT_LR } from "./train/train-config.ts";
 import { type TrainResult, train } from "./train/trainer.ts";
@@ -241,31 +239,22 @@ async function runOne(
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   const outcome = outcomeOf({ label, changes }, result, ctx.target);
-  let trainLoss = result.summary.trainLoss;
-  let recalibrated: BatchNormRecalibration | null = null;
-  const d = ctx.dataset;
-  if (!broke(outcome) && result.summary.evalStep !== null) {
-    const layers = recalibrateBatchNorm(result.network, d.trainX, result.config.batch);
-    if (layers > 0) {
-      const evaluator = new Evaluator(
-        result.network,
-        result.config.loss,
-        d.task === "classification",
-        result.config.batch,
-        d.inputDim,
-      );
-      const onTrain = evaluator.evaluate(d.trainX, d.trainY);
-      const onTest = d.testX.rows > 0 ? evaluator.evaluate(d.testX, d.testY) : null;
-      recalibrated = {
-        layers,
-        before: { trainLoss, testLoss: outcome.testLoss, testAcc: outcome.testAcc },
-      };
-      trainLoss = onTrain.loss;
-      outcome.trainAcc = onTrain.accuracy;
-      outcome.testLoss = onTest ? onTest.loss : null;
-      outcome.testAcc = onTest ? onTest.accuracy : null;
-    }
-  }
+  // With batch norm the trainer's final evaluation already used statistics recomputed from
+  // the final weights (precise BN); the numbers with the lagging momentum averages are kept
+  // in the summary, and the report shows both.
+  const trainLoss = result.summary.trainLoss;
+  const bn = result.summary.batchNorm;
+  const recalibrated: BatchNormRecalibration | null =
+    bn && !broke(outcome)
+      ? {
+          layers: bn.recalibratedLayers,
+          before: {
+            trainLoss: bn.runningStats.trainLoss,
+            testLoss: bn.runningStats.testLoss,
+            testAcc: bn.runningStats.testAcc,
+          },
+        }
+      : null;
   return {
     run: { outcome, lr: result.config.lr, trainLoss, recalibrated, lrTried: [] },
     result,

@@ -92,6 +92,12 @@ export interface TrainSummary {
   testAcc: number | null;
   bestTestAcc: number | null;
   bestTestAccStep: number | null;
+  /**
+   * Networks with batch norm: the final evaluation above used running statistics recomputed
+   * from the final weights ("precise BN"); `runningStats` is the same evaluation with the
+   * momentum averages training left (PyTorch's eval mode). null without batch norm.
+   */
+  batchNorm: { recalibratedLayers: number; runningStats: BatchNormEvaluation } | null;
   clippedSteps: number;
   recordedSteps: number;
   explosion: Explosion | null;
@@ -110,6 +116,14 @@ export interface TrainSummary {
   elapsedMs: number;
   error?: string;
   message: string;
+}
+
+/** Losses and accuracies of one evaluation on the full sets. */
+export interface BatchNormEvaluation {
+  trainLoss: number;
+  trainAcc: number | null;
+  testLoss: number | null;
+  testAcc: number | null;
 }
 
 /** What a run writes as it goes (run-dir.ts writes a directory; the browser keeps memory). */

@@ -334,3 +334,50 @@ describe("Trainer.step", () => {
     ).toThrow(/cross-entropy needs a classification dataset/);
   });
 });
+
+describe("train: batch norm's final evaluation (precise BN)", () => {
+  it("recomputes the running statistics from the final weights and keeps the momentum-average numbers", async () => {
+    // 12 sigmoid layers with batch norm at a large step: the momentum-0.1 averages lag the
+    // weights, so eval mode with them scores worse than the network is
+    const config = {
+      ...TINY,
+      depth: 12,
+      width: 32,
+      batch: 32,
+      activation: "sigmoid",
+      batchNorm: true,
+      lr: 0.1,
+      steps: 150,
+      recordEvery: 50,
+      evalEvery: 50,
+    } as const;
+    const dataset = loadDataset("spirals", { seed: 0, dtype: "f64", samples: 400 });
+    const trainer = new Trainer(config, dataset);
+    while (!trainer.finished) trainer.step();
+    expect(trainer.batchNormEval?.layers).toBe(12);
+    const before = trainer.batchNormEval!.runningStats;
+    const after = trainer.lastEval!;
+    expect(before.step).toBe(150);
+    // the recomputed statistics fit the training set better than the lagging averages
+    expect(after.train.loss).toBeLessThan(before.train.loss);
+    // the summary reports the recomputed evaluation, and the old one beside it
+    const s = trainer.summary("completed");
+    expect(s.trainLoss).toBe(after.train.loss);
+    expect(s.batchNorm).toEqual({
+      recalibratedLayers: 12,
+      runningStats: {
+        trainLoss: before.train.loss,
+        trainAcc: before.train.accuracy,
+        testLoss: before.test!.loss,
+        testAcc: before.test!.accuracy,
+      },
+    });
+    // the network keeps the recomputed statistics: evaluating it again gives the same numbers
+    expect(trainer.evaluateNow().train.loss).toBe(after.train.loss);
+  });
+
+  it("leaves networks without batch norm alone", async () => {
+    const result = await train({ ...TINY, steps: 20 });
+    expect(result.summary.batchNorm).toBeNull();
+  });
+});
