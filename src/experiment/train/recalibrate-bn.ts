@@ -6,8 +6,8 @@ import type { Network, NetworkHooks } from "../../core/network.ts";
  * Recompute every batch-norm layer's running mean and variance from the FINAL weights, over
  * the whole training set ("precise BN", Wu & Johnson 2021; torch.optim.swa_utils.update_bn).
  *
- * Why the trainer's final evaluation (and so doctor) needs it: the running averages (momentum 0.1, PyTorch's default) mix the
- * statistics of the last ~10-20 steps' weights. In a deep network trained with a large step
+ * Why the trainer's final evaluation (and so doctor) needs it: the running averages (momentum
+ * 0.1, PyTorch's default) mix the statistics of the last ~10-20 steps' weights. In a deep network trained with a large step
  * the deeper layers' statistics move faster than that window, so eval mode normalizes with
  * stale numbers: the 20-layer sigmoid net with batch norm at lr 0.1 reaches minibatch loss
  * ~0.2 but eval-mode loss 1.3 on the same training set. Judging batch norm by that number
