@@ -247,6 +247,21 @@ export function formatTrain(result: TrainResult, records: FirstAndLast): string 
       `best test accuracy ${formatMetric(summary.bestTestAcc)} at step ${summary.bestTestAccStep}`,
     );
   }
+  const bn = summary.batchNorm;
+  if (bn) {
+    const r = bn.runningStats;
+    const old = [
+      r.testLoss !== null
+        ? `test loss ${formatMetric(r.testLoss)}`
+        : `train loss ${formatMetric(r.trainLoss)}`,
+      r.testAcc !== null ? `test accuracy ${formatMetric(r.testAcc)}` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    lines.push(
+      `batch norm: final evaluation with running statistics recomputed from the final weights (${bn.recalibratedLayers} layers); with the momentum averages: ${old}`,
+    );
+  }
   lines.push(`run directory: ${runDir}`);
   return lines.join("\n");
 }
