@@ -6,7 +6,6 @@
  * vector body (4 elements a step) and the tail; NaN and Inf gradients as in TypeScript.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FloatArray } from "../core/dtype.ts";
 import { setKernelProviderEnabled } from "../core/kernels/provider.ts";
 import {
   adamStepFast,
@@ -26,65 +25,23 @@ import {
 } from "../core/kernels/wasm/optim-wasm.ts";
 import { adamStepTs } from "../core/optim/adam.ts";
 import { momentumStepTs } from "../core/optim/sgd.ts";
-import { Rng } from "../core/rng.ts";
-import { expectSameValues as expectSame, summationBound } from "../core/testing/summation.ts";
+import {
+  ADAM_CASES,
+  adamHyper,
+  expectStepSums,
+  MOMENTUM_CASES,
+  sampleArray,
+} from "../core/testing/optim-cases.ts";
+import { expectSameValues as expectSame } from "../core/testing/summation.ts";
 import { enableNodeWasmRelaxedSimd } from "./node.ts";
 
 const LENGTHS = [1, 3, 4, 5, 8, 17, 1000, 40_001];
-
-function sample(f32: boolean, n: number, seed: number, scale = 1): FloatArray {
-  const x = f32 ? new Float32Array(n) : new Float64Array(n);
-  new Rng(seed).fillNormal(x);
-  for (let i = 0; i < n; i++) x[i] = x[i]! * scale;
-  return x;
-}
-
-/** Within the summation bound (core/testing/summation.ts): any order of n terms. */
-function expectSums(got: Float64Array, want: Float64Array, n: number, x: FloatArray, what: string) {
-  let mag = 0;
-  for (let i = 0; i < n; i++) mag += Math.abs(x[i]!);
-  const bound = (scale: number): number => summationBound(n, scale);
-  expect(Math.abs(got[1]! - want[1]!), `${what} sum e^2`).toBeLessThanOrEqual(bound(want[1]!));
-  expect(Math.abs(got[2]! - want[2]!), `${what} sum x`).toBeLessThanOrEqual(bound(mag));
-  expect(Math.abs(got[3]! - want[3]!), `${what} sum x^2`).toBeLessThanOrEqual(bound(want[3]!));
-  // sum e: each |e| <= sqrt(sum e^2), so the magnitudes sum to at most n sqrt(sum e^2)
-  expect(Math.abs(got[0]! - want[0]!), `${what} sum e`).toBeLessThanOrEqual(
-    bound(n * Math.sqrt(want[1]!)),
-  );
-}
 
 /** Positions at element 0, in the vector body and in the scalar tail. */
 function spots(n: number): number[] {
   const tail = n - ((n - 1) % 4);
   return [...new Set([0, Math.min(2, n - 1), tail < n ? tail : n - 1, n - 1])];
 }
-
-const ADAM_CASES = [
-  { name: "adam, step 1", w1: 0.1, beta2: 0.999, t: 1, lr: 1e-3, l2: 0, decay: 1 },
-  { name: "adam with L2, step 7", w1: 0.1, beta2: 0.999, t: 7, lr: 1e-2, l2: 0.01, decay: 1 },
-  { name: "adamw, step 3", w1: 0.1, beta2: 0.99, t: 3, lr: 1e-3, l2: 0, decay: 1 - 1e-3 * 0.01 },
-  { name: "beta1 0.3 (lerp's other formula)", w1: 0.7, beta2: 0.9, t: 2, lr: 0.1, l2: 0, decay: 1 },
-];
-
-function adamHyper(c: (typeof ADAM_CASES)[number]): Float64Array {
-  return Float64Array.of(
-    c.w1,
-    c.beta2,
-    1 - c.beta2,
-    1e-8,
-    c.lr / (1 - (1 - c.w1) ** c.t),
-    Math.sqrt(1 - c.beta2 ** c.t),
-    c.l2,
-    c.decay,
-  );
-}
-
-/** [momentum, weight decay, nesterov]: momentum, Nesterov with decay, decay without a buffer. */
-const MOMENTUM_CASES = [
-  [0.9, 0, 0],
-  [0.9, 1e-4, 1],
-  [0, 5e-4, 0],
-] as const;
 
 const simd = wasmSimdSupported();
 // Relaxed SIMD is behind V8's flag on Node 20: set it before compiling the relaxed build.
@@ -115,10 +72,10 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
         for (const c of ADAM_CASES)
           for (const n of LENGTHS) {
             const hyper = adamHyper(c);
-            const x = sample(f32, n, n);
-            const g = sample(f32, n, n + 1, 0.1);
-            const m = Float64Array.from(sample(false, n, n + 2, 0.01));
-            const v = Float64Array.from(sample(false, n, n + 3, 0.001)).map(Math.abs);
+            const x = sampleArray(f32, n, n);
+            const g = sampleArray(f32, n, n + 1, 0.1);
+            const m = Float64Array.from(sampleArray(false, n, n + 2, 0.01));
+            const v = Float64Array.from(sampleArray(false, n, n + 3, 0.001)).map(Math.abs);
             // a zero gradient with a zero second moment (0 / (0 + eps)), a zero weight
             if (n > 20) g[5] = 0;
             if (n > 20) v[5] = 0;
@@ -132,7 +89,7 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
             expectSame(x, x2, `${what} x`);
             expectSame(m, m2, `${what} m`);
             expectSame(v, v2, `${what} v`);
-            expectSums(got, want, n, x, what);
+            expectStepSums(got, want, n, x, what);
             if (n > 1) expect(got[1]).toBeGreaterThan(0);
           }
       });
@@ -142,9 +99,9 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
         for (const [mu, wd, nesterov] of MOMENTUM_CASES)
           for (const n of LENGTHS) {
             const hyper = Float64Array.of(0.05, mu, wd, nesterov);
-            const x = sample(f32, n, 2 * n);
-            const g = sample(f32, n, 2 * n + 1, 0.1);
-            const b = mu === 0 ? null : Float64Array.from(sample(false, n, 2 * n + 2, 0.1));
+            const x = sampleArray(f32, n, 2 * n);
+            const g = sampleArray(f32, n, 2 * n + 1, 0.1);
+            const b = mu === 0 ? null : Float64Array.from(sampleArray(false, n, 2 * n + 2, 0.1));
             const [x2, b2] = [x.slice(), b?.slice() ?? null];
             const got = new Float64Array(4);
             const want = new Float64Array(4);
@@ -153,7 +110,7 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
             const what = `mu ${mu} wd ${wd} nesterov ${nesterov} n=${n}`;
             expectSame(x, x2, `${what} x`);
             if (b && b2) expectSame(b, b2, `${what} b`);
-            expectSums(got, want, n, x, what);
+            expectStepSums(got, want, n, x, what);
           }
       });
 
@@ -171,8 +128,8 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
               const what = `${bad} at ${at}/${n}`;
               for (const c of [ADAM_CASES[1]!, ADAM_CASES[3]!]) {
                 const hyper = adamHyper(c);
-                const x = sample(f32, n, 1);
-                const g = sample(f32, n, 2);
+                const x = sampleArray(f32, n, 1);
+                const g = sampleArray(f32, n, 2);
                 g[at] = bad;
                 const [m, v] = [new Float64Array(n), new Float64Array(n)];
                 const [x2, m2, v2] = [x.slice(), m.slice(), v.slice()];
@@ -185,8 +142,8 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
               }
               for (const [mu, wd, nesterov] of MOMENTUM_CASES) {
                 const hyper = Float64Array.of(0.1, mu, wd, nesterov);
-                const x = sample(f32, n, 3);
-                const g = sample(f32, n, 4);
+                const x = sampleArray(f32, n, 3);
+                const g = sampleArray(f32, n, 4);
                 g[at] = bad;
                 const b = mu === 0 ? null : new Float64Array(n).fill(0.5);
                 const [x2, b2] = [x.slice(), b?.slice() ?? null];
@@ -229,8 +186,8 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
     const k = createWasmGemm({ relaxed: false, threads: false })!;
     const n = 37;
     const hyper = adamHyper(ADAM_CASES[2]!);
-    const x = sample(true, n + 5, 1);
-    const g = sample(true, n + 5, 2);
+    const x = sampleArray(true, n + 5, 1);
+    const g = sampleArray(true, n + 5, 2);
     const [m, v] = [new Float64Array(n + 5).fill(0.25), new Float64Array(n + 5).fill(0.5)];
     const [x2, m2, v2] = [x.slice(), m.slice(), v.slice()];
     expect(wasmAdamStep(x, g, m, v, n, hyper, new Float64Array(4), k)).toBe(true);
@@ -244,8 +201,8 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
     const provider = setKernelProviderEnabled(false);
     try {
       const n = 64;
-      const x = sample(true, n, 1);
-      const g = sample(true, n, 2);
+      const x = sampleArray(true, n, 1);
+      const g = sampleArray(true, n, 2);
       const out = new Float64Array(4);
       const hyper = adamHyper(ADAM_CASES[0]!);
       const [m, v] = [new Float64Array(n), new Float64Array(n)];
@@ -275,8 +232,8 @@ describe.skipIf(!simd)("wasm optimizer steps", () => {
   it("reuses its memory: a steady-state call keeps the same views", () => {
     const k = createWasmGemm({ relaxed: false, threads: false })!;
     const n = 50_000;
-    const x = sample(true, n, 9);
-    const g = sample(true, n, 10);
+    const x = sampleArray(true, n, 9);
+    const g = sampleArray(true, n, 10);
     const [m, v] = [new Float64Array(n), new Float64Array(n)];
     const hyper = adamHyper(ADAM_CASES[0]!);
     const out = new Float64Array(4);
