@@ -171,6 +171,19 @@ function summaryEntries(s: TrainSummary): [string, unknown][] {
     ["recorded steps", s.recordedSteps],
     ["wall time", typeof s.elapsedMs === "number" ? `${(s.elapsedMs / 1000).toFixed(1)} s` : null],
   ];
+  // (summaries written before this field existed lack it)
+  const bn = s.batchNorm;
+  if (bn) {
+    const r = bn.runningStats;
+    const old =
+      r.testLoss === null
+        ? `train loss ${n(r.trainLoss)}`
+        : `test loss ${n(r.testLoss)}${r.testAcc === null ? "" : ` / ${formatPercent(r.testAcc)}`}`;
+    entries.push([
+      "batch norm",
+      `final evaluation with running statistics recomputed from the final weights (${bn.recalibratedLayers} layers); with the momentum averages: ${old}`,
+    ]);
+  }
   if (s.dataset) entries.push(["data", s.dataset.description]);
   if (s.error) entries.push(["error", s.error]);
   return entries;
