@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { TrainSummary } from "../../experiment/train/recorder.ts";
 import { readRunDir } from "../../experiment/train/run-dir.ts";
+import { formatMetric } from "../format/numbers.ts";
 import { main } from "../main.ts";
 import { captureOutput } from "../test-output.ts";
 
@@ -36,6 +37,21 @@ describe("gradscope train", () => {
     const back = readRunDir(dir);
     expect(back.summary?.status).toBe("completed");
     expect(back.records.map((x) => x.step)).toEqual([1, 10, 20]);
+  });
+
+  it("with batch norm, says the final evaluation used recomputed statistics, and gives the old numbers", async () => {
+    const dir = join(tempDir(), "bn");
+    const r = await run("train", ...SMALL, "--batch-norm", "--out", dir, "--quiet");
+    expect(r.code).toBe(0);
+    const summary = readRunDir(dir).summary!;
+    const old = summary.batchNorm!.runningStats;
+    expect(summary.batchNorm!.recalibratedLayers).toBe(2);
+    expect(r.stdout).toMatch(
+      /batch norm: final evaluation with running statistics recomputed from the final weights \(2 layers\); with the momentum averages: test loss [\d.]+, test accuracy [\d.]+/,
+    );
+    expect(r.stdout).toContain(`momentum averages: test loss ${formatMetric(old.testLoss!)}`);
+    const plain = await run("train", ...SMALL, "--out", join(tempDir(), "plain"), "--quiet");
+    expect(plain.stdout).not.toContain("batch norm:");
   });
 
   it("--json prints {runDir, config, summary}; --quiet prints no progress", async () => {
