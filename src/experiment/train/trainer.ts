@@ -274,6 +274,7 @@ export class Trainer {
     this.lastLoss = loss;
     this.lastLr = lr;
     if (this.initialLoss === null) this.initialLoss = loss;
+    // A step planned for recording takes the gradients' moments along with their norm.
     const planned = this.isRecordStep(n);
     const norm = planned ? this.gradNormAndMoments() : gradNorm(params);
     this.lastGradNorm = norm;
@@ -281,7 +282,7 @@ export class Trainer {
       Number.isFinite(loss) &&
       (Number.isFinite(norm) || (norm === Infinity && gradsFinite(params, 0, params.length)));
     const evaluate = this.isEvalStep(n);
-    const record = !finite || this.isRecordStep(n);
+    const record = !finite || planned;
     let layers: LayerMetrics[] | null = null;
     if (record) {
       if (this.weightSumsFor === n) this.offerWeightSums();
