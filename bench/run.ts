@@ -334,13 +334,13 @@ console.log(formatGemmRates(gemmRates));
 extra.gemmRates = gemmRates;
 
 console.log("\n== metric recording overhead (W, real Trainer, every metric every step vs none)");
-const rec = measureRecordOverhead(W, quick ? 7 : 15, quick ? 4 : 8);
+const rec = measureRecordOverhead(W, quick ? 11 : 15, quick ? 6 : 8);
 console.log(formatRecordOverhead(rec));
 extra.recordOverhead = rec;
 let recWasm: ReturnType<typeof measureRecordOverhead> | null = null;
 if (native.loaded) {
   console.log("-- the same on the WebAssembly path (native provider off)");
-  recWasm = onWasm(() => measureRecordOverhead(W, quick ? 5 : 15, quick ? 3 : 5));
+  recWasm = onWasm(() => measureRecordOverhead(W, quick ? 7 : 15, quick ? 4 : 5));
   console.log(formatRecordOverhead(recWasm));
   extra.recordOverheadWasm = recWasm;
 }
