@@ -70,7 +70,8 @@ export class Sgd extends StatefulOptimizer {
       const g = p.grad.data;
       const n = p.value.size;
       if (plain) {
-        plainStepStd(x, g, n, lr, stepSums);
+        // The native or wasm kernel runs plainStepSumsTs's loop; only the sums' order differs.
+        if (!sgdStepSumsFast(lr, x, g, n, stepSums)) plainStepSumsTs(x, g, n, lr, stepSums);
       } else {
         // The native / wasm kernels run the same loop (bit for bit); only the sums' order differs.
         const b = buffers === null ? null : buffers[i]!;
@@ -139,30 +140,15 @@ export function momentumStepTs(
   out[3] = ww;
 }
 
-/** The sums plainStepStd fills (see there), reused. */
+/** The sums a step fills ([sum e, sum e^2, sum x_new, sum x_new^2]), reused. */
 const stepSums = new Float64Array(4);
 
 /**
- * x = x - lr g with the std of the applied update (x after minus x before, as stored, so a
- * float32 rounding counts): the loop below without its per-element branches, which a recorded
- * step of plain SGD takes for every weight. Same arithmetic, same order of the sums. `sums`
- * receives [sum e, sum e^2, sum x_after, sum x_after^2] (e: the update shifted by the first
- * one's): the last two let the next recorded step skip its own read of the weights.
+ * One plain SGD step x = x - lr g with its sums (the std of the update as stored, so a float32
+ * rounding counts, and the new weights' sums, which the next recorded step reuses): out = [sum
+ * e, sum e^2, sum x_new, sum x_new^2], e the update shifted by the first one's. Exported for
+ * the native and wasm kernels' tests.
  */
-export function plainStepStd(
-  x: FloatArray,
-  g: FloatArray,
-  n: number,
-  lr: number,
-  sums: Float64Array = stepSums,
-): number {
-  // A KernelProvider (the native addon) runs this loop with the same per-element arithmetic;
-  // only the order of the float64 sums differs (round-off).
-  if (!sgdStepSumsFast(lr, x, g, n, sums)) plainStepSumsTs(x, g, n, lr, sums);
-  return shiftedStd(sums[0]!, sums[1]!, n);
-}
-
-/** plainStepStd's loop in TypeScript, filling `sums` (exported for the native kernels' tests). */
 export function plainStepSumsTs(
   x: FloatArray,
   g: FloatArray,
