@@ -86,7 +86,6 @@ export { Trainer, type TrainOptions, type TrainResult, train } from "./experimen
 export type { LayerMetrics } from "./probe/layer-metrics.ts";
 export { measureBlock } from "./probe/layer-metrics.ts";
 export { measureNetwork } from "./probe/measure.ts";
-export { fitPerLayerFactor, type ProbeSummary, summarize, type Verdict } from "./probe/summary.ts";
 // Figures (SVG strings from plain data; PNG rendering lives in the Node-only report/node.ts)
 export * as figures from "./report/index.ts";
 // Theory
@@ -97,3 +96,9 @@ export {
   theoryReport,
 } from "./theory/mean-field.ts";
 export { type LayerPrediction, predictProfile } from "./theory/profile.ts";
+export {
+  fitPerLayerFactor,
+  type ProbeSummary,
+  summarize,
+  type Verdict,
+} from "./verdict/summary.ts";

@@ -1,5 +1,7 @@
 import { type Activation, getActivation } from "../core/activations.ts";
 import { criticalWeightVar, type TheoryReport, theoryReport } from "../theory/mean-field.ts";
+import { type FlowJudgment, judgeFlow, judgeRun, type RunJudgment } from "../verdict/index.ts";
+import { layerPoint } from "../verdict/summary.ts";
 import { isFiniteSnapshot } from "./measures.ts";
 import type { DiagnosisConfig, DiagnosisInput, Snapshot } from "./types.ts";
 import { effectiveWeightVar } from "./weight-scale.ts";
@@ -34,7 +36,26 @@ export interface DiagnosisContext {
   theoryAt(weightVar: number): TheoryReport | null;
   /** The critical sigma_w^2 (chi1 = 1) for this activation and biasVar; NaN when none exists. */
   criticalWeightVar(): number;
+  /** The flow verdict of one snapshot (src/verdict judgeFlow, in the config's dtype). */
+  flow(snapshot: Snapshot): FlowJudgment;
+  /** The verdict of the whole input (src/verdict judgeRun): what the diagnosis must agree with. */
+  readonly run: RunJudgment;
 }
+
+/** ExplosionInfo.what in words. */
+export const EXPLOSION_SITES: Record<string, string> = {
+  z: "the pre-activations z",
+  a: "the activations",
+  output: "the network output",
+  loss: "the loss",
+  "readout-gradient": "the readout's gradient",
+  dz: "dL/dz",
+  dW: "dL/dW",
+  db: "dL/db",
+  dgamma: "dL/dgamma",
+  dbeta: "dL/dbeta",
+  gradient: "the global gradient norm",
+};
 
 export function buildContext(input: DiagnosisInput): DiagnosisContext {
   const config = input.config;
@@ -71,6 +92,28 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
   const plain =
     !config.batchNorm && !config.layerNorm && !config.residual && config.init !== "zeros";
   let critical: number | undefined;
+  const flows = new Map<Snapshot, FlowJudgment>();
+  const flow = (snapshot: Snapshot): FlowJudgment => {
+    let j = flows.get(snapshot);
+    if (!j) {
+      j = judgeFlow(snapshot.layers.map(layerPoint), { dtype: config.dtype, unit: "layer" });
+      flows.set(snapshot, j);
+    }
+    return j;
+  };
+  const e = input.explosion;
+  const run = judgeRun({
+    steps: snapshots.map((s) => ({
+      step: s.step,
+      flow: flow(s),
+      finite: isFiniteSnapshot(s),
+      ...(s.gradNorm !== undefined ? { gradNorm: s.gradNorm } : {}),
+    })),
+    nonFiniteStep: nonFiniteSteps[0] ?? null,
+    explosion: e
+      ? { step: e.step, layer: e.layer, where: EXPLOSION_SITES[e.what] ?? e.what }
+      : null,
+  });
   return {
     input,
     config,
@@ -80,6 +123,8 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
     activation,
     weightVar,
     depth,
+    flow,
+    run,
     theory: () => (plain ? theoryAt(weightVar) : null),
     theoryAt,
     criticalWeightVar: () => {

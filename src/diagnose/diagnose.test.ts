@@ -49,9 +49,11 @@ describe("diagnose: real probes", () => {
     expect(d.findings[0]!.id).toBe("vanishing");
     const f = finding(d, "vanishing");
     expect(["critical", "warning"]).toContain(f.severity);
-    expect(f.severity).toBe("critical"); // ratio 1.44e-16 < 1e-6
-    const ratio = evidence(f, "first-to-last gradient norm ratio");
-    expect(ratio).toBeLessThan(1e-10); // measured 1.44e-16
+    expect(f.severity).toBe("critical"); // E[dz^2] 6e-32 of layer 20's at layer 2 < 1e-12
+    const span = evidence(f, "mean-square gradient E[(dL/dz)^2] at layer 2 over layer 20");
+    expect(span).toBeLessThan(1e-25); // measured 6.0e-33
+    expect(d.verdict).toBe("vanishing");
+    expect(d.primary).toBe("vanishing");
     const factor = evidence(f, "fitted per-layer factor");
     expect(factor).toBeGreaterThan(0.018); // measured 0.02008
     expect(factor).toBeLessThan(0.022);
@@ -64,7 +66,7 @@ describe("diagnose: real probes", () => {
     expect(f.cause).toContain("0.25");
     expect(f.cause).toContain("1/(3 fan_in)");
     expect(f.cause).toMatch(/chi1 = 0\.02\b/);
-    expect(f.title).toContain("1.4e-16");
+    expect(f.title).toContain("from layer 20 down to layer 2 (0.0201 per layer)");
     expect(["relu-he", "batch-norm", "residual"]).toContain(f.remedies[0]!.id);
     expect(f.remedies[0]!.id).toBe("relu-he");
     expect(f.remedies[0]!.configChange).toEqual({ activation: "relu", init: "he-normal" });
@@ -108,7 +110,9 @@ describe("diagnose: real probes", () => {
     expect(chi1).toBeGreaterThan(1); // 1.3627: theory says the gradient grows toward the input
     const factor = evidence(f, "fitted per-layer factor");
     expect(Math.abs(factor / chi1 - 1)).toBeLessThan(0.05); // measured 1.3786
-    expect(evidence(f, "first-to-last gradient norm ratio")).toBeGreaterThan(100); // 131
+    // E[dz^2] at layer 2 over layer 30 (measured 8.6e3, chi1^28 = 5.8e3)
+    expect(evidence(f, "mean-square gradient E[(dL/dz)^2] at layer 2")).toBeGreaterThan(1e3);
+    expect(d.verdict).toBe("exploding");
     expect(f.layers[0]).toBe(1);
     expect(f.cause).toContain("chaotic phase");
     expect(f.remedies[0]!.id).toBe("critical-init");
@@ -128,20 +132,25 @@ describe("diagnose: real probes", () => {
       weightVar: 1,
       biasVar: 1,
     });
+    // chi1 = 0.5: the gradient vanishes (primary), and the dead units are how it is lost
+    expect(d.primary).toBe("vanishing");
     const f = finding(d, "dead-units");
     expect(f.severity).toBe("warning");
+    expect(f.secondaryTo).toBe("vanishing");
+    expect(f.relation).toBe("mechanism");
+    expect(f.remedies).toEqual([]);
     expect(evidence(f, "largest dead-unit fraction")).toBeGreaterThan(50); // 60.9% (layer 19)
     expect(evidence(f, "mean dead-unit fraction")).toBeGreaterThan(30); // 41.4%
     expect(evidence(f, "bias share")).toBeGreaterThan(0.25); // 0.445
     expect(f.layers.length).toBeGreaterThan(10); // layers 4-20
     expect(f.cause).toContain("bias");
-    expect(f.remedies.map((r) => r.id).slice(0, 2)).toEqual(["zero-bias", "leaky-relu-he"]);
-    expect(f.remedies[0]!.configChange).toEqual({ biasVar: 0 });
-    expectWellFormedRemedies(config, f.remedies);
-    // and chi1 = 0.5: vanishing too (ratio 1.8e-3), fixed first by He init
+    // the mechanism's fixes lead the primary's list, then the vanishing's own
     const v = finding(d, "vanishing");
+    expect(v.remedies.map((r) => r.id).slice(0, 2)).toEqual(["zero-bias", "leaky-relu-he"]);
+    expect(v.remedies[0]!.configChange).toEqual({ biasVar: 0 });
+    expect(v.remedies.map((r) => r.id)).toContain("he-init");
+    expectWellFormedRemedies(config, v.remedies);
     expect(evidence(v, "mean-field chi1")).toBeCloseTo(0.5, 6);
-    expect(v.remedies[0]!.id).toBe("he-init");
   });
 
   it("sigmoid with normal weightVar 64: saturated in most layers; weightVar 16 is not", () => {
@@ -158,8 +167,12 @@ describe("diagnose: real probes", () => {
     expect(evidence(f, "largest saturated fraction")).toBeGreaterThan(40); // 45.8% in layer 1
     expect(evidence(f, "saturation threshold")).toBeCloseTo(5.99, 2);
     expect(f.title).toContain("sigmoid");
-    expect(f.remedies[0]!.id).toBe("relu-he");
-    expectWellFormedRemedies(config, f.remedies);
+    // saturation is how this network's gradient vanishes: its fixes lead the primary's list
+    expect(d.primary).toBe("vanishing");
+    expect(f.relation).toBe("mechanism");
+    const v = finding(d, "vanishing");
+    expect(v.remedies[0]!.id).toBe("relu-he");
+    expectWellFormedRemedies(config, v.remedies);
     // weightVar 16: q* = 5.9 (std 2.4) stays mostly inside |u| < 6; only layer 1 (q = 16)
     // reaches 14%, under the 20% threshold. The finding there is vanishing (chi1 = 0.40).
     const { d: d16 } = probe({
@@ -183,8 +196,11 @@ describe("diagnose: real probes", () => {
     });
     const f = finding(d, "saturation");
     expect(evidence(f, "mean saturated fraction in the flagged layers")).toBeGreaterThan(30); // ~40%
-    expect(f.remedies[0]!.id).toBe("critical-init");
-    expect(finding(d, "exploding").severity).toBe("warning"); // ratio 4.1e3, chi1 = 2.38
+    // chaotic (chi1 = 2.38): exploding is the primary, saturation independent of it here
+    expect(d.primary).toBe("exploding");
+    const e = finding(d, "exploding");
+    expect(e.severity).toBe("warning");
+    expect(e.remedies[0]!.id).toBe("critical-init");
   });
 
   it("80-layer float32 sigmoid: the gradient underflows to zero", () => {
@@ -199,13 +215,15 @@ describe("diagnose: real probes", () => {
     expect(u.severity).toBe("critical");
     expect(u.layers[0]).toBe(1);
     expect(u.layers.length).toBeGreaterThan(10); // layers 1-27
-    expect(evidence(u, "highest underflowed layer")).toBe(u.layers.length);
-    expect(u.remedies[0]!.id).toBe("float64");
-    expect(u.remedies[0]!.configChange).toEqual({ dtype: "f64" });
-    expectWellFormedRemedies(config, u.remedies);
+    expect(evidence(u, "highest underflowed layer")).toBeGreaterThanOrEqual(27);
+    // the underflow is the end point of the vanishing: attached to it, its fixes are the primary's
+    expect(d.verdict).toBe("vanishing");
+    expect(u.secondaryTo).toBe("vanishing");
+    expect(u.relation).toBe("consequence");
     const v = finding(d, "vanishing");
     expect(v.severity).toBe("critical");
-    expect(v.title).toContain("underflowed");
+    expect(v.title).toContain("underflows to zero in layers 1-");
+    expectWellFormedRemedies(config, v.remedies);
     expect(evidence(v, "fitted per-layer factor")).toBeCloseTo(0.02, 2); // 0.0198
     expect(v.remedies.map((r) => r.id)).not.toContain("float64");
   });
@@ -222,14 +240,11 @@ describe("diagnose: real probes", () => {
     });
     const f = finding(d, "exploding");
     expect(f.severity).toBe("warning");
-    const ratio = evidence(f, "first-to-last gradient norm ratio");
-    expect(ratio).toBeGreaterThan(0.1); // 0.681
-    expect(ratio).toBeLessThan(10);
     expect(evidence(f, "mean-field chi1")).toBeCloseTo(2, 10);
-    expect(evidence(f, "fitted per-layer factor")).toBeCloseTo(1.88, 2);
-    expect(evidence(f, "mean-square gradient change")).toBeGreaterThan(1e4); // 1.5e5
-    expect(f.title).toContain("grows 1.5e+5x");
-    expect(f.cause).toContain("forward signal grows at the same rate");
+    expect(evidence(f, "fitted per-layer factor")).toBeCloseTo(1.88, 1);
+    expect(evidence(f, "mean-square gradient E[(dL/dz)^2] at layer 2")).toBeGreaterThan(1e4);
+    expect(f.title).toMatch(/grows [0-9.]+e\+[45]x from layer 20 down to layer 2/);
+    expect(f.cause).toContain("forward signal changes the other way");
     expect(f.remedies[0]!.id).toBe("critical-init");
     expect(f.remedies[0]!.configChange).toEqual({ init: "normal", weightVar: 2 });
     expect(f.remedies.map((r) => r.id)).not.toContain("he-init"); // same network as critical-init

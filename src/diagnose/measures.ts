@@ -1,4 +1,4 @@
-import { fitPerLayerFactor } from "../probe/summary.ts";
+import { fitPerLayerFactor } from "../verdict/summary.ts";
 import type { Snapshot, SnapshotLayer } from "./types.ts";
 
 /** Measurements shared by several rules, read from snapshots. */

@@ -1,5 +1,5 @@
 import type { NetworkConfig } from "../experiment/config.ts";
-import { fitPerLayerFactor } from "../probe/summary.ts";
+import { fitPerLayerFactor } from "../verdict/summary.ts";
 import type { DiagnosisContext } from "./context.ts";
 import { isFiniteSnapshot } from "./measures.ts";
 import { num } from "./text.ts";

@@ -1,6 +1,7 @@
 import type { Rule } from "./rule.ts";
 import { deadUnitsRule } from "./rules/dead-units.ts";
 import { explodingRule } from "./rules/exploding.ts";
+import { forwardSignalRule } from "./rules/forward-signal.ts";
 import { lossPlateauRule } from "./rules/loss-plateau.ts";
 import { nonFiniteRule } from "./rules/non-finite.ts";
 import { saturationRule } from "./rules/saturation.ts";
@@ -18,6 +19,7 @@ export const RULES: readonly Rule[] = [
   explodingRule,
   vanishingRule,
   underflowRule,
+  forwardSignalRule,
   deadUnitsRule,
   saturationRule,
   unstableUpdatesRule,

@@ -1,4 +1,4 @@
-import { RATIO_THRESHOLD } from "../probe/summary.ts";
+import { RATIO_THRESHOLD } from "../verdict/summary.ts";
 
 /**
  * Every threshold of the diagnosis, in one place. Fractions are of entries (saturated,

@@ -37,9 +37,16 @@ describe("diagnose: real training runs", () => {
     const exploding = d.findings.find((f) => f.id === "exploding")!;
     expect(exploding.remedies[0]!.id).toBe("gradient-clipping");
     expect(exploding.remedies[1]!.trainChange).toEqual({ lr: 0.5, lrScale: 0.1 });
+    // the ReLUs died in the explosion: a consequence, attached to it, with no advice of its own
+    expect(d.verdict).toBe("exploded");
+    expect(d.primary).toBe("exploding");
     const dead = d.findings.find((f) => f.id === "dead-units")!;
     expect(dead.cause).toContain("rose from");
-    expect(dead.remedies[0]!.id).toBe("lower-lr");
+    expect(dead.secondaryTo).toBe("exploding");
+    expect(dead.remedies).toEqual([]);
+    // never both a higher and a lower learning rate
+    const lrs = new Set(d.findings.flatMap((f) => f.remedies.map((r) => r.id)));
+    expect(lrs.has("lower-lr") && lrs.has("higher-lr")).toBe(false);
   });
 
   it("a 12-layer sigmoid network trains with vanishing gradients and tiny updates", async () => {

@@ -1,5 +1,6 @@
 import type { NetworkConfig, TrainConfig } from "../experiment/config.ts";
 import type { LayerMetrics } from "../probe/layer-metrics.ts";
+import type { Verdict } from "../verdict/index.ts";
 
 /** What a finding is about. The order of RULES (rules.ts) breaks ties between severities. */
 export type FindingId =
@@ -7,6 +8,7 @@ export type FindingId =
   | "exploding"
   | "vanishing"
   | "underflow"
+  | "forward-signal"
   | "dead-units"
   | "saturation"
   | "unstable-updates"
@@ -76,12 +78,28 @@ export interface Finding {
   evidence: Evidence[];
   /** The likely cause, specific to the config, in one or two sentences. */
   cause: string;
-  /** Ranked remedies; none repeats the current config or another remedy's network. */
+  /**
+   * Ranked remedies; none repeats the current config or another remedy's network. Empty for a
+   * finding explained by the primary one (secondaryTo): the primary's remedies apply.
+   */
   remedies: Remedy[];
+  /** The primary finding this one follows from (absent for the primary and independent findings). */
+  secondaryTo?: FindingId;
+  /** consequence: caused by the primary; mechanism: how the primary comes about. */
+  relation?: "consequence" | "mechanism";
 }
 
 export interface Diagnosis {
-  /** Most severe first; ties in the order of RULES. */
+  /**
+   * The verdict (src/verdict judgeRun over the same snapshots): healthy, vanishing, exploding,
+   * exploded, signal-collapse, signal-blowup, non-finite or underflow.
+   */
+  verdict: Verdict;
+  /** The verdict's sentence. */
+  verdictMessage: string;
+  /** The finding the verdict names (null when healthy): the cause, listed first. */
+  primary: FindingId | null;
+  /** The primary first, then by severity (ties in the order of RULES). */
   findings: Finding[];
   /** No finding of severity warning or critical. */
   healthy: boolean;

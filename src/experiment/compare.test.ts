@@ -15,9 +15,13 @@ describe("compare", () => {
     expect(baseline.initialGradRatio!).toBeLessThan(1e-12);
     // The baseline barely moves from ln 3 (three spiral classes).
     expect(Math.abs(baseline.finalLoss! - Math.log(3))).toBeLessThan(0.05);
-    for (const label of ["relu + he-normal init", "sigmoid + batch norm"]) {
+    // Batch norm's backward pass amplifies the gradient at initialization (Yang et al. 2019):
+    // on spirals E[dz^2] grows 1.73x per layer toward the input (3e4 over 19 layers), so its
+    // first step is "exploding", and yet it trains: the verdict says what is measured.
+    const verdicts = { "relu + he-normal init": "healthy", "sigmoid + batch norm": "exploding" };
+    for (const [label, verdict] of Object.entries(verdicts)) {
       const o = by.get(label)!;
-      expect(o.initialVerdict, label).toBe("healthy");
+      expect(o.initialVerdict, label).toBe(verdict);
       expect(o.finalLoss!, label).toBeLessThan(baseline.finalLoss! - 0.3);
     }
     expect(result.ranking.at(-1)).not.toBe("relu + he-normal init");

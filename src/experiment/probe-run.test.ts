@@ -98,7 +98,7 @@ describe("probe closed forms", () => {
     expect(f32.layers[0]!.underflow).toBe(true);
     expect(f32.layers[79]!.underflow).toBe(false);
     expect(f32.summary.verdict).toBe("vanishing");
-    expect(f32.summary.message).toMatch(/underflowed/);
+    expect(f32.summary.message).toMatch(/underflows to zero in layers 1-/);
     const f64 = runProbe(resolveProbeConfig({ ...base, dtype: "f64" }));
     expect(f64.summary.underflowLayers).toEqual([]);
     expect(f64.layers[0]!.gradPreactMeanSq).toBeGreaterThan(0);

@@ -4,7 +4,7 @@ import type { Network } from "../core/network.ts";
 import { Rng } from "../core/rng.ts";
 import type { LayerMetrics } from "../probe/layer-metrics.ts";
 import { measureNetwork } from "../probe/measure.ts";
-import { type ProbeSummary, summarize } from "../probe/summary.ts";
+import { type ProbeSummary, summarize } from "../verdict/summary.ts";
 import { ConfigError, type NetworkConfig, networkShape, type ProbeConfig } from "./config.ts";
 import { estimateBytes, formatBytes } from "./memory.ts";
 import { networkFromConfig } from "./network-from-config.ts";
@@ -109,14 +109,14 @@ export function runProbe(config: ProbeConfig, options: RunProbeOptions = {}): Pr
     options.onRepeat?.(r + 1, config.repeats);
   }
   const layers = averageLayers(runs.map((run) => run.layers));
-  const summary = summarize(layers);
+  const summary = summarize(layers, config.dtype);
   const result: ProbeResult = {
     config,
     layers,
     summary: { ...summary, loss: mean(runs.map((run) => run.loss)), repeats: config.repeats },
   };
   if (config.repeats > 1) {
-    const perRun = runs.map((run) => summarize(run.layers));
+    const perRun = runs.map((run) => summarize(run.layers, config.dtype));
     result.summary.perLayerFactorSpread = spread(perRun.map((s) => s.perLayerFactor));
     result.summary.firstToLastRatioSpread = spread(perRun.map((s) => s.firstToLastRatio));
     result.spread = layers.map((m, l) => ({

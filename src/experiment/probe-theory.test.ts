@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fitPerLayerFactor } from "../probe/summary.ts";
 import { theoryReport } from "../theory/mean-field.ts";
+import { fitPerLayerFactor } from "../verdict/summary.ts";
 import { resolveProbeConfig } from "./config.ts";
 import { runProbe } from "./probe-run.ts";
 import {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveProbeConfig } from "../experiment/config.ts";
 import { runProbe } from "../experiment/probe-run.ts";
-import { fitPerLayerFactor } from "../probe/summary.ts";
+import { fitPerLayerFactor } from "../verdict/summary.ts";
 import { batchNormGradientFactor } from "./batch-norm.ts";
 
 describe("batch-norm gradient factor", () => {

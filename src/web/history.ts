@@ -1,6 +1,6 @@
 import type { TrainRecord } from "../experiment/train/recorder.ts";
-import { type ProbeSummary, summarize } from "../probe/summary.ts";
 import type { GradientHeatmapData, LossCurvesData, UpdateRatioData } from "../report/index.ts";
+import { type ProbeSummary, summarize } from "../verdict/summary.ts";
 
 /** Records with a full-set evaluation are rare and always kept. */
 function evaluated(r: TrainRecord): boolean {

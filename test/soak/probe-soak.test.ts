@@ -7,7 +7,7 @@ import { type ProbeConfig, resolveProbeConfig } from "../../src/experiment/confi
 import { buildProbe, runProbe } from "../../src/experiment/probe-run.ts";
 import type { LayerMetrics } from "../../src/probe/layer-metrics.ts";
 import { l2Norm, meanStd } from "../../src/probe/stats.ts";
-import { RATIO_THRESHOLD, type Verdict } from "../../src/probe/summary.ts";
+import type { ProbeSummary, Verdict } from "../../src/verdict/summary.ts";
 
 /** Configurations probed (the count docs/RELIABILITY.md reports). */
 const SOAK_CONFIGS = 200;
@@ -98,18 +98,37 @@ function weightFacts(
   return { constant, subnormalMax };
 }
 
-/** The verdict the summary's own fields imply (probe/summary.ts's rule). */
+/**
+ * The verdict the summary's own fields and the layers imply, derived here independently of
+ * src/verdict (thresholds as documented in docs/METRICS.md).
+ */
 function expectedVerdict(
-  ratio: number,
-  nonfinite: number[],
-  underflow: number[],
-  overflow: number[],
+  summary: ProbeSummary,
+  layers: readonly LayerMetrics[],
+  dtype: string,
 ): Verdict {
-  if (nonfinite.length > 0) return "non-finite";
-  if (overflow.length > 0) return "exploding";
-  if (underflow.length > 0 || ratio < 1 / RATIO_THRESHOLD || Number.isNaN(ratio))
-    return "vanishing";
-  if (ratio > RATIO_THRESHOLD) return "exploding";
+  if (summary.nonfiniteLayers.length > 0) return "non-finite";
+  if (summary.overflowLayers.length > 0 || summary.gradientSpan > 1e2) return "exploding";
+  // a zero gradient under zero weights is a true zero, not an underflow
+  const rounded = (i: number) => layers[i]!.underflow && layers[i + 1]?.weightNorm !== 0;
+  let blocked = false;
+  let above = false;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const g = layers[i]!.gradPreactMeanSq;
+    if (g > 0) above = true;
+    else if (g === 0 && above && !rounded(i)) blocked = true;
+  }
+  const none = layers.every((m) => m.nonfinite === 0 && m.gradWeightNorm === 0);
+  if (summary.gradientSpan < 1e-2 || blocked || none) return "vanishing";
+  const minNormal = dtype === "f32" ? 1.1754943508222875e-38 : 2.2250738585072014e-308;
+  const tiny = layers.some(
+    (m) =>
+      (m.gradPreactMeanSq > 0 && Math.sqrt(m.gradPreactMeanSq) < minNormal * 1e4) ||
+      (m.gradPreactMeanSq === 0 && m.gradWeightNorm > 0),
+  );
+  if (layers.some((_, i) => rounded(i)) || tiny) return "underflow";
+  if (summary.signalRatio > 1e4) return "signal-blowup";
+  if (summary.signalRatio < 1e-4) return "signal-collapse";
   return "healthy";
 }
 
@@ -201,17 +220,13 @@ function checkProbe(config: ProbeConfig, tally: Tally): void {
   expect(summary.nonfiniteLayers).toEqual(
     layers.filter((m) => m.nonfinite > 0).map((m) => m.layer),
   );
-  expect(summary.underflowLayers).toEqual(layers.filter((m) => m.underflow).map((m) => m.layer));
-  expect(summary.verdict).toBe(
-    expectedVerdict(
-      summary.firstToLastRatio,
-      summary.nonfiniteLayers,
-      summary.underflowLayers,
-      summary.overflowLayers,
-    ),
+  expect(summary.underflowLayers).toEqual(
+    layers.filter((m, i) => m.underflow && layers[i + 1]?.weightNorm !== 0).map((m) => m.layer),
   );
-  // "healthy" is a finding about a measured ratio, never the fallback of a NaN one
-  if (summary.verdict === "healthy") expect(Number.isFinite(summary.firstToLastRatio)).toBe(true);
+  expect(summary.verdict).toBe(expectedVerdict(summary, layers, config.dtype));
+  // "healthy" is a finding about a measured span, never the fallback of a NaN one
+  if (summary.verdict === "healthy" && layers.length > 1)
+    expect(Number.isFinite(summary.gradientSpan)).toBe(true);
   expect(summary.message.length).toBeGreaterThan(0);
   expect(summary.message).not.toMatch(/[\r\n]/);
   if (!Number.isFinite(summary.loss)) expect(anyNonfinite || anyUnderflow).toBe(true);

@@ -14,7 +14,6 @@ import {
 } from "../../experiment/depth-sweep.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { type OptionSpec, PROBE_OPTIONS } from "../../experiment/options.ts";
-import { RATIO_THRESHOLD } from "../../probe/summary.ts";
 import {
   activationFigures,
   depthSweepFigures,
@@ -31,6 +30,7 @@ import {
 } from "../../theory/demos/activation-table.ts";
 import type { Eigenvalue } from "../../theory/demos/eigenvalues.ts";
 import { type MatrixPowerDemo, matrixPowerDemo } from "../../theory/demos/matrix-power.ts";
+import { RATIO_THRESHOLD } from "../../verdict/summary.ts";
 import { UsageError } from "../errors.ts";
 import { logBars } from "../format/bars.ts";
 import { formatMetric } from "../format/numbers.ts";

@@ -16,10 +16,10 @@ import {
   runProbe,
 } from "../../experiment/probe-run.ts";
 import { predictProbe, probeTheoryUnavailable } from "../../experiment/probe-theory.ts";
-import { fitPerLayerFactor } from "../../probe/summary.ts";
 import { probeActivationLayers, probeFigures } from "../../report/figures-for/index.ts";
 import { nodeDocument } from "../../report/node-dom.ts";
 import { batchNormGradientFactor, hasBatchNormTheory } from "../../theory/batch-norm.ts";
+import { fitPerLayerFactor } from "../../verdict/summary.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
 import { formatFindings } from "../format/findings.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";

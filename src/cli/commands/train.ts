@@ -143,8 +143,8 @@ Examples:
     const diagnosis = diagnoseRunDir(runDir);
     output.out(
       opts.json
-        ? `${toJson({ runDir, config: result.config, summary: { ...result.summary, diagnosis } }, 2)}\n`
-        : `${formatTrain(result, firstAndLast)}\n${diagnosis ? `\n${formatFindings(diagnosis).join("\n")}\n` : ""}`,
+        ? `${toJson({ runDir, config: result.config, summary: { ...result.summary, ...(diagnosis ? { verdict: diagnosis.verdict, verdictMessage: diagnosis.verdictMessage } : {}), diagnosis } }, 2)}\n`
+        : `${formatTrain(result, firstAndLast, diagnosis?.verdictMessage ?? null)}\n${diagnosis ? `\n${formatFindings(diagnosis).join("\n")}\n` : ""}`,
     );
     if (files.plot !== undefined || files.csv !== undefined) {
       const { records } = readRunDir(runDir);
@@ -201,7 +201,11 @@ function gradientLine(label: string, record: TrainRecord | null): string | null 
 }
 
 /** The human-readable end of a run. */
-export function formatTrain(result: TrainResult, records: FirstAndLast): string {
+export function formatTrain(
+  result: TrainResult,
+  records: FirstAndLast,
+  verdict: string | null = null,
+): string {
   const { config, summary, runDir } = result;
   const d = summary.dataset;
   const net = [
@@ -238,7 +242,11 @@ export function formatTrain(result: TrainResult, records: FirstAndLast): string 
       : null;
   if (g1) lines.push(g1);
   if (g2) lines.push(g2);
-  if (summary.gradients.final) lines.push(`gradient verdict: ${summary.gradients.final.message}`);
+  // the run's verdict (initialization and history, src/verdict judgeRun), as the diagnosis says
+  if (verdict !== null) lines.push(`verdict: ${verdict}`);
+  else if (summary.gradients.final) {
+    lines.push(`gradient verdict (last recorded step): ${summary.gradients.final.message}`);
+  }
   if (config.clip !== "none") {
     lines.push(`clipped steps: ${summary.clippedSteps} of ${summary.stepsDone}`);
   }

@@ -23,6 +23,9 @@ const finding = (id: "vanishing" | "loss-plateau") => ({
 describe("formatFindings", () => {
   it("prints each finding with evidence, cause and remedies, without repeating a remedy's reason", () => {
     const d: Diagnosis = {
+      verdict: "vanishing",
+      verdictMessage: "vanishing",
+      primary: "vanishing",
       healthy: false,
       headline: "",
       findings: [finding("vanishing"), finding("loss-plateau")],
@@ -34,6 +37,15 @@ describe("formatFindings", () => {
     expect(lines).toContain("    remedy 1: batch normalization (see above)");
   });
   it("says so when there is nothing to report", () => {
-    expect(formatFindings({ healthy: true, headline: "", findings: [] })[0]).toMatch(/no findings/);
+    expect(
+      formatFindings({
+        verdict: "healthy",
+        verdictMessage: "healthy",
+        primary: null,
+        healthy: true,
+        headline: "",
+        findings: [],
+      })[0],
+    ).toMatch(/no findings/);
   });
 });

@@ -10,7 +10,8 @@ export function formatFindings(d: Diagnosis, maxRemedies = 3): string[] {
   const lines = ["diagnosis:"];
   const shown = new Set<string>();
   for (const f of d.findings) {
-    lines.push(`  [${f.severity}] ${f.title}`);
+    const tag = f.secondaryTo ? ` (${f.relation} of ${f.secondaryTo})` : "";
+    lines.push(`  [${f.severity}]${tag} ${f.title}`);
     const evidence = f.evidence
       .slice(0, 4)
       .map((e) => `${e.label} ${formatMetric(e.value)}${e.unit ? ` ${e.unit}` : ""}`);

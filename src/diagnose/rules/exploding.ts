@@ -1,15 +1,12 @@
+import { conditionSeverity, gradientGrowth } from "../../verdict/index.ts";
+import { VERDICT_THRESHOLDS } from "../../verdict/thresholds.ts";
+import type { DiagnosisContext } from "../context.ts";
 import { explodingPicks, gradientFlowCause } from "../gradient-flow.ts";
-import {
-  gradientProfile,
-  isFiniteSnapshot,
-  median,
-  scanSnapshots,
-  totalGradNorm,
-} from "../measures.ts";
+import { isFiniteSnapshot, median, scanSnapshots, totalGradNorm } from "../measures.ts";
 import { type Detection, defineRule, downgrade } from "../rule.ts";
 import { num, sci } from "../text.ts";
 import { THRESHOLDS } from "../thresholds.ts";
-import type { Evidence } from "../types.ts";
+import type { Evidence, Severity } from "../types.ts";
 
 interface ExplodingDetection extends Detection {
   /** First-to-last ratio and span of the latest snapshot where either is beyond its threshold (NaN when none). */
@@ -34,11 +31,33 @@ interface ExplodingDetection extends Detection {
   fromInit: boolean;
   /** Only the ratio/span condition holds, and not at the last snapshot. */
   resolved: boolean;
+  /** First layer of the span (2, or 1 below depth 3). */
+  from: number;
+  /** A mean square reached the float limit. */
+  overflow: boolean;
+  /** Severity of the flow condition at the snapshot described. */
+  measured: Severity;
 }
 
-/** Whether the pair (ratio, span) alone says exploding. */
-const explodes = (ratio: number, span: number): boolean =>
-  ratio > THRESHOLDS.explodingRatio || span > THRESHOLDS.explodingSpan;
+/**
+ * The largest growth of the gradient norm over its first finite value: the global norm of
+ * every parameter gradient (readout included) when the snapshots carry it, else the norm of
+ * the hidden layers' weight gradients (said so in the evidence).
+ */
+function growthOf(ctx: DiagnosisContext): {
+  growth: ReturnType<typeof gradientGrowth>;
+  global: boolean;
+} {
+  const finite = ctx.snapshots.filter(isFiniteSnapshot);
+  const global = finite.length > 0 && finite.every((s) => s.gradNorm !== undefined);
+  const steps = finite.map((s) => ({
+    step: s.step,
+    flow: ctx.flow(s),
+    finite: true,
+    gradNorm: global ? s.gradNorm! : totalGradNorm(s.layers),
+  }));
+  return { growth: gradientGrowth(steps), global };
+}
 
 /**
  * Exploding gradients: layer 1's gradient norm above explodingRatio (1e2) times layer L's, or
@@ -48,38 +67,25 @@ const explodes = (ratio: number, span: number): boolean =>
  */
 export const explodingRule = defineRule<ExplodingDetection>({
   id: "exploding",
-  description: `first-to-last gradWeightNorm ratio above ${THRESHOLDS.explodingRatio} (critical above ${THRESHOLDS.explodingCriticalRatio}), fitted per-layer factor of the mean-square gradient compounding above ${THRESHOLDS.explodingSpan} over the depth (critical above ${THRESHOLDS.explodingCriticalSpan}), total gradient norm growing over ${THRESHOLDS.explodingGrowth}x during training (critical over ${THRESHOLDS.explodingCriticalGrowth}x), or NaN/Inf values (critical)`,
+  description: `measured mean-square gradient E[(dL/dz)^2] growing by more than ${VERDICT_THRESHOLDS.explodingSpan}x from layer L down to layer 2 (critical beyond ${VERDICT_THRESHOLDS.explodingCriticalSpan}x) or reaching the float limit, the global gradient norm growing over ${VERDICT_THRESHOLDS.growthExploding}x during training (critical over ${VERDICT_THRESHOLDS.growthCriticalExploding}x), or NaN/Inf values (critical)`,
   applies(ctx) {
     const finite = ctx.snapshots.filter(isFiniteSnapshot);
     const scan = scanSnapshots(finite, (s) => {
-      const p = gradientProfile(s.layers);
-      return explodes(p.ratio, p.span) ? p : null;
+      const j = ctx.flow(s);
+      return j.conditions.includes("exploding") ? j : null;
     });
-
-    let growth = Number.NaN;
-    let growthFrom: ExplodingDetection["growthFrom"] = null;
-    let growthTo: ExplodingDetection["growthTo"] = null;
+    const { growth: g, global } = growthOf(ctx);
+    const growth = g?.factor ?? Number.NaN;
+    const growthFrom = g ? g.from : null;
+    const growthTo = g ? g.to : null;
     const first = finite[0];
-    if (first && finite.length > 1) {
-      const g0 = totalGradNorm(first.layers);
-      let best = finite[1]!;
-      for (const s of finite.slice(1)) {
-        if (totalGradNorm(s.layers) > totalGradNorm(best.layers)) best = s;
-      }
-      const g1 = totalGradNorm(best.layers);
-      if (g0 > 0 && g1 / g0 > THRESHOLDS.explodingGrowth) {
-        growth = g1 / g0;
-        growthFrom = { step: first.step, norm: g0 };
-        growthTo = { step: best.step, norm: g1 };
-      }
-    }
     const badStep = ctx.nonFiniteSteps[0];
     const bad = badStep === undefined ? undefined : { step: badStep };
     if (!scan && !growthTo && !bad) return null;
 
     const ref = scan?.latest.snapshot ?? finite[finite.length - 1];
-    const profile = ref ? gradientProfile(ref.layers) : null;
-    const factor = profile?.factor ?? Number.NaN;
+    const refFlow = ref ? ctx.flow(ref).measures : null;
+    const factor = refFlow?.factor ?? Number.NaN;
 
     let layers: number[];
     if (bad) {
@@ -102,12 +108,9 @@ export const explodingRule = defineRule<ExplodingDetection>({
       const ls = ref!.layers;
       const last = ls[ls.length - 1]!;
       const k = THRESHOLDS.explodingLayerFactor;
+      const over = new Set(refFlow?.overflowPoints ?? []);
       layers = ls
-        .filter(
-          (m) =>
-            m.gradWeightNorm > k * last.gradWeightNorm ||
-            m.gradPreactMeanSq > k * k * last.gradPreactMeanSq,
-        )
+        .filter((m) => over.has(m.layer) || m.gradPreactMeanSq > k * k * last.gradPreactMeanSq)
         .map((m) => m.layer);
     }
     const steps = new Set<number>(scan?.hits.map((h) => h.snapshot.step) ?? []);
@@ -116,20 +119,19 @@ export const explodingRule = defineRule<ExplodingDetection>({
 
     const evidence: Evidence[] = [];
     if (scan) {
+      const m = scan.latest.value.measures;
       evidence.push({
-        label: "first-to-last gradient norm ratio (|dL/dW| layer 1 / layer L)",
-        value: scan.latest.value.ratio,
+        label: `mean-square gradient E[(dL/dz)^2] at layer ${m.fitFrom} over layer ${m.depth} (step ${scan.latest.snapshot.step})`,
+        value: m.span,
       });
-    }
-    if (Number.isFinite(factor)) {
       evidence.push({
         label: "fitted per-layer factor of the mean-square gradient",
-        value: factor,
+        value: m.factor,
         unit: "per layer",
       });
       evidence.push({
-        label: "mean-square gradient change from layer L to layer 1 (factor^(L-1))",
-        value: profile!.span,
+        label: `forward signal q at layer ${m.depth} over layer ${m.fitFrom}`,
+        value: m.signalRatio,
       });
     }
     const theory = ctx.theory();
@@ -141,30 +143,37 @@ export const explodingRule = defineRule<ExplodingDetection>({
       });
     }
     evidence.push({ label: "sigma_w^2 (fan_in Var(W))", value: ctx.weightVar });
+    const normName = global
+      ? "global gradient norm (every parameter)"
+      : "norm of the hidden layers' weight gradients";
     if (growthFrom && growthTo) {
       evidence.push({
-        label: `total gradient norm growth from step ${growthFrom.step} to step ${growthTo.step}`,
+        label: `${normName}: growth from step ${growthFrom.step} to step ${growthTo.step}`,
         value: growth,
         unit: "x",
       });
-      evidence.push({
-        label: `total gradient norm at step ${growthTo.step}`,
-        value: growthTo.norm,
-      });
+      evidence.push({ label: `${normName} at step ${growthFrom.step}`, value: growthFrom.norm });
+      evidence.push({ label: `${normName} at step ${growthTo.step}`, value: growthTo.norm });
     }
     if (bad) evidence.push({ label: "first step with NaN/Inf", value: bad.step });
 
-    const firstProfile = first ? gradientProfile(first.layers) : null;
     const fromInit =
       !ctx.training ||
-      (firstProfile !== null && explodes(firstProfile.ratio, firstProfile.span)) ||
+      (first !== undefined && ctx.flow(first).conditions.includes("exploding")) ||
       (!growthTo && !bad);
+    const measured: Severity =
+      scan && conditionSeverity("exploding", scan.latest.value.measures) === "critical"
+        ? "critical"
+        : "warning";
     return {
       layers,
       steps: [...steps].sort((a, b) => a - b),
       evidence: evidence.filter((e) => !Number.isNaN(e.value)),
-      ratio: scan?.latest.value.ratio ?? Number.NaN,
-      span: scan?.latest.value.span ?? Number.NaN,
+      ratio: scan?.latest.value.measures.firstToLastRatio ?? Number.NaN,
+      span: scan?.latest.value.measures.span ?? Number.NaN,
+      from: scan?.latest.value.measures.fitFrom ?? 1,
+      overflow: (scan?.latest.value.measures.overflowPoints.length ?? 0) > 0,
+      measured,
       factor,
       depth: ref?.layers.length ?? ctx.depth,
       step: ref?.step ?? 0,
@@ -182,9 +191,7 @@ export const explodingRule = defineRule<ExplodingDetection>({
   severity(d) {
     if (d.nonFiniteStep !== null) return "critical";
     const critical =
-      d.ratio > THRESHOLDS.explodingCriticalRatio ||
-      d.span > THRESHOLDS.explodingCriticalSpan ||
-      d.growth > THRESHOLDS.explodingCriticalGrowth;
+      d.measured === "critical" || d.growth > VERDICT_THRESHOLDS.growthCriticalExploding;
     return downgrade(critical ? "critical" : "warning", d.resolved);
   },
   title(d) {
@@ -196,10 +203,10 @@ export const explodingRule = defineRule<ExplodingDetection>({
     if (d.growthFrom && d.growthTo) {
       return `Exploding gradients: the gradient norm grew ${sci(d.growth)}x between steps ${d.growthFrom.step} and ${d.growthTo.step}`;
     }
-    if (d.ratio > THRESHOLDS.explodingRatio) {
-      return `Exploding gradients: layer 1 gets ${sci(d.ratio)}x layer ${d.depth}'s gradient norm`;
+    if (d.overflow) {
+      return "Exploding gradients: the mean square of the signal or gradient reaches the float limit";
     }
-    return `Exploding gradients: the mean-square gradient dL/dz grows ${sci(d.span)}x from layer ${d.depth} to layer 1 (${num(d.factor)} per layer)`;
+    return `Exploding gradients: the mean-square gradient dL/dz grows ${sci(d.span)}x from layer ${d.depth} down to layer ${d.from} (${num(d.factor)} per layer)`;
   },
   cause(ctx, d) {
     if (d.nonFiniteStep === null && !d.growthTo) {
@@ -208,8 +215,8 @@ export const explodingRule = defineRule<ExplodingDetection>({
         { factor: d.factor, ratio: d.ratio, step: d.step, sinceInit: d.sinceInit },
         "exploding",
       );
-      if (d.ratio > THRESHOLDS.explodingRatio) return text;
-      return `${text} The weight-gradient norms stay within ${num(THRESHOLDS.explodingRatio)}x of each other only because the forward signal grows at the same rate (q = ${sci(d.qFirst)} in layer 1, ${sci(d.qLast)} in layer ${d.depth}): the output, the loss and every gradient grow with it.`;
+      if (!(Math.abs(Math.log10(d.ratio)) < 2)) return text;
+      return `${text} The weight-gradient norms |dL/dW| stay within 100x of each other (layer 1 / layer ${d.depth} = ${sci(d.ratio)}) only because the forward signal changes the other way (q = ${sci(d.qFirst)} in layer 1, ${sci(d.qLast)} in layer ${d.depth}).`;
     }
     const parts: string[] = [];
     const theory = ctx.theory();
@@ -235,5 +242,13 @@ export const explodingRule = defineRule<ExplodingDetection>({
     }
     return parts.join(" ");
   },
-  remedies: (ctx, d) => explodingPicks(ctx, d.fromInit),
+  remedies(ctx, d) {
+    const picks = explodingPicks(ctx, d.fromInit);
+    if (!d.fromInit || (d.nonFiniteStep === null && !d.growthTo)) return picks;
+    // chaotic at initialization AND blown up by the updates: the weight scale comes first, and
+    // the step size right after it (a critical init at the same rate can still diverge)
+    const lower = picks.find((p) => p.id === "lower-lr");
+    const rest = picks.filter((p) => p.id !== "lower-lr");
+    return lower ? [rest[0]!, lower, ...rest.slice(1)] : picks;
+  },
 });

@@ -3,7 +3,7 @@ import { isFiniteSnapshot, totalGradNorm } from "../measures.ts";
 import type { RemedyPick } from "../rank-remedies.ts";
 import { type Detection, defineRule } from "../rule.ts";
 import { layersPhrase, sci } from "../text.ts";
-import type { Evidence } from "../types.ts";
+import type { Evidence, Snapshot } from "../types.ts";
 
 interface NonFiniteDetection extends Detection {
   firstStep: number;
@@ -12,8 +12,11 @@ interface NonFiniteDetection extends Detection {
   layersAtFirst: number[];
   /** What held NaN/Inf first, in words ("layer 12", "the loss", "dL/dW of layer 3", ...). */
   where: string;
-  lastFinite: { step: number; norm: number } | null;
+  lastFinite: { step: number; norm: number; global: boolean } | null;
 }
+
+/** The global gradient norm of a snapshot when recorded, else that of the hidden weights. */
+const normOf = (s: Snapshot): number => s.gradNorm ?? totalGradNorm(s.layers);
 
 /** ExplosionInfo.what in words. */
 const SITES: Record<string, string> = {
@@ -62,7 +65,9 @@ export const nonFiniteRule = defineRule<NonFiniteDetection>({
     if (firstLayer !== null) allLayers.add(firstLayer);
     const before = ctx.snapshots.filter((s) => s.step < firstStep && isFiniteSnapshot(s));
     const prev = before[before.length - 1];
-    const lastFinite = prev ? { step: prev.step, norm: totalGradNorm(prev.layers) } : null;
+    const lastFinite = prev
+      ? { step: prev.step, norm: normOf(prev), global: prev.gradNorm !== undefined }
+      : null;
 
     const evidence: Evidence[] = [{ label: "first step with NaN/Inf", value: firstStep }];
     if (firstLayer !== null) {
@@ -85,7 +90,7 @@ export const nonFiniteRule = defineRule<NonFiniteDetection>({
     evidence.push({ label: "recorded steps with NaN/Inf", value: steps.length });
     if (lastFinite) {
       evidence.push({
-        label: `total gradient norm at step ${lastFinite.step} (last finite)`,
+        label: `${lastFinite.global ? "global gradient norm (every parameter)" : "norm of the hidden layers' weight gradients"} at step ${lastFinite.step} (last finite)`,
         value: lastFinite.norm,
       });
     }
@@ -111,12 +116,12 @@ export const nonFiniteRule = defineRule<NonFiniteDetection>({
     const last = d.lastFinite
       ? ctx.snapshots.find((s) => s.step === d.lastFinite!.step)
       : undefined;
-    const grew =
-      last && first && first !== last
-        ? totalGradNorm(last.layers) / totalGradNorm(first.layers)
-        : Number.NaN;
+    const grew = last && first && first !== last ? normOf(last) / normOf(first) : Number.NaN;
+    const name = d.lastFinite?.global
+      ? "global gradient norm"
+      : "hidden layers' weight-gradient norm";
     const before = d.lastFinite
-      ? `; at step ${d.lastFinite.step} the total gradient norm was ${sci(d.lastFinite.norm)}${Number.isFinite(grew) && grew > 1 ? `, ${sci(grew)}x its value at step ${first!.step}` : ""}`
+      ? `; at step ${d.lastFinite.step} the ${name} was ${sci(d.lastFinite.norm)}${Number.isFinite(grew) && grew > 1 ? `, ${sci(grew)}x its value at step ${first!.step}` : ""}`
       : "";
     const max = ctx.config.dtype === "f32" ? "float32 (3.4e38)" : "float64 (1.8e308)";
     return `${where}${before}. Values beyond the largest ${max} become Inf, Inf - Inf and 0 x Inf make NaN, and every later update spreads them to all weights.`;

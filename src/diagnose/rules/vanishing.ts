@@ -1,87 +1,79 @@
-import type { DiagnosisContext } from "../context.ts";
+import { conditionSeverity } from "../../verdict/index.ts";
+import { VERDICT_THRESHOLDS } from "../../verdict/thresholds.ts";
 import { gradientFlowCause, vanishingPicks } from "../gradient-flow.ts";
-import { gradientProfile, isFiniteSnapshot, mean, scanSnapshots } from "../measures.ts";
+import { isFiniteSnapshot, mean, scanSnapshots } from "../measures.ts";
 import { type Detection, defineRule, downgrade } from "../rule.ts";
 import { layersPhrase, num, pct, sci } from "../text.ts";
 import { THRESHOLDS } from "../thresholds.ts";
-import type { Evidence, SnapshotLayer } from "../types.ts";
+import type { Evidence, Severity } from "../types.ts";
 
 interface VanishingDetection extends Detection {
-  ratio: number;
-  factor: number;
+  /** Measured change of the mean-square gradient from layer L down to layer `from`. */
   span: number;
+  factor: number;
+  ratio: number;
+  from: number;
   depth: number;
   underflowLayers: number[];
-  /** Every layer's weight gradient is exactly 0. */
+  /** Highest layer whose gradient is exactly zero by blocking (0: none). */
+  blockedAt: number;
+  /** Every layer's gradient is exactly 0. */
   allZero: boolean;
   /** Step of the snapshot described, and its mean dead-unit fraction. */
   step: number;
   meanDead: number;
   /** The condition held at the first snapshot. */
   sinceInit: boolean;
-  /** q of layer 1 and layer L (the forward signal), for the homogeneity explanation. */
-  qFirst: number;
+  /** q of layer `from` and layer L (the forward signal). */
+  qFrom: number;
   qLast: number;
+  /** Severity of the condition at that snapshot (the verdict's own). */
+  measured: Severity;
   resolved: boolean;
 }
 
 /**
- * Layers flagged as underflowed. A zero-weight network's gradients are truly zero, not
- * rounded to zero, whatever the flag says.
- */
-const underflowed = (ctx: DiagnosisContext, layers: readonly SnapshotLayer[]): number[] =>
-  ctx.weightVar > 0 ? layers.filter((m) => m.underflow).map((m) => m.layer) : [];
-
-/** Whether the pair (ratio, span) alone says vanishing. */
-const vanishes = (ratio: number, span: number): boolean =>
-  ratio < THRESHOLDS.vanishingRatio || span < THRESHOLDS.vanishingSpan;
-
-/**
- * Vanishing gradients, in a snapshot without NaN/Inf: layer 1's gradient norm below
- * vanishingRatio (1e-2) of layer L's; or the mean-square gradient dL/dz shrinking by more than
- * vanishingSpan (1e-4) from layer L to layer 1 at the fitted per-layer factor; or a gradient
- * that underflowed to zero.
+ * Vanishing gradients: the verdict's "vanishing" condition (src/verdict) in a snapshot without
+ * NaN/Inf: the measured mean-square gradient dL/dz falls by more than 1e2 from layer L down
+ * to layer 2 (layer 1 is left out: its pre-activations scale with the data), or it is exactly
+ * zero below some layer, or everywhere.
  */
 export const vanishingRule = defineRule<VanishingDetection>({
   id: "vanishing",
-  description: `first-to-last gradWeightNorm ratio below ${THRESHOLDS.vanishingRatio} (critical below ${THRESHOLDS.vanishingCriticalRatio}), fitted per-layer factor of the mean-square gradient compounding below ${THRESHOLDS.vanishingSpan} over the depth (critical below ${THRESHOLDS.vanishingCriticalSpan}), a gradient underflowed to zero, or no weight gradient at all (critical)`,
+  description: `measured mean-square gradient E[(dL/dz)^2] shrinking by more than ${1 / VERDICT_THRESHOLDS.vanishingSpan}x from layer L down to layer 2 (critical beyond ${1 / VERDICT_THRESHOLDS.vanishingCriticalSpan}x), or exactly zero below some layer (critical)`,
   applies(ctx) {
     const scan = scanSnapshots(ctx.snapshots.filter(isFiniteSnapshot), (s) => {
-      const profile = gradientProfile(s.layers);
-      const underflow = underflowed(ctx, s.layers);
-      const allZero = s.layers.length > 0 && s.layers.every((m) => m.gradWeightNorm === 0);
-      return vanishes(profile.ratio, profile.span) || underflow.length > 0 || allZero
-        ? { ...profile, underflow, allZero }
-        : null;
+      const j = ctx.flow(s);
+      return j.conditions.includes("vanishing") ? j : null;
     });
     if (!scan) return null;
-    const { snapshot, value } = scan.latest;
+    const { snapshot, value: j } = scan.latest;
+    const m = j.measures;
     const layers = snapshot.layers;
-    const topW = Math.max(...layers.map((m) => m.gradWeightNorm));
-    const topZ = Math.max(...layers.map((m) => m.gradPreactMeanSq));
+    const topZ = Math.max(...layers.map((l) => l.gradPreactMeanSq));
     const starved = layers
       .filter(
-        (m) =>
-          value.allZero ||
-          value.underflow.includes(m.layer) ||
-          m.gradWeightNorm < THRESHOLDS.vanishingRatio * topW ||
-          m.gradPreactMeanSq < THRESHOLDS.vanishingSpan * topZ,
+        (l) =>
+          m.noGradient ||
+          (m.blockedAt > 0 && l.layer <= m.blockedAt) ||
+          l.underflow ||
+          l.gradPreactMeanSq < VERDICT_THRESHOLDS.vanishingSpan * topZ,
       )
-      .map((m) => m.layer);
+      .map((l) => l.layer);
     const theory = ctx.theory();
     const evidence: Evidence[] = [
       {
-        label: "first-to-last gradient norm ratio (|dL/dW| layer 1 / layer L)",
-        value: value.ratio,
+        label: `mean-square gradient E[(dL/dz)^2] at layer ${m.fitFrom} over layer ${m.depth}`,
+        value: m.span,
       },
       {
         label: "fitted per-layer factor of the mean-square gradient",
-        value: value.factor,
+        value: m.factor,
         unit: "per layer",
       },
       {
-        label: "mean-square gradient change from layer L to layer 1 (factor^(L-1))",
-        value: value.span,
+        label: `forward signal q at layer ${m.depth} over layer ${m.fitFrom}`,
+        value: m.signalRatio,
       },
     ];
     if (theory) {
@@ -93,10 +85,13 @@ export const vanishingRule = defineRule<VanishingDetection>({
     }
     evidence.push({ label: "sigma_w^2 (fan_in Var(W))", value: ctx.weightVar });
     evidence.push({ label: "depth", value: layers.length, unit: "layers" });
-    if (value.underflow.length > 0) {
+    if (m.blockedAt > 0) {
+      evidence.push({ label: "highest layer with exactly zero gradient", value: m.blockedAt });
+    }
+    if (m.underflowPoints.length > 0) {
       evidence.push({
         label: "layers whose gradient underflowed to zero",
-        value: value.underflow.length,
+        value: m.underflowPoints.length,
         unit: "layers",
       });
     }
@@ -107,45 +102,51 @@ export const vanishingRule = defineRule<VanishingDetection>({
         unit: `of ${ctx.snapshots.length}`,
       });
     }
+    const from = layers.find((l) => l.layer === m.fitFrom);
     return {
       layers: starved,
       steps: scan.hits.map((h) => h.snapshot.step),
       evidence: evidence.filter((e) => !Number.isNaN(e.value)),
-      ratio: value.ratio,
-      factor: value.factor,
-      span: value.span,
+      span: m.span,
+      factor: m.factor,
+      ratio: m.firstToLastRatio,
+      from: m.fitFrom,
       depth: layers.length,
-      underflowLayers: value.underflow,
-      allZero: value.allZero,
+      underflowLayers: m.underflowPoints,
+      blockedAt: m.blockedAt,
+      allZero: m.noGradient,
       step: snapshot.step,
       sinceInit: scan.hits[0]!.snapshot.step === ctx.snapshots[0]!.step,
-      meanDead: mean(layers.map((m) => m.dead)),
-      qFirst: layers[0]?.q ?? Number.NaN,
+      meanDead: mean(layers.map((l) => l.dead)),
+      qFrom: from?.q ?? Number.NaN,
       qLast: layers[layers.length - 1]?.q ?? Number.NaN,
+      measured: conditionSeverity("vanishing", m) === "critical" ? "critical" : "warning",
       resolved: scan.resolved,
     };
   },
-  severity: (d) =>
-    downgrade(
-      d.underflowLayers.length > 0 ||
-        d.allZero ||
-        d.ratio < THRESHOLDS.vanishingCriticalRatio ||
-        d.span < THRESHOLDS.vanishingCriticalSpan
-        ? "critical"
-        : "warning",
-      d.resolved,
-    ),
+  severity: (d) => downgrade(d.measured, d.resolved),
   title(d) {
-    if (d.underflowLayers.length > 0) {
-      return `Vanishing gradients: the gradient underflowed to zero in ${layersPhrase(d.underflowLayers)}`;
-    }
     if (d.allZero) return "Vanishing gradients: every layer's weight gradient is exactly 0";
-    if (d.ratio < THRESHOLDS.vanishingRatio) {
-      return `Vanishing gradients: layer 1 gets ${sci(d.ratio)} of layer ${d.depth}'s gradient norm`;
+    if (d.blockedAt > 0 && !(d.span < VERDICT_THRESHOLDS.vanishingSpan)) {
+      return `Vanishing gradients: the gradient is exactly zero at layer ${d.blockedAt} and below`;
     }
-    return `Vanishing gradients: the mean-square gradient dL/dz shrinks ${sci(1 / d.span)}x from layer ${d.depth} to layer 1 (${num(d.factor)} per layer)`;
+    const underflow =
+      d.underflowLayers.length > 0
+        ? `, and underflows to zero in ${layersPhrase(d.underflowLayers)}`
+        : "";
+    return `Vanishing gradients: the mean-square gradient dL/dz shrinks ${sci(1 / d.span)}x from layer ${d.depth} down to layer ${d.from} (${num(d.factor)} per layer)${underflow}`;
   },
   cause(ctx, d) {
+    if (d.allZero || (d.blockedAt > 0 && !(d.span < VERDICT_THRESHOLDS.vanishingSpan))) {
+      if (ctx.config.init === "zeros") {
+        return "Zero weights give every unit the same output and pass no gradient down: dL/da_prev = W^T dL/dz = 0 in every layer.";
+      }
+      const dead =
+        d.meanDead > 0
+          ? ` ${pct(d.meanDead)} of the units are dead at step ${d.step}, and no gradient passes a dead unit.`
+          : "";
+      return `No gradient reaches layer ${d.blockedAt || d.depth} and the layers below it: their weights cannot learn.${dead}`;
+    }
     let text = gradientFlowCause(
       ctx,
       { factor: d.factor, ratio: d.ratio, step: d.step, sinceInit: d.sinceInit },
@@ -154,8 +155,8 @@ export const vanishingRule = defineRule<VanishingDetection>({
     if (d.meanDead > THRESHOLDS.deadWarningMean) {
       text += ` ${pct(d.meanDead)} of the units are dead at step ${d.step}, and no gradient passes a dead unit.`;
     }
-    if (d.ratio >= THRESHOLDS.vanishingRatio && d.underflowLayers.length === 0 && !d.allZero) {
-      text += ` The weight-gradient norms stay within ${num(1 / THRESHOLDS.vanishingRatio)}x of each other only because the forward signal shrinks at the same rate (q = ${sci(d.qFirst)} in layer 1, ${sci(d.qLast)} in layer ${d.depth}): the output, the loss and every gradient shrink with it.`;
+    if (Math.abs(Math.log10(d.ratio)) < 2) {
+      text += ` The weight-gradient norms |dL/dW| stay within 100x of each other (layer 1 / layer ${d.depth} = ${sci(d.ratio)}) only because the forward signal shrinks too (q = ${sci(d.qFrom)} in layer ${d.from}, ${sci(d.qLast)} in layer ${d.depth}): dL/dW = dL/dz x a_prev, so a vanishing gradient times a growing signal can look flat while the network learns nothing useful from its first layers.`;
     }
     if (d.underflowLayers.length > 0) {
       text += ` In ${ctx.config.dtype === "f32" ? "float32" : "float64"} the gradient then falls below the smallest representable magnitude and becomes exactly 0 in ${layersPhrase(d.underflowLayers)}.`;

@@ -14,7 +14,12 @@ export function diagnoseTraining(
 ): Diagnosis {
   return diagnose({
     config,
-    snapshots: records.map((r) => ({ step: r.step, layers: r.layers, loss: r.loss })),
+    snapshots: records.map((r) => ({
+      step: r.step,
+      layers: r.layers,
+      loss: r.loss,
+      gradNorm: r.gradNorm,
+    })),
     lossHistory: records.map((r) => ({ step: r.step, loss: r.loss })),
     training: {
       ...(config.lr !== null ? { lr: config.lr } : {}),
@@ -35,6 +40,9 @@ export function diagnoseRunDir(dir: string): Diagnosis | null {
   if (!run.config || !run.summary) return null;
   const diagnosis = diagnoseTraining(run.config, run.records, run.summary);
   const path = join(dir, RUN_FILES.summary);
-  writeFileAtomic(path, `${toJson({ ...run.summary, diagnosis }, 2)}\n`);
+  writeFileAtomic(
+    path,
+    `${toJson({ ...run.summary, verdict: diagnosis.verdict, verdictMessage: diagnosis.verdictMessage, diagnosis }, 2)}\n`,
+  );
   return diagnosis;
 }

@@ -2,7 +2,7 @@ import type { Mat } from "../../core/mat.ts";
 import type { Network } from "../../core/network.ts";
 import type { LayerMetrics } from "../../probe/layer-metrics.ts";
 import { countNonFinite } from "../../probe/stats.ts";
-import type { ProbeSummary } from "../../probe/summary.ts";
+import type { ProbeSummary, Verdict } from "../../verdict/summary.ts";
 import type { DatasetTask } from "../datasets/index.ts";
 import type { ResolvedTrainConfig } from "./train-config.ts";
 
@@ -101,8 +101,14 @@ export interface TrainSummary {
   clippedSteps: number;
   recordedSteps: number;
   explosion: Explosion | null;
-  /** Gradient health (probe verdict) of the first and last recorded steps. */
+  /** Gradient health (the flow verdict of one snapshot) of the first and last recorded steps. */
   gradients: { initial: ProbeSummary | null; final: ProbeSummary | null };
+  /**
+   * The run's verdict (src/verdict judgeRun: initialization and history, so a run that blew up
+   * is "exploded"), written with the diagnosis when the run ends.
+   */
+  verdict?: Verdict;
+  verdictMessage?: string;
   dataset: {
     name: string;
     task: DatasetTask;

@@ -18,7 +18,7 @@ import { Rng } from "../../core/rng.ts";
 import { type LayerMetrics, MetricScratch } from "../../probe/layer-metrics.ts";
 import { measureNetwork } from "../../probe/measure.ts";
 import { tensorMoments } from "../../probe/stats.ts";
-import { type ProbeSummary, summarize } from "../../probe/summary.ts";
+import { type ProbeSummary, summarize } from "../../verdict/summary.ts";
 import {
   ConfigError,
   type NetworkConfig,
@@ -289,7 +289,7 @@ export class Trainer {
       layers = measureNetwork(this.network, this.scratch);
       this.scratch.knownMoments.clear();
       if (finite && layersNonFinite(layers)) finite = false;
-      const health = summarize(layers);
+      const health = summarize(layers, this.config.dtype);
       if (this.initialGradients === null) this.initialGradients = health;
       this.finalGradients = health;
       this.recordedSteps++;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveProbeConfig } from "../experiment/config.ts";
 import { runProbe } from "../experiment/probe-run.ts";
-import type { LayerMetrics } from "./layer-metrics.ts";
+import type { LayerMetrics } from "../probe/layer-metrics.ts";
 import { summarize } from "./summary.ts";
 
 function layer(i: number, fields: Partial<LayerMetrics> = {}): LayerMetrics {
@@ -44,7 +44,7 @@ describe("summarize: a mean of squares that overflows with finite entries", () =
     expect(s.verdict).toBe("exploding");
     expect(s.overflowLayers).toEqual([1, 3, 4]);
     expect(s.nonfiniteLayers).toEqual([]);
-    expect(s.message).toMatch(/overflowed to Infinity in layers 1, 3-4 although every entry/);
+    expect(s.message).toMatch(/reaches the float limit in layers 1, 3-4/);
   });
 
   it("is exploding, not vanishing, when the gradient norms overflow (ratio Inf/Inf = NaN)", () => {
@@ -80,7 +80,7 @@ describe("summarize: a mean of squares that overflows with finite entries", () =
     expect(layers.some((m) => m.q === Number.POSITIVE_INFINITY)).toBe(true);
     expect(summary.verdict).toBe("exploding");
     expect(summary.overflowLayers.length).toBeGreaterThan(0);
-    expect(summary.message).toMatch(/^exploding: the mean square .* overflowed/);
+    expect(summary.message).toMatch(/^exploding: the mean square .* reaches the float limit/);
     expect(summary.message).not.toMatch(/[\r\n]/);
   });
 });
