@@ -102,3 +102,19 @@ export {
   summarize,
   type Verdict,
 } from "./verdict/summary.ts";
+export {
+  type FlowJudgment,
+  type FlowPoint,
+  judgeFlow,
+  judgeRun,
+  type RunJudgment,
+  VERDICT_THRESHOLDS,
+} from "./verdict/index.ts";
+export {
+  contradictions,
+  type Diagnosis,
+  type DiagnosisInput,
+  diagnose,
+  diagnoseProbe,
+  type Finding,
+} from "./diagnose/index.ts";

@@ -32,6 +32,7 @@ export function outcomesCsv(outcomes: readonly VariantOutcome[]): CsvTable {
       "finalGradRatio",
       "initialVerdict",
       "finalVerdict",
+      "verdict",
       "changes",
     ],
     rows: outcomes.map((o) => [
@@ -47,6 +48,7 @@ export function outcomesCsv(outcomes: readonly VariantOutcome[]): CsvTable {
       o.finalGradRatio,
       o.initialVerdict,
       o.finalVerdict,
+      o.verdict,
       JSON.stringify(o.changes),
     ]),
   };

@@ -1,9 +1,12 @@
 /** Diagnosis as data: (measurements) -> findings with evidence numbers and ranked remedies. */
+
+export { contradictions } from "./consistency.ts";
 export type { DiagnosisContext } from "./context.ts";
 export { buildContext } from "./context.ts";
 export { diagnose } from "./diagnose.ts";
 export { diagnoseProbe, type ProbeLike } from "./diagnose-probe.ts";
 export { type RemedyPick, rankRemedies } from "./rank-remedies.ts";
+export { PRIMARY_OF } from "./reconcile.ts";
 export { REMEDIES, type RemedyDefinition } from "./remedies.ts";
 export type { Detection, Rule } from "./rule.ts";
 export { RULES } from "./rules.ts";

@@ -56,6 +56,8 @@ export interface VariantOutcome {
   finalGradRatio: number | null;
   initialVerdict: string | null;
   finalVerdict: string | null;
+  /** The run's verdict (src/verdict judgeRun over every recorded step): what its diagnosis says. */
+  verdict: string | null;
   explosion: string | null;
   runDir: string | null;
   elapsedMs: number;
@@ -124,6 +126,7 @@ export function outcomeOf(
     finalGradRatio: gradRatio(result.records[result.records.length - 1]),
     initialVerdict: s.gradients.initial?.verdict ?? null,
     finalVerdict: s.gradients.final?.verdict ?? null,
+    verdict: s.verdict ?? null,
     explosion: s.explosion ? s.explosion.message : null,
     runDir: result.runDir,
     elapsedMs: s.elapsedMs,
@@ -153,6 +156,7 @@ function failedOutcome(variant: Variant, message: string, runDir: string | null)
     finalGradRatio: null,
     initialVerdict: null,
     finalVerdict: null,
+    verdict: null,
     explosion: null,
     runDir,
     elapsedMs: 0,

@@ -33,3 +33,4 @@ export {
 } from "./run-verdict.ts";
 export { fitPerLayerFactor, layerPoint, type ProbeSummary, summarize } from "./summary.ts";
 export { VERDICT_THRESHOLDS } from "./thresholds.ts";
+export { RunVerdictTracker } from "./tracker.ts";

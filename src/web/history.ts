@@ -1,6 +1,9 @@
+import type { DType } from "../core/dtype.ts";
+import { isFiniteSnapshot } from "../diagnose/measures.ts";
 import type { TrainRecord } from "../experiment/train/recorder.ts";
 import type { GradientHeatmapData, LossCurvesData, UpdateRatioData } from "../report/index.ts";
-import { type ProbeSummary, summarize } from "../verdict/summary.ts";
+import { judgeFlow, RunVerdictTracker, type Verdict } from "../verdict/index.ts";
+import { layerPoint, type ProbeSummary, summarize } from "../verdict/summary.ts";
 
 /** Records with a full-set evaluation are rare and always kept. */
 function evaluated(r: TrainRecord): boolean {
@@ -19,6 +22,11 @@ export class RunHistory {
   private pending = 0;
   private lastIsKeeper = true;
 
+  /** The run's dtype: the verdict's float limits depend on it. */
+  dtype: DType = "f64";
+  /** Sees every record before thinning: the run verdict of the whole history. */
+  private readonly verdicts = new RunVerdictTracker();
+
   constructor(readonly maxRecords = 1500) {}
 
   get latest(): TrainRecord | null {
@@ -27,6 +35,12 @@ export class RunHistory {
 
   add(records: readonly TrainRecord[]): void {
     for (const r of records) {
+      this.verdicts.observe({
+        step: r.step,
+        flow: judgeFlow(r.layers.map(layerPoint), { dtype: this.dtype }),
+        gradNorm: r.gradNorm,
+        finite: isFiniteSnapshot(r),
+      });
       if (this.thinning > 1) {
         // Keep one record in `thinning`; the newest always shows, replacing a non-keeper.
         this.pending++;
@@ -52,16 +66,27 @@ export class RunHistory {
   }
 
   clear(): void {
+    this.verdicts.clear();
     this.records.length = 0;
     this.thinning = 1;
     this.pending = 0;
     this.lastIsKeeper = true;
   }
 
-  /** The probe summary (verdict) of the latest recorded step. */
+  /** The flow verdict of the latest recorded step alone. */
   latestSummary(): ProbeSummary | null {
     const r = this.latest;
-    return r ? summarize(r.layers) : null;
+    return r ? summarize(r.layers, this.dtype) : null;
+  }
+
+  /**
+   * The run's verdict over every step recorded so far (src/verdict judgeRun: a run that blew
+   * up is "exploded"), as the CLI's train and diagnosis say it. Null before the first record.
+   */
+  runVerdict(): { verdict: Verdict; message: string } | null {
+    if (this.latest === null) return null;
+    const j = this.verdicts.judgment();
+    return { verdict: j.verdict, message: j.message };
   }
 
   /** At most `maxColumns` records, evenly spread, first and last included. */

@@ -101,7 +101,7 @@ describeLab(`browser lab e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`,
     await expect.poll(() => stepOf(page)).toBe(1);
     await expect.poll(() => page.getAttribute("#lab-verdict", "data-step")).toBe("1");
     const firstVerdict = await page.textContent("#lab-verdict");
-    expect(firstVerdict).toMatch(/^Training step 1: (vanishing|healthy|exploding)/);
+    expect(firstVerdict).toMatch(/^Training, steps 1-1: (vanishing|healthy|exploding)/);
 
     const renders = async (name: string) =>
       Number(await page.getAttribute(`[data-figure="${name}"]`, "data-renders"));
@@ -131,7 +131,7 @@ describeLab(`browser lab e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`,
     await expect.poll(() => renders("gradient-by-layer")).toBeGreaterThan(gradientBefore + 1);
     const verdict = await page.textContent("#lab-verdict");
     expect(verdict).not.toBe(firstVerdict);
-    expect(verdict).toMatch(/^Training step \d+: /);
+    expect(verdict).toMatch(/^Training, steps 1-\d+: /);
     expect(await page.textContent("#lab-status")).toMatch(/steps\/s/);
     await page.screenshot({ path: "/tmp/gradscope-lab-trained.png", fullPage: true });
     await page.context().close();

@@ -158,8 +158,8 @@ export function formatComparison(c: Comparison): string {
     nullable(o.testLoss),
     o.testAcc === null ? "-" : `${(100 * o.testAcc).toFixed(1)}%`,
     o.stepsToTarget === null ? "never" : String(o.stepsToTarget),
-    nullable(o.initialGradRatio),
     o.initialVerdict ?? "-",
+    o.verdict ?? "-",
   ]);
   const table = renderTable(
     [
@@ -169,8 +169,8 @@ export function formatComparison(c: Comparison): string {
       { header: "test loss" },
       { header: "test acc" },
       { header: `steps to loss ${formatMetric(c.targetLoss)}` },
-      { header: "grad ratio L1/L (init)" },
       { header: "verdict (init)", align: "left" },
+      { header: "verdict (run)", align: "left" },
     ],
     rows,
   );

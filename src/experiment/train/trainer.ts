@@ -29,6 +29,7 @@ import type { Dataset } from "../datasets/index.ts";
 import { networkFromConfig } from "../network-from-config.ts";
 import { checkMemory, DEFAULT_MEMORY_LIMIT } from "../probe-run.ts";
 import { MinibatchSampler, type SamplerState } from "./batches.ts";
+import { diagnoseTraining } from "./diagnose-training.ts";
 import { type Evaluation, Evaluator } from "./evaluate.ts";
 import { recalibrateBatchNorm } from "./recalibrate-bn.ts";
 import {
@@ -792,6 +793,12 @@ export async function train(
     throw err;
   }
   const summary = trainer.summary(status, now() - start);
+  if (keep && !options.resumeState) {
+    // the run's verdict, from every recorded step: exactly what its diagnosis says
+    const d = diagnoseTraining(trainer.config, records, summary);
+    summary.verdict = d.verdict;
+    summary.verdictMessage = d.verdictMessage;
+  }
   try {
     sink?.writeSummary(summary);
   } finally {

@@ -28,6 +28,9 @@ export interface DiagnosisView {
   findings: Finding[];
   headline?: string;
   healthy?: boolean;
+  /** The verdict word and sentence (src/verdict), when the diagnosis carries them. */
+  verdict?: string;
+  verdictMessage?: string;
 }
 
 export interface Finding {
@@ -39,6 +42,9 @@ export interface Finding {
   evidence: Evidence[];
   cause?: string;
   remedies: Remedy[];
+  /** The primary finding this one follows from, and how (consequence or mechanism). */
+  secondaryTo?: string;
+  relation?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -78,10 +84,14 @@ export function readDiagnosis(summary: unknown): DiagnosisView | null {
   if (list === null) return null;
   const headline = isObject(d) ? str(d["headline"]) : undefined;
   const healthy = isObject(d) && typeof d["healthy"] === "boolean" ? d["healthy"] : undefined;
+  const verdict = isObject(d) ? str(d["verdict"]) : undefined;
+  const verdictMessage = isObject(d) ? str(d["verdictMessage"]) : undefined;
   return {
     findings: readFindingList(list),
     ...(headline ? { headline } : {}),
     ...(healthy !== undefined ? { healthy } : {}),
+    ...(verdict ? { verdict } : {}),
+    ...(verdictMessage ? { verdictMessage } : {}),
   };
 }
 
@@ -108,7 +118,11 @@ function readFindingList(list: readonly unknown[]): Finding[] {
         };
       });
     const cause = str(f["cause"]);
+    const secondaryTo = str(f["secondaryTo"]);
+    const relation = str(f["relation"]);
     return {
+      ...(secondaryTo ? { secondaryTo } : {}),
+      ...(relation ? { relation } : {}),
       id: str(f["id"]) ?? `finding-${i + 1}`,
       severity: str(f["severity"]) ?? "info",
       title: str(f["title"]) ?? str(f["id"]) ?? `finding ${i + 1}`,
@@ -159,9 +173,15 @@ function evidenceValue(e: Evidence): string {
 
 export function renderDiagnosis(d: DiagnosisView): string {
   const cls = d.healthy === false ? "bad" : d.healthy === true ? "good" : "info";
-  const headline = d.headline
-    ? `<ul class="verdicts"><li class="${cls}">${escapeHtml(d.headline)}</li></ul>`
-    : "";
+  const items: string[] = [];
+  if (d.verdict) {
+    const v = verdictClass(d.verdict);
+    items.push(
+      `<li class="${v}" id="verdict"><span class="badge ${v}">${escapeHtml(d.verdict)}</span> <strong>verdict:</strong> ${escapeHtml(d.verdictMessage ?? d.verdict)}</li>`,
+    );
+  }
+  if (d.headline) items.push(`<li class="${cls}">${escapeHtml(d.headline)}</li>`);
+  const headline = items.length > 0 ? `<ul class="verdicts">${items.join("\n")}</ul>` : "";
   return `${headline}\n${renderFindings(d.findings)}`;
 }
 
@@ -199,7 +219,7 @@ export function renderFindings(findings: readonly Finding[]): string {
             ? `<p class="label">Remedies</p><ul class="remedies">${items}</ul>`
             : `<details><summary>Remedies (${f.remedies.length})</summary><ul class="remedies">${items}</ul></details>`;
       return `<article class="finding ${cls}" id="finding-${escapeHtml(f.id)}">
-<h3><span class="badge ${cls}">${escapeHtml(f.severity)}</span> ${escapeHtml(f.title)}</h3>
+<h3><span class="badge ${cls}">${escapeHtml(f.severity)}</span>${f.secondaryTo ? ` <span class="badge info">${escapeHtml(`${f.relation ?? "follows from"} of ${f.secondaryTo}`)}</span>` : ""} ${escapeHtml(f.title)}</h3>
 ${where.length > 0 ? `<p class="where">${escapeHtml(where.join("; "))}</p>` : ""}
 ${evidence}
 ${f.cause ? `<p><span class="label">Cause</span> ${escapeHtml(f.cause)}</p>` : ""}
@@ -210,9 +230,9 @@ ${remedies}
 }
 
 function verdictClass(verdict: string | undefined): string {
+  if (verdict === undefined) return "info";
   if (verdict === "healthy") return "good";
-  if (verdict === "vanishing" || verdict === "exploding" || verdict === "non-finite") return "bad";
-  return "info";
+  return "bad";
 }
 
 /** The verdicts summary.json holds, for runs without a diagnosis. */

@@ -1,4 +1,5 @@
 import { LAYER_METRIC_COLUMNS } from "../../experiment/csv-export.ts";
+import { diagnoseTraining } from "../../experiment/train/diagnose-training.ts";
 import type { LayerRecord, TrainRecord, TrainSummary } from "../../experiment/train/recorder.ts";
 import type { ResolvedTrainConfig } from "../../experiment/train/train-config.ts";
 import type { NamedFigure } from "../figures-for/common.ts";
@@ -200,7 +201,12 @@ export function renderRunReport(input: RunReportInput): string {
   const { config, records, summary } = input;
   const first = records[0] ?? null;
   const last = records[records.length - 1] ?? null;
-  const diagnosis = readDiagnosis(summary);
+  // Diagnosed afresh from the records with today's rules, so the report says what probe,
+  // train and the lab say; a stored diagnosis is the fallback (records unreadable).
+  const diagnosis =
+    records.length > 0
+      ? readDiagnosis({ diagnosis: diagnoseTraining(config, records, summary) })
+      : readDiagnosis(summary);
   const statusClass =
     summary.status === "completed" ? "good" : summary.status === "running" ? "info" : "bad";
   const header = [

@@ -295,6 +295,7 @@ export class CompareView {
         break;
       }
       case "progress": {
+        if (s.ready) s.history.dtype = s.ready.config.dtype;
         s.history.add(m.records);
         s.status = m.status;
         // (A message sent before the worker saw the latest command says nothing about it.)
@@ -307,9 +308,9 @@ export class CompareView {
         s.statusLine.textContent = `step ${st.step} / ${st.steps} · loss ${formatNumber(st.loss, 4)}${st.exploded ? " · exploded" : ""}`;
         s.statusLine.dataset.step = String(st.step);
         const latest = s.history.latest;
-        const summary = s.history.latestSummary();
+        const summary = s.history.runVerdict();
         if (latest && summary) {
-          replace(s.trainVerdict, ...verdictLine(`Training step ${latest.step}: `, summary));
+          replace(s.trainVerdict, ...verdictLine(`Training, steps 1-${latest.step}: `, summary));
           s.trainVerdict.dataset.verdict = summary.verdict;
         }
         if (m.records.length > 0) {

@@ -29,7 +29,10 @@ import { optionForm } from "./controls.ts";
 import { append, download, h, replace } from "./dom.ts";
 
 /** How a verdict reads on the page: the summary's sentence with its verdict word marked. */
-export function verdictLine(prefix: string, summary: ProbeSummary): (Node | string)[] {
+export function verdictLine(
+  prefix: string,
+  summary: Pick<ProbeSummary, "verdict" | "message">,
+): (Node | string)[] {
   return [
     prefix,
     h("strong", { class: `verdict-${summary.verdict}` }, summary.verdict),
@@ -391,7 +394,10 @@ export class LabView {
         break;
       case "progress":
         if (m.trainTheory !== undefined) this.trainTheory = m.trainTheory;
-        if (m.records.length > 0) this.history.add(m.records);
+        if (m.records.length > 0) {
+          if (this.ready) this.history.dtype = this.ready.config.dtype;
+          this.history.add(m.records);
+        }
         if (m.activations) this.activations = m.activations;
         this.status = m.status;
         this.stepsPerSecond = m.stepsPerSecond;
@@ -490,13 +496,13 @@ export class LabView {
     this.el.status.dataset.step = String(st.step);
     this.el.status.dataset.loss = String(st.loss);
     this.el.status.dataset.stepsPerSecond = String(this.stepsPerSecond ?? "");
-    const summary = this.history.latestSummary();
+    const summary = this.history.runVerdict();
     const latest = this.history.latest;
     if (summary && latest) {
       const explosion = st.exploded ? ` ${st.message}.` : "";
       replace(
         this.el.verdict,
-        ...verdictLine(`Training step ${latest.step}: `, summary),
+        ...verdictLine(`Training, steps 1-${latest.step}: `, summary),
         explosion,
       );
       this.el.verdict.dataset.verdict = summary.verdict;
