@@ -34,6 +34,14 @@ export {
 } from "./core/optim/index.ts";
 export { Rng } from "./core/rng.ts";
 export {
+  contradictions,
+  type Diagnosis,
+  type DiagnosisInput,
+  diagnose,
+  diagnoseProbe,
+  type Finding,
+} from "./diagnose/index.ts";
+export {
   type Comparison,
   compare,
   SEED_STORY,
@@ -97,12 +105,6 @@ export {
 } from "./theory/mean-field.ts";
 export { type LayerPrediction, predictProfile } from "./theory/profile.ts";
 export {
-  fitPerLayerFactor,
-  type ProbeSummary,
-  summarize,
-  type Verdict,
-} from "./verdict/summary.ts";
-export {
   type FlowJudgment,
   type FlowPoint,
   judgeFlow,
@@ -111,10 +113,8 @@ export {
   VERDICT_THRESHOLDS,
 } from "./verdict/index.ts";
 export {
-  contradictions,
-  type Diagnosis,
-  type DiagnosisInput,
-  diagnose,
-  diagnoseProbe,
-  type Finding,
-} from "./diagnose/index.ts";
+  fitPerLayerFactor,
+  type ProbeSummary,
+  summarize,
+  type Verdict,
+} from "./verdict/summary.ts";
