@@ -19,6 +19,7 @@ import { predictProbe, probeTheoryUnavailable } from "../../experiment/probe-the
 import { probeActivationLayers, probeFigures } from "../../report/figures-for/index.ts";
 import { nodeDocument } from "../../report/node-dom.ts";
 import { batchNormGradientFactor, hasBatchNormTheory } from "../../theory/batch-norm.ts";
+import { fitStart } from "../../verdict/flow-measures.ts";
 import { fitPerLayerFactor } from "../../verdict/summary.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
 import { formatFindings } from "../format/findings.ts";
@@ -187,7 +188,7 @@ export function formatProbe(result: ProbeResult): string {
     table,
     "",
     `gradient norm by layer (input -> output, log scale): ${logSparkline(norms)}`,
-    `first-to-last ratio ${formatMetric(summary.firstToLastRatio)}, per-layer factor of E[dz^2] ${formatMetric(summary.perLayerFactor)}`,
+    `E[dz^2] at layer ${fitStart(summary.depth)} over layer ${summary.depth} ${formatMetric(summary.gradientSpan)} (per-layer factor ${formatMetric(summary.perLayerFactor)}); |dW| layer 1 / layer ${summary.depth} ${formatMetric(summary.firstToLastRatio)}`,
   ];
   if (summary.perLayerFactorSpread) {
     const s = summary.perLayerFactorSpread;
@@ -196,7 +197,9 @@ export function formatProbe(result: ProbeResult): string {
     );
   }
   if (result.theory) {
-    const meanFactor = fitPerLayerFactor(result.theory.layers);
+    // the same layers as the measured fit (the input layer left out)
+    const from = fitStart(summary.depth);
+    const meanFactor = fitPerLayerFactor(result.theory.layers.filter((m) => m.layer >= from));
     lines.push(
       `mean-field (weight var ${formatMetric(result.theory.weightVar)}, bias var ${formatMetric(result.theory.biasVar)}): predicted per-layer factor ${formatMetric(meanFactor)}, measured ${formatMetric(summary.perLayerFactor)}`,
     );

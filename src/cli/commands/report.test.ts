@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LAYER_METRIC_COLUMNS } from "../../experiment/csv-export.ts";
+import { diagnoseTraining } from "../../experiment/train/diagnose-training.ts";
 import { train } from "../../experiment/train/trainer.ts";
+import { escapeHtml } from "../../report/html/escape.ts";
 import { main } from "../main.ts";
 import { captureOutput } from "../test-output.ts";
 
@@ -122,54 +124,39 @@ describe("gradscope report", () => {
     }
     const body = table.slice(table.indexOf("<tbody>"), table.indexOf("</tbody>"));
     expect((body.match(/<tr>/g) ?? []).length).toBe(DEPTH);
-    // the config and the verdicts
+    // the config, and the run's verdict and diagnosis from its records
     expect(html).toMatch(/<th scope="row">depth<\/th><td>4<\/td>/);
-    expect(html).toContain("summary.json holds no diagnosis");
+    expect(html).toContain("<h2>Diagnosis</h2>");
+    expect(html).toMatch(
+      /<li class="(good|bad)" id="verdict"><span class="badge (good|bad)">[a-z-]+<\/span> <strong>verdict:<\/strong>/,
+    );
   });
 
-  it("renders a diagnosis from summary.json, escaped", async () => {
+  it("diagnoses the run's records with today's rules, not a stale diagnosis in summary.json", async () => {
     const dir = copyRun("diagnosed");
     const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+    // what an older version (or a hand edit) left behind: shown nowhere
     summary.diagnosis = {
-      findings: [
-        {
-          id: "vanishing",
-          severity: "critical",
-          title: "Gradients <b>vanish</b> toward the input",
-          layers: [1, 2, 3],
-          steps: [1, 5],
-          evidence: [{ label: "layer 1 ÷ layer L", value: 1.5e-17, unit: "×" }],
-          cause: "sigmoid saturates & shrinks",
-          remedies: [
-            { id: "xavier-init", label: "Xavier init", why: "second", configChange: {}, rank: 2 },
-            {
-              id: "relu-he",
-              label: "use He init with ReLU",
-              why: "keeps chi1 = 1",
-              configChange: { activation: "relu", init: "he-normal" },
-              rank: 1,
-            },
-          ],
-        },
-      ],
+      verdict: "healthy",
+      findings: [{ id: "vanishing", severity: "critical", title: "Stale <b>finding</b>" }],
       healthy: false,
-      headline: "critical: gradients vanish <fast>",
+      headline: "critical: stale",
     };
     writeFileSync(join(dir, "summary.json"), JSON.stringify(summary));
     const r = await run("report", dir, "--quiet", "--no-activations");
     expect(r.code).toBe(0);
     const html = readFileSync(join(dir, "report.html"), "utf8");
     expect(html).toContain("<h2>Diagnosis</h2>");
-    expect(html).toContain("Gradients &lt;b&gt;vanish&lt;/b&gt; toward the input");
-    expect(html).toContain("layers 1–3; steps 1, 5");
-    expect(html).toContain("1.5×10⁻¹⁷ ×");
-    expect(html).toContain("sigmoid saturates &amp; shrinks");
-    expect(html).toContain(
-      "<strong>use He init with ReLU</strong> — keeps chi1 = 1 <code>activation=relu, init=he-normal</code>",
-    );
-    // remedies in rank order, the headline first
-    expect(html.indexOf("use He init with ReLU")).toBeLessThan(html.indexOf("Xavier init"));
-    expect(html).toContain("critical: gradients vanish &lt;fast&gt;");
+    expect(html).not.toContain("Stale &lt;b&gt;finding");
+    expect(html).not.toContain("critical: stale");
+    const records = readFileSync(join(dir, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+    const fresh = diagnoseTraining(config, records, summary);
+    expect(html).toContain(`<strong>verdict:</strong> ${escapeHtml(fresh.verdictMessage)}`);
+    for (const f of fresh.findings) expect(html).toContain(escapeHtml(f.title));
     expect(html).not.toContain("Activation distribution by layer at initialization");
   });
 
