@@ -9,7 +9,7 @@ import {
   writeFileDurable,
 } from "./checkpoint.ts";
 import type { RunSink, TrainRecord, TrainSummary } from "./recorder.ts";
-import { RUN_FILES } from "./run-dir.ts";
+import { RUN_FILES, readRunDir } from "./run-dir.ts";
 import type { ResolvedTrainConfig } from "./train-config.ts";
 import { type TrainOptions, type TrainResult, train } from "./trainer.ts";
 
@@ -137,8 +137,10 @@ export async function resumeTrain(
   const every = checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const writeCheckpoint = checkpointOption(runDir, every);
   truncateMetrics(runDir, checkpoint.state.stepsDone);
+  const priorRecords = readRunDir(runDir).records;
   const result = await train(config, {
     ...rest,
+    priorRecords,
     sink: new ResumeRunDirWriter(runDir),
     resumeState: checkpoint.state,
     checkpoint: writeCheckpoint,

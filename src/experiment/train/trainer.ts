@@ -641,6 +641,11 @@ export interface TrainOptions {
   onProgress?: (progress: Readonly<TrainProgress>) => void;
   /** Refuse networks whose buffers exceed this (default 8 GiB). */
   memoryLimitBytes?: number;
+  /**
+   * A resumed run's records before the resume point: with them the summary's verdict judges
+   * the whole run (without them a resumed run's summary carries no verdict).
+   */
+  priorRecords?: readonly TrainRecord[];
   /** Keep every record in TrainResult.records (default true). */
   keepRecords?: boolean;
   /** Rewrite summary.json at least this often while running (default 5000 ms). */
@@ -793,9 +798,10 @@ export async function train(
     throw err;
   }
   const summary = trainer.summary(status, now() - start);
-  if (keep && !options.resumeState) {
+  if (keep && (!options.resumeState || options.priorRecords)) {
     // the run's verdict, from every recorded step: exactly what its diagnosis says
-    const d = diagnoseTraining(trainer.config, records, summary);
+    const all = options.priorRecords ? [...options.priorRecords, ...records] : records;
+    const d = diagnoseTraining(trainer.config, all, summary);
     summary.verdict = d.verdict;
     summary.verdictMessage = d.verdictMessage;
   }
