@@ -30,7 +30,7 @@ import {
 } from "../../theory/demos/activation-table.ts";
 import type { Eigenvalue } from "../../theory/demos/eigenvalues.ts";
 import { type MatrixPowerDemo, matrixPowerDemo } from "../../theory/demos/matrix-power.ts";
-import { RATIO_THRESHOLD } from "../../verdict/summary.ts";
+import { VERDICT_THRESHOLDS } from "../../verdict/thresholds.ts";
 import { UsageError } from "../errors.ts";
 import { logBars } from "../format/bars.ts";
 import { formatMetric } from "../format/numbers.ts";
@@ -510,14 +510,15 @@ export function formatDepthSweep(r: DepthSweepResult): string {
   );
   const act = c.activation === "leaky-relu" ? `leaky-relu(${c.slope})` : c.activation;
   const span = r.maxDepth - r.minDepth;
-  const total = r.perLayerNormFactor ** span;
+  // the verdict's own cuts (src/verdict/thresholds.ts), on the mean square at layer 1
+  const total = r.perLayerFactor ** span;
   const verdict = !Number.isFinite(total)
     ? "not enough finite rows to fit a rate"
-    : total < 1 / RATIO_THRESHOLD
-      ? `vanishing: from depth ${r.minDepth} to ${r.maxDepth} the gradient norm at layer 1 falls by ${formatMetric(total)}`
-      : total > RATIO_THRESHOLD
-        ? `exploding: from depth ${r.minDepth} to ${r.maxDepth} the gradient norm at layer 1 grows by ${formatMetric(total)}`
-        : `stable: from depth ${r.minDepth} to ${r.maxDepth} the gradient norm at layer 1 changes by ${formatMetric(total)}`;
+    : total < VERDICT_THRESHOLDS.vanishingSpan
+      ? `vanishing: from depth ${r.minDepth} to ${r.maxDepth} E[dz^2] at layer 1 falls by ${formatMetric(total)}`
+      : total > VERDICT_THRESHOLDS.explodingSpan
+        ? `exploding: from depth ${r.minDepth} to ${r.maxDepth} E[dz^2] at layer 1 grows by ${formatMetric(total)}`
+        : `stable: from depth ${r.minDepth} to ${r.maxDepth} E[dz^2] at layer 1 changes by ${formatMetric(total)}`;
   return [
     `demo depth: ${act}, init ${c.init}, width ${c.width}, batch ${c.batch}, depths ${r.minDepth}..${r.maxDepth}, seed ${c.seed}`,
     "(one seed: each deeper network adds a layer between the loss and layer 1)",
