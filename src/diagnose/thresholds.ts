@@ -1,39 +1,14 @@
-import { RATIO_THRESHOLD } from "../verdict/summary.ts";
-
 /**
  * Every threshold of the diagnosis, in one place. Fractions are of entries (saturated,
- * inactive) or of units (dead) of one layer, as defined in DESIGN.md; ratios are of
- * gradWeightNorm; update ratios are log10(std(delta W) / std(W)).
+ * inactive) or of units (dead) of one layer, as defined in DESIGN.md; update ratios are log10(std(delta W) / std(W)).
  */
 export const THRESHOLDS = {
-  // vanishing / exploding (the same cut as the probe verdict in probe/summary.ts)
-  /** Layer 1's gradient norm below this fraction of layer L's: vanishing (warning). */
-  vanishingRatio: 1 / RATIO_THRESHOLD,
-  /** ... below this: critical (the first layers effectively never learn). */
-  vanishingCriticalRatio: 1e-6,
-  /**
-   * The fitted per-layer factor of the mean-square gradient dL/dz compounded over the depth,
-   * factor^(L-1), below this: vanishing even when the weight-gradient ratio is not (ReLU's
-   * positive homogeneity lets the forward signal shrink at the same rate and hide it). It is
-   * vanishingRatio^2 because it is a mean square.
-   */
-  vanishingSpan: (1 / RATIO_THRESHOLD) ** 2,
-  /** ... below this: critical. */
-  vanishingCriticalSpan: 1e-12,
-  /** Layer 1's gradient norm above this multiple of layer L's: exploding (warning). */
-  explodingRatio: RATIO_THRESHOLD,
-  /** ... above this: critical. */
-  explodingCriticalRatio: 1e6,
-  /** factor^(L-1) above this: exploding (explodingRatio^2, as for vanishingSpan). */
-  explodingSpan: RATIO_THRESHOLD ** 2,
-  /** ... above this: critical. */
-  explodingCriticalSpan: 1e12,
+  // vanishing / exploding: decided by the verdict (src/verdict/thresholds.ts); these only
+  // choose which layers a finding names and what a remedy aims at
   /** An exploding finding names the layers whose gradient norm exceeds layer L's by this factor. */
   explodingLayerFactor: 10,
-  /** Total gradient norm growing by more than this between the first and last finite snapshot. */
+  /** A layer is named in a training explosion when its gradient norm grew by more than this. */
   explodingGrowth: 1e3,
-  /** ... by more than this: critical. */
-  explodingCriticalGrowth: 1e6,
   /** Remedy reduce-depth aims at a first-to-last ratio of at least this (at the measured factor). */
   reduceDepthTargetRatio: 1e-2,
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { resolveNetworkConfig } from "../experiment/config.ts";
+import { VERDICT_THRESHOLDS } from "../verdict/thresholds.ts";
 import { diagnose } from "./diagnose.ts";
 import { REMEDIES } from "./remedies.ts";
 import { RULES } from "./rules.ts";
@@ -99,9 +100,9 @@ describe("the tables", () => {
   });
 
   it("THRESHOLDS: the brief's cuts", () => {
-    expect(THRESHOLDS.vanishingRatio).toBe(1e-2);
-    expect(THRESHOLDS.explodingRatio).toBe(1e2);
-    expect(THRESHOLDS.explodingGrowth).toBe(1e3);
+    expect(VERDICT_THRESHOLDS.vanishingSpan).toBe(1e-2);
+    expect(VERDICT_THRESHOLDS.explodingSpan).toBe(1e2);
+    expect(VERDICT_THRESHOLDS.growthExploding).toBe(1e3);
     expect(THRESHOLDS.saturatedFraction).toBe(0.2);
     expect(THRESHOLDS.deadFraction).toBe(0.3);
     expect(THRESHOLDS.inactiveFraction).toBe(0.9);

@@ -1,6 +1,6 @@
 import type { DiagnosisContext } from "../context.ts";
 import { vanishingPicks } from "../gradient-flow.ts";
-import { firstToLastRatio, isFiniteSnapshot, mean, median } from "../measures.ts";
+import { isFiniteSnapshot, mean, median } from "../measures.ts";
 import type { RemedyPick } from "../rank-remedies.ts";
 import { type Detection, defineRule } from "../rule.ts";
 import { num, pct, sci } from "../text.ts";
@@ -20,7 +20,10 @@ interface PlateauDetection extends Detection {
 
 /** What else the snapshots say that can stall the loss (for the cause and the remedies). */
 interface Signals {
-  vanishingRatio: number;
+  /** E[dz^2] at layer 2 over layer L at the last finite snapshot (the verdict's span). */
+  vanishingSpan: number;
+  /** That snapshot's verdict has the vanishing condition. */
+  vanishes: boolean;
   meanDead: number;
   meanSaturated: number;
   updateMedian: number;
@@ -34,7 +37,8 @@ function signals(ctx: DiagnosisContext): Signals {
     .flatMap((s) => s.layers.map((m) => m.updateRatio))
     .filter((u): u is number => typeof u === "number" && !Number.isNaN(u));
   return {
-    vanishingRatio: last ? firstToLastRatio(last.layers) : Number.NaN,
+    vanishingSpan: last ? ctx.flow(last).measures.span : Number.NaN,
+    vanishes: last ? ctx.flow(last).conditions.includes("vanishing") : false,
     meanDead: last ? mean(last.layers.map((m) => m.dead)) : 0,
     meanSaturated: last ? mean(last.layers.map((m) => m.saturated)) : 0,
     updateMedian: median(updates),
@@ -117,8 +121,8 @@ export const lossPlateauRule = defineRule<PlateauDetection>({
     const where = d.stuck
       ? `The loss has stayed near its initial value ${num(d.initial)}`
       : `The loss fell from ${num(d.initial)} to ${num(d.tailStart)} and then stalled at ${num(d.tailEnd)}`;
-    if (s.vanishingRatio < THRESHOLDS.vanishingRatio) {
-      return `${where}: layer 1 gets ${sci(s.vanishingRatio)} of layer L's gradient norm, so the lower layers barely learn (vanishing gradients).`;
+    if (s.vanishes) {
+      return `${where}: E[dz^2] at layer 2 is ${sci(s.vanishingSpan)} of layer L's, so the lower layers barely learn (vanishing gradients).`;
     }
     if (s.meanDead > THRESHOLDS.deadWarningMean) {
       return `${where}: ${pct(s.meanDead)} of the units are dead on average and pass no gradient.`;
@@ -138,7 +142,7 @@ export const lossPlateauRule = defineRule<PlateauDetection>({
     if (d.rising) return [{ id: "lower-lr" }, { id: "gradient-clipping" }, { id: "batch-norm" }];
     const s = signals(ctx);
     let picks: RemedyPick[];
-    if (s.vanishingRatio < THRESHOLDS.vanishingRatio) picks = vanishingPicks(ctx);
+    if (s.vanishes) picks = vanishingPicks(ctx);
     else if (s.meanDead > THRESHOLDS.deadWarningMean)
       picks = [{ id: "leaky-relu-he" }, { id: "batch-norm" }];
     else if (s.meanSaturated > THRESHOLDS.saturatedFraction)

@@ -1,5 +1,5 @@
 import { vanishingPicks } from "../gradient-flow.ts";
-import { firstToLastRatio, isFiniteSnapshot, median } from "../measures.ts";
+import { isFiniteSnapshot, median } from "../measures.ts";
 import type { RemedyPick } from "../rank-remedies.ts";
 import { type Detection, defineRule } from "../rule.ts";
 import { num, pct, sci } from "../text.ts";
@@ -12,8 +12,10 @@ interface UpdateDetection extends Detection {
   median: number;
   flagged: number;
   measured: number;
-  /** First-to-last gradient ratio of the last finite snapshot in the window. */
-  ratio: number;
+  /** E[dz^2] at layer 2 over layer L of the last finite snapshot in the window (the verdict's span). */
+  span: number;
+  /** That snapshot's verdict has the vanishing condition. */
+  vanishes: boolean;
 }
 
 const hasRatio = (u: number | null | undefined): u is number =>
@@ -51,7 +53,9 @@ export const unstableUpdatesRule = defineRule<UpdateDetection>({
     const overall = median(medians.map((x) => x.u));
     const finite = recent.filter(isFiniteSnapshot);
     const last = finite[finite.length - 1];
-    const ratio = last ? firstToLastRatio(last.layers) : Number.NaN;
+    const flow = last ? ctx.flow(last) : null;
+    const span = flow?.measures.span ?? Number.NaN;
+    const vanishes = flow?.conditions.includes("vanishing") ?? false;
     const evidence: Evidence[] = [
       { label: "median log10 update ratio, std(dW)/std(W)", value: overall, unit: "log10" },
       {
@@ -73,7 +77,8 @@ export const unstableUpdatesRule = defineRule<UpdateDetection>({
       median: overall,
       flagged: layers.length,
       measured: medians.length,
-      ratio,
+      span,
+      vanishes,
     };
   },
   severity: (d) =>
@@ -86,15 +91,14 @@ export const unstableUpdatesRule = defineRule<UpdateDetection>({
     if (d.direction === "large") {
       return `A step of about 10^-3 of a weight's size is the usual healthy scale; here the median is 10^${num(d.median, 2)}, so the learning rate${lrText} is too large for these gradients: the weights jump instead of descending, which can kill ReLUs or blow up the loss.`;
     }
-    const vanish =
-      d.ratio < THRESHOLDS.vanishingRatio
-        ? ` Here the gradient vanishes toward the input (layer 1 gets ${sci(d.ratio)} of layer L's gradient norm), so the lower layers barely move.`
-        : "";
+    const vanish = d.vanishes
+      ? ` Here the gradient vanishes toward the input (E[dz^2] at layer 2 is ${sci(d.span)} of layer L's), so the lower layers barely move.`
+      : "";
     return `A step of about 10^-3 of a weight's size is the usual healthy scale; here the median is 10^${num(d.median, 2)}: the learning rate${lrText} is too small for these gradients, or the gradients themselves are tiny.${vanish}`;
   },
   remedies(ctx, d) {
     if (d.direction === "large") return [{ id: "lower-lr" }, { id: "gradient-clipping" }];
-    const picks: RemedyPick[] = d.ratio < THRESHOLDS.vanishingRatio ? vanishingPicks(ctx) : [];
+    const picks: RemedyPick[] = d.vanishes ? vanishingPicks(ctx) : [];
     return [...picks, { id: "higher-lr" }];
   },
 });
