@@ -13,6 +13,7 @@ import { captureOutput } from "../../src/cli/test-output.ts";
 import { resolveProbeConfig } from "../../src/experiment/config.ts";
 import { toCsv, trainRecordsCsv } from "../../src/experiment/csv-export.ts";
 import { runProbe } from "../../src/experiment/probe-run.ts";
+import { diagnoseTraining } from "../../src/experiment/train/diagnose-training.ts";
 import { cliCommand, toProbeInput, validateLabInput } from "../../src/web/lab-options.ts";
 import { LabRun } from "../../src/web/lab-run.ts";
 import { defaultPageState, encodeState } from "../../src/web/url-state.ts";
@@ -178,8 +179,17 @@ describeLab(`browser lab e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`,
     // The same SIMD kernel as Node: the page's CSP allows compiling WebAssembly.
     expect(await page.getAttribute("#lab-engine", "data-gemm")).toMatch(/^wasm-simd/);
     const node = new LabRun(input);
-    node.run(10);
+    const nodeSteps = node.run(10);
     expect(relDiff(pageLoss, node.trainer.lastLoss)).toBeLessThanOrEqual(1e-12);
+    // One verdict everywhere: the page's, the CLI's and the diagnosis' agree
+    const cliSummary = (JSON.parse(output.stdout()) as { summary: { verdict: string } }).summary;
+    expect(await page.getAttribute("#lab-probe-verdict", "data-verdict")).toBe(
+      probe.summary.verdict,
+    );
+    expect(cliSummary.verdict).toBe(probe.summary.verdict);
+    const run = diagnoseTraining(node.trainer.config, nodeSteps, { explosion: null });
+    await expect.poll(() => page.getAttribute("#lab-verdict", "data-step")).toBe("10");
+    expect(await page.getAttribute("#lab-verdict", "data-verdict")).toBe(run.verdict);
 
     // The exported run carries the same numbers.
     const [download] = await Promise.all([
