@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ConfigError } from "../experiment/config.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { demoCommand } from "./commands/demo.ts";
+import { diagnoseCommand } from "./commands/diagnose.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
@@ -28,6 +29,7 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(doctorCommand(output));
   program.addCommand(serveCommand(output));
   program.addCommand(reportCommand(output));
+  program.addCommand(diagnoseCommand(output));
   // Without a command, show the overview instead of doing nothing.
   program.action(() => program.help());
   // Errors are printed by main() as one line; help goes to stdout.

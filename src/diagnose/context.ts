@@ -89,8 +89,13 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
     }
     return theoryCache.get(w)!;
   };
+  const imported = config.source === "imported";
   const plain =
-    !config.batchNorm && !config.layerNorm && !config.residual && config.init !== "zeros";
+    !imported &&
+    !config.batchNorm &&
+    !config.layerNorm &&
+    !config.residual &&
+    config.init !== "zeros";
   let critical: number | undefined;
   const flows = new Map<Snapshot, FlowJudgment>();
   const flow = (snapshot: Snapshot): FlowJudgment => {
@@ -129,6 +134,7 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
     theoryAt,
     criticalWeightVar: () => {
       if (critical === undefined) {
+        if (imported) return Number.NaN;
         try {
           critical = criticalWeightVar(activation, config.biasVar);
         } catch {

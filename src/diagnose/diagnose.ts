@@ -1,8 +1,28 @@
 import { buildContext } from "./context.ts";
 import { rankRemedies } from "./rank-remedies.ts";
 import { reconcile } from "./reconcile.ts";
+import type { Quantity } from "./rule.ts";
 import { RULES } from "./rules.ts";
-import type { Diagnosis, DiagnosisInput, Finding } from "./types.ts";
+import type { Diagnosis, DiagnosisInput, Finding, FindingId } from "./types.ts";
+
+/**
+ * Whether the input has a quantity at all: some layer of some snapshot holds it (a number or
+ * a flag), or, for the loss, some snapshot or the loss history. A run without snapshots has
+ * nothing per layer; a rule that needs it is then "not measurable here".
+ */
+function measured(input: DiagnosisInput, q: Quantity): boolean {
+  if (q === "loss") {
+    return (
+      input.snapshots.some((s) => s.loss !== undefined) || (input.lossHistory?.length ?? 0) > 0
+    );
+  }
+  return input.snapshots.some((s) =>
+    s.layers.some((m) => {
+      const v = (m as unknown as Record<string, unknown>)[q];
+      return typeof v === "number" || typeof v === "boolean";
+    }),
+  );
+}
 
 /**
  * Run every rule of RULES on the measurements, then reconcile the findings with the verdict
@@ -12,7 +32,13 @@ import type { Diagnosis, DiagnosisInput, Finding } from "./types.ts";
 export function diagnose(input: DiagnosisInput): Diagnosis {
   const ctx = buildContext(input);
   const raw: Finding[] = [];
+  const notMeasurable: { id: FindingId; missing: Quantity[] }[] = [];
   RULES.forEach((rule) => {
+    const missing = rule.needs.filter((q) => !measured(input, q));
+    if (missing.length > 0) {
+      notMeasurable.push({ id: rule.id, missing });
+      return;
+    }
     const detection = rule.applies(ctx);
     if (!detection) return;
     raw.push({
@@ -34,6 +60,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     verdictMessage: ctx.run.message,
     primary,
     findings,
+    notMeasurable,
     healthy,
     headline: headline(findings, healthy, ctx.run.message),
   };

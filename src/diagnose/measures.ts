@@ -3,6 +3,14 @@ import type { Snapshot, SnapshotLayer } from "./types.ts";
 
 /** Measurements shared by several rules, read from snapshots. */
 
+/**
+ * Only ReLU-family units die: their derivative is exactly 0 on a half-line. A tanh or sigmoid
+ * unit with phi' = 0 has saturated (its derivative underflowed), which is not "dead".
+ */
+export function unitsCanDie(config: { activation: string; slope: number }): boolean {
+  return config.activation === "relu" || (config.activation === "leaky-relu" && config.slope === 0);
+}
+
 /** No NaN/Inf in any layer's metrics, in the loss or in the global gradient norm. */
 export function isFiniteSnapshot(s: Snapshot): boolean {
   if (s.loss !== undefined && !Number.isFinite(s.loss)) return false;

@@ -1,6 +1,9 @@
 import type { DiagnosisContext } from "./context.ts";
 import type { RemedyPick } from "./rank-remedies.ts";
-import type { Evidence, FindingId, Severity } from "./types.ts";
+import type { Evidence, FindingId, Severity, SnapshotLayer } from "./types.ts";
+
+/** A quantity a rule reads: a per-layer metric, or the loss. */
+export type Quantity = keyof SnapshotLayer | "loss";
 
 /** What a rule found: where, and the numbers. Rules extend it with what their text needs. */
 export interface Detection {
@@ -18,6 +21,11 @@ export interface Rule<D extends Detection = Detection> {
   id: FindingId;
   /** What the rule looks for, with its thresholds (for docs and help). */
   description: string;
+  /**
+   * The quantities it reads: a run that has none of one of them (an imported run may lack
+   * some) gets "not measurable here" for this rule instead of a silent pass.
+   */
+  needs: readonly Quantity[];
   applies(ctx: DiagnosisContext): D | null;
   severity(detection: D): Severity;
   title(detection: D, ctx: DiagnosisContext): string;

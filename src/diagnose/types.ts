@@ -101,6 +101,11 @@ export interface Diagnosis {
   primary: FindingId | null;
   /** The primary first, then by severity (ties in the order of RULES). */
   findings: Finding[];
+  /**
+   * Rules that could not run because the input lacks a quantity they read (an imported run
+   * without activation statistics, a run with no snapshots): "not measurable here".
+   */
+  notMeasurable?: { id: FindingId; missing: string[] }[];
   /** No finding of severity warning or critical. */
   healthy: boolean;
   /** One line for people. */
@@ -111,22 +116,32 @@ export interface Diagnosis {
  * The network fields the diagnosis reads. Both NetworkConfig (probe) and TrainConfig
  * (training) fit this shape, so either can be passed as DiagnosisInput.config.
  */
-export type DiagnosisConfig = Pick<
-  NetworkConfig,
-  | "depth"
-  | "width"
-  | "activation"
-  | "init"
-  | "weightVar"
-  | "biasVar"
-  | "gain"
-  | "slope"
-  | "batchNorm"
-  | "layerNorm"
-  | "residual"
-  | "branchScale"
-  | "dtype"
->;
+export type DiagnosisConfig = DiagnosisSource &
+  Pick<
+    NetworkConfig,
+    | "depth"
+    | "width"
+    | "activation"
+    | "init"
+    | "weightVar"
+    | "biasVar"
+    | "gain"
+    | "slope"
+    | "batchNorm"
+    | "layerNorm"
+    | "residual"
+    | "branchScale"
+    | "dtype"
+  >;
+
+/**
+ * Where the network came from. "imported": a run recorded from the user's own model (the
+ * PyTorch hook, TensorBoard): gradscope did not set its weights, so no mean-field claim is made
+ * and the config's init fields mean nothing; the measurements decide alone.
+ */
+export interface DiagnosisSource {
+  source?: "gradscope" | "imported";
+}
 
 /** Per-layer metrics of one recorded step, plus the training-only update ratio (log10). */
 export type SnapshotLayer = LayerMetrics & { updateRatio?: number | null };

@@ -4,7 +4,7 @@ import type { DiagnosisConfig } from "./types.ts";
 
 type ScaleFields = Pick<
   DiagnosisConfig,
-  "activation" | "init" | "weightVar" | "gain" | "slope" | "width"
+  "activation" | "init" | "weightVar" | "gain" | "slope" | "width" | "source"
 >;
 
 /**
@@ -12,6 +12,7 @@ type ScaleFields = Pick<
  * weight variance of mean-field theory (the same as experiment/probe-theory.ts computes).
  */
 export function effectiveWeightVar(config: ScaleFields): number {
+  if (config.source === "imported") return Number.NaN;
   const slope = config.activation === "leaky-relu" ? config.slope : 0;
   const width = Math.max(1, config.width);
   return (
@@ -25,6 +26,8 @@ export function effectiveWeightVar(config: ScaleFields): number {
 
 /** "standard-uniform weights have variance 1/(3 fan_in), so sigma_w^2 = fan_in Var(W) = 0.333". */
 export function describeWeightScale(config: ScaleFields): string {
+  if (config.source === "imported")
+    return "the weights are the model's own (gradscope did not set their scale)";
   const sw = effectiveWeightVar(config);
   const law = lawOf(config);
   const gain = config.gain !== 1 ? ` times gain^2 = ${num(config.gain ** 2)}` : "";

@@ -1,4 +1,4 @@
-import { mean, scanSnapshots } from "../measures.ts";
+import { mean, scanSnapshots, unitsCanDie } from "../measures.ts";
 import type { RemedyPick } from "../rank-remedies.ts";
 import { type Detection, defineRule, downgrade } from "../rule.ts";
 import { layersPhrase, num, pct } from "../text.ts";
@@ -34,12 +34,12 @@ const flaggedLayers = (s: Snapshot): number[] =>
  */
 export const deadUnitsRule = defineRule<DeadDetection>({
   id: "dead-units",
+  needs: ["dead", "inactive"],
   description: `more than ${pct(THRESHOLDS.deadFraction)} of a ReLU layer's units dead (phi' = 0 for the whole batch) or more than ${pct(THRESHOLDS.inactiveFraction)} of its entries inactive; warning when a layer exceeds ${pct(THRESHOLDS.deadWarningMax)} dead or the mean over layers ${pct(THRESHOLDS.deadWarningMean)}, critical above ${pct(THRESHOLDS.deadCriticalMax)} or a mean of ${pct(THRESHOLDS.deadCriticalMean)}`,
   applies(ctx) {
     // Only ReLU-family units die: their derivative is exactly 0 on a half-line. A tanh or
     // sigmoid unit with phi' = 0 has saturated (its derivative underflowed): the saturation rule.
-    const act = ctx.config.activation;
-    if (!(act === "relu" || (act === "leaky-relu" && ctx.config.slope === 0))) return null;
+    if (!unitsCanDie(ctx.config)) return null;
     const scan = scanSnapshots(ctx.snapshots, (s) => {
       const layers = flaggedLayers(s);
       return layers.length > 0 ? layers : null;

@@ -37,6 +37,8 @@ interface ExplodingDetection extends Detection {
   overflow: boolean;
   /** Severity of the flow condition at the snapshot described. */
   measured: Severity;
+  /** The growth is of the global gradient norm (every parameter), not of the hidden layers'. */
+  globalNorm: boolean;
 }
 
 /**
@@ -67,6 +69,7 @@ function growthOf(ctx: DiagnosisContext): {
  */
 export const explodingRule = defineRule<ExplodingDetection>({
   id: "exploding",
+  needs: ["gradPreactMeanSq", "gradWeightNorm"],
   description: `measured mean-square gradient E[(dL/dz)^2] growing by more than ${VERDICT_THRESHOLDS.explodingSpan}x from layer L down to layer 2 (critical beyond ${VERDICT_THRESHOLDS.explodingCriticalSpan}x) or reaching the float limit, the global gradient norm growing over ${VERDICT_THRESHOLDS.growthExploding}x during training (critical over ${VERDICT_THRESHOLDS.growthCriticalExploding}x), or NaN/Inf values (critical)`,
   applies(ctx) {
     const finite = ctx.snapshots.filter(isFiniteSnapshot);
@@ -174,6 +177,7 @@ export const explodingRule = defineRule<ExplodingDetection>({
       from: scan?.latest.value.measures.fitFrom ?? 1,
       overflow: (scan?.latest.value.measures.overflowPoints.length ?? 0) > 0,
       measured,
+      globalNorm: global,
       factor,
       depth: ref?.layers.length ?? ctx.depth,
       step: ref?.step ?? 0,
@@ -232,7 +236,7 @@ export const explodingRule = defineRule<ExplodingDetection>({
       const u = median(updates);
       const lr = ctx.input.training?.lr;
       parts.push(
-        `The total gradient norm grew from ${sci(d.growthFrom.norm)} at step ${d.growthFrom.step} to ${sci(d.growthTo.norm)} at step ${d.growthTo.step}: the updates${lr !== undefined ? ` (lr ${num(lr)})` : ""}${Number.isFinite(u) ? `, a median 10^${num(u, 2)} of the weights per step,` : ""} push the weights to a scale where each layer amplifies the gradient.`,
+        `The ${d.globalNorm ? "global gradient norm (every parameter)" : "norm of the hidden layers' weight gradients"} grew from ${sci(d.growthFrom.norm)} at step ${d.growthFrom.step} to ${sci(d.growthTo.norm)} at step ${d.growthTo.step}: the updates${lr !== undefined ? ` (lr ${num(lr)})` : ""}${Number.isFinite(u) ? `, a median 10^${num(u, 2)} of the weights per step,` : ""} push the weights to a scale where each layer amplifies the gradient.`,
       );
     }
     if (d.nonFiniteStep !== null) {

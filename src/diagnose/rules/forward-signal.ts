@@ -25,6 +25,7 @@ interface SignalDetection extends Detection {
  */
 export const forwardSignalRule = defineRule<SignalDetection>({
   id: "forward-signal",
+  needs: ["q", "gradPreactMeanSq"],
   description: `forward signal q at layer L over layer 2 below ${VERDICT_THRESHOLDS.signalCollapse} (collapse) or above ${VERDICT_THRESHOLDS.signalBlowup} (blow-up) (warning)`,
   applies(ctx) {
     const scan = scanSnapshots(ctx.snapshots.filter(isFiniteSnapshot), (s) => {

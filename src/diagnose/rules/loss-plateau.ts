@@ -1,6 +1,6 @@
 import type { DiagnosisContext } from "../context.ts";
 import { vanishingPicks } from "../gradient-flow.ts";
-import { isFiniteSnapshot, mean, median } from "../measures.ts";
+import { isFiniteSnapshot, mean, median, unitsCanDie } from "../measures.ts";
 import type { RemedyPick } from "../rank-remedies.ts";
 import { type Detection, defineRule } from "../rule.ts";
 import { num, pct, sci } from "../text.ts";
@@ -39,7 +39,7 @@ function signals(ctx: DiagnosisContext): Signals {
   return {
     vanishingSpan: last ? ctx.flow(last).measures.span : Number.NaN,
     vanishes: last ? ctx.flow(last).conditions.includes("vanishing") : false,
-    meanDead: last ? mean(last.layers.map((m) => m.dead)) : 0,
+    meanDead: last && unitsCanDie(ctx.config) ? mean(last.layers.map((m) => m.dead)) : 0,
     meanSaturated: last ? mean(last.layers.map((m) => m.saturated)) : 0,
     updateMedian: median(updates),
   };
@@ -53,6 +53,7 @@ function signals(ctx: DiagnosisContext): Signals {
  */
 export const lossPlateauRule = defineRule<PlateauDetection>({
   id: "loss-plateau",
+  needs: ["loss"],
   description: `training only: loss improved by less than ${pct(THRESHOLDS.plateauImprovement)} over the last ${pct(THRESHOLDS.plateauTail)} of the steps while above max(${THRESHOLDS.lossFloorAbsolute}, ${THRESHOLDS.lossFloorRelative} x initial loss); warning when still at ${pct(THRESHOLDS.stuckLossShare)} or more of the initial loss or when it rose by more than ${pct(THRESHOLDS.lossRise)}`,
   applies(ctx) {
     const fromHistory = ctx.input.lossHistory ?? [];

@@ -39,6 +39,7 @@ const SITES: Record<string, string> = {
  */
 export const nonFiniteRule = defineRule<NonFiniteDetection>({
   id: "non-finite",
+  needs: ["nonfinite"],
   description:
     "NaN or Inf in any layer (z, a or gradients), the loss or the gradient norm (always critical)",
   applies(ctx) {

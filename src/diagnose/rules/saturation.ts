@@ -39,6 +39,7 @@ function saturationThreshold(act: Activation): number {
 /** Saturation: a bounded activation (sigmoid, tanh) with more than 20% of a layer's entries in its flat tails. */
 export const saturationRule = defineRule<SaturationDetection>({
   id: "saturation",
+  needs: ["saturated"],
   description: `bounded activation with more than ${pct(THRESHOLDS.saturatedFraction)} of a layer's entries saturated (phi' < 1% of max); warning when at least ${pct(THRESHOLDS.saturationWarningLayerShare)} of the layers are, critical when the mean over layers exceeds ${pct(THRESHOLDS.saturationCriticalMean)}`,
   applies(ctx) {
     if (!ctx.activation.bounded) return null;
@@ -160,5 +161,6 @@ export const saturationRule = defineRule<SaturationDetection>({
 });
 
 function weightPhrase(ctx: DiagnosisContext): string {
+  if (ctx.config.source === "imported") return "the model's own weights";
   return `sigma_w^2 = ${num(ctx.weightVar)} (${ctx.config.init}${ctx.config.init === "normal" || ctx.config.init === "uniform" || ctx.config.init === "orthogonal" ? `, weightVar ${num(ctx.config.weightVar)}` : ""})`;
 }

@@ -24,6 +24,7 @@ const MIN_NORMAL = { f32: 1.1754943508222875e-38, f64: 2.2250738585072014e-308 }
  */
 export const underflowRule = defineRule<UnderflowDetection>({
   id: "underflow",
+  needs: ["gradPreactMeanSq"],
   description:
     "a gradient rounded to exactly zero by the dtype (LayerMetrics.underflow), or an RMS gradient within 1e4 of the dtype's smallest normal number (critical)",
   applies(ctx) {

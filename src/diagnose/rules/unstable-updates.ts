@@ -28,6 +28,7 @@ const hasRatio = (u: number | null | undefined): u is number =>
  */
 export const unstableUpdatesRule = defineRule<UpdateDetection>({
   id: "unstable-updates",
+  needs: ["updateRatio"],
   description: `training only: median log10(std(dW)/std(W)) over the last ${pct(THRESHOLDS.recentFraction)} of the recorded steps above ${THRESHOLDS.updateRatioHigh} (too large; critical above ${THRESHOLDS.updateRatioCritical}) or below ${THRESHOLDS.updateRatioLow} (too small) in more than ${pct(THRESHOLDS.updateLayerShare)} of the layers`,
   applies(ctx) {
     const withRatios = ctx.snapshots.filter((s) => s.layers.some((m) => hasRatio(m.updateRatio)));

@@ -1,7 +1,7 @@
 import { conditionSeverity } from "../../verdict/index.ts";
 import { VERDICT_THRESHOLDS } from "../../verdict/thresholds.ts";
 import { gradientFlowCause, vanishingPicks } from "../gradient-flow.ts";
-import { isFiniteSnapshot, mean, scanSnapshots } from "../measures.ts";
+import { isFiniteSnapshot, mean, scanSnapshots, unitsCanDie } from "../measures.ts";
 import { type Detection, defineRule, downgrade } from "../rule.ts";
 import { layersPhrase, num, pct, sci } from "../text.ts";
 import { THRESHOLDS } from "../thresholds.ts";
@@ -22,6 +22,8 @@ interface VanishingDetection extends Detection {
   /** Step of the snapshot described, and its mean dead-unit fraction. */
   step: number;
   meanDead: number;
+  /** Mean saturated fraction (tanh, sigmoid) at that step. */
+  meanSaturated: number;
   /** The condition held at the first snapshot. */
   sinceInit: boolean;
   /** q of layer `from` and layer L (the forward signal). */
@@ -40,6 +42,7 @@ interface VanishingDetection extends Detection {
  */
 export const vanishingRule = defineRule<VanishingDetection>({
   id: "vanishing",
+  needs: ["gradPreactMeanSq", "gradWeightNorm"],
   description: `measured mean-square gradient E[(dL/dz)^2] shrinking by more than ${1 / VERDICT_THRESHOLDS.vanishingSpan}x from layer L down to layer 2 (critical beyond ${1 / VERDICT_THRESHOLDS.vanishingCriticalSpan}x), or exactly zero below some layer (critical)`,
   applies(ctx) {
     const scan = scanSnapshots(ctx.snapshots.filter(isFiniteSnapshot), (s) => {
@@ -117,7 +120,8 @@ export const vanishingRule = defineRule<VanishingDetection>({
       allZero: m.noGradient,
       step: snapshot.step,
       sinceInit: scan.hits[0]!.snapshot.step === ctx.snapshots[0]!.step,
-      meanDead: mean(layers.map((l) => l.dead)),
+      meanDead: unitsCanDie(ctx.config) ? mean(layers.map((l) => l.dead)) : 0,
+      meanSaturated: ctx.activation.bounded ? mean(layers.map((l) => l.saturated)) : 0,
       qFrom: from?.q ?? Number.NaN,
       qLast: layers[layers.length - 1]?.q ?? Number.NaN,
       measured: conditionSeverity("vanishing", m) === "critical" ? "critical" : "warning",
@@ -144,7 +148,9 @@ export const vanishingRule = defineRule<VanishingDetection>({
       const dead =
         d.meanDead > 0
           ? ` ${pct(d.meanDead)} of the units are dead at step ${d.step}, and no gradient passes a dead unit.`
-          : "";
+          : d.meanSaturated > 0
+            ? ` ${pct(d.meanSaturated)} of the ${ctx.config.activation} entries are saturated at step ${d.step} (phi' ~ 0), and almost no gradient passes a saturated unit.`
+            : "";
       return `No gradient reaches layer ${d.blockedAt || d.depth} and the layers below it: their weights cannot learn.${dead}`;
     }
     let text = gradientFlowCause(

@@ -1,6 +1,7 @@
 import { diagnose } from "../../diagnose/diagnose.ts";
 import type { Diagnosis } from "../../diagnose/types.ts";
 import type { TrainConfig } from "../config.ts";
+import { runDiagnosisInput } from "../run-diagnosis.ts";
 import type { TrainRecord, TrainSummary } from "./recorder.ts";
 
 /** Diagnose a training run from its recorded steps (the table of rules in src/diagnose). */
@@ -9,21 +10,5 @@ export function diagnoseTraining(
   records: readonly TrainRecord[],
   summary: Pick<TrainSummary, "explosion"> | null,
 ): Diagnosis {
-  return diagnose({
-    config,
-    snapshots: records.map((r) => ({
-      step: r.step,
-      layers: r.layers,
-      loss: r.loss,
-      gradNorm: r.gradNorm,
-    })),
-    lossHistory: records.map((r) => ({ step: r.step, loss: r.loss })),
-    training: {
-      ...(config.lr !== null ? { lr: config.lr } : {}),
-      clip: config.clip,
-      clipThreshold: config.clipThreshold,
-      optimizer: config.optimizer,
-    },
-    explosion: summary?.explosion ?? null,
-  });
+  return diagnose(runDiagnosisInput(config, records, summary).input);
 }

@@ -1,0 +1,133 @@
+import { ACTIVATION_NAMES, type ActivationName } from "../core/activations.ts";
+import { diagnose } from "../diagnose/diagnose.ts";
+import type { Diagnosis, DiagnosisConfig, DiagnosisInput } from "../diagnose/types.ts";
+import type { TrainConfig } from "./config.ts";
+import type { TrainRecord, TrainSummary } from "./train/recorder.ts";
+
+/**
+ * Diagnosing any run directory: one written by `gradscope train`, or one imported from the
+ * user's own model (python/gradscope_hook.py writes `source: "pytorch-hook"`). Both share the
+ * metric names of metrics.jsonl; an imported run's config describes modules, not a network
+ * gradscope can rebuild, so its diagnosis makes no mean-field claim (DiagnosisConfig.source).
+ */
+
+/** One recorded module of an imported run, in forward order. */
+export interface ImportedModule {
+  layer: number;
+  path: string;
+  type: string;
+  params?: number;
+  /** The activation applied right after it, when the recorder could tell. */
+  activation?: string | null;
+}
+
+/** config.json of an imported run. */
+export interface ImportedRunConfig {
+  source: string;
+  name?: string | null;
+  dtype?: "f32" | "f64";
+  optimizer?: { type?: string; lr?: number | null } | null;
+  modules: ImportedModule[];
+}
+
+export type RunSource = "gradscope" | "imported";
+
+export function isImportedConfig(config: unknown): config is ImportedRunConfig {
+  return (
+    typeof config === "object" &&
+    config !== null &&
+    typeof (config as { source?: unknown }).source === "string" &&
+    Array.isArray((config as { modules?: unknown }).modules)
+  );
+}
+
+/** The activation most of an imported run's modules are followed by, if gradscope knows it. */
+function dominantActivation(modules: readonly ImportedModule[]): ActivationName | null {
+  const counts = new Map<string, number>();
+  for (const m of modules) {
+    if (m.activation) counts.set(m.activation, (counts.get(m.activation) ?? 0) + 1);
+  }
+  const top = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+  return top !== undefined && (ACTIVATION_NAMES as readonly string[]).includes(top)
+    ? (top as ActivationName)
+    : null;
+}
+
+/**
+ * What the diagnosis needs to know of an imported model: its depth (modules recorded), its
+ * dominant activation (for saturation and dead-unit wording), layer norm if it has one, and
+ * that its weights are its own.
+ */
+export function importedDiagnosisConfig(config: ImportedRunConfig): DiagnosisConfig {
+  const activation = dominantActivation(config.modules) ?? "identity";
+  return {
+    source: "imported",
+    depth: config.modules.length,
+    width: 1,
+    activation,
+    init: "normal",
+    weightVar: 1,
+    biasVar: 0,
+    gain: 1,
+    slope: 0,
+    batchNorm: config.modules.some((m) => /BatchNorm/i.test(m.type)),
+    layerNorm: config.modules.some((m) => /LayerNorm/i.test(m.type)),
+    residual: false,
+    branchScale: 1,
+    dtype: config.dtype ?? "f32",
+  };
+}
+
+/** The diagnosis input of a run directory's contents, whichever wrote it. */
+export function runDiagnosisInput(
+  config: TrainConfig | ImportedRunConfig,
+  records: readonly TrainRecord[],
+  summary: Pick<TrainSummary, "explosion"> | null,
+): { source: RunSource; input: DiagnosisInput } {
+  const snapshots = records.map((r) => ({
+    step: r.step,
+    layers: r.layers,
+    loss: r.loss,
+    ...(typeof r.gradNorm === "number" ? { gradNorm: r.gradNorm } : {}),
+  }));
+  const lossHistory = records.map((r) => ({ step: r.step, loss: r.loss }));
+  const explosion = summary?.explosion ?? null;
+  if (isImportedConfig(config)) {
+    const lr = config.optimizer?.lr;
+    return {
+      source: "imported",
+      input: {
+        config: importedDiagnosisConfig(config),
+        snapshots,
+        lossHistory,
+        training: typeof lr === "number" ? { lr } : {},
+        explosion,
+      },
+    };
+  }
+  return {
+    source: "gradscope",
+    input: {
+      config,
+      snapshots,
+      lossHistory,
+      training: {
+        ...(config.lr !== null ? { lr: config.lr } : {}),
+        clip: config.clip,
+        clipThreshold: config.clipThreshold,
+        optimizer: config.optimizer,
+      },
+      explosion,
+    },
+  };
+}
+
+/** Diagnose a run directory's contents (ours or imported). */
+export function diagnoseRunContents(
+  config: TrainConfig | ImportedRunConfig,
+  records: readonly TrainRecord[],
+  summary: Pick<TrainSummary, "explosion"> | null,
+): { source: RunSource; diagnosis: Diagnosis } {
+  const { source, input } = runDiagnosisInput(config, records, summary);
+  return { source, diagnosis: diagnose(input) };
+}
