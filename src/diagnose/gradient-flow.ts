@@ -87,8 +87,12 @@ export function gradientFlowCause(
     }
     return `${first} Mean-field theory predicts chi1 = ${num(theory.chi1)} per layer (${theory.phase} phase), yet ${per}: finite width or the input layer have moved this network off the mean-field prediction.`;
   }
-  if (ctx.config.batchNorm && direction === "exploding" && ctx.config.activation === "relu") {
-    return `Batch norm's backward pass amplifies the gradient of a ReLU network by about pi/(pi-1) = 1.47 per layer at initialization (Yang et al. 2019); ${per}.`;
+  if (ctx.config.batchNorm && direction === "exploding") {
+    const rate =
+      ctx.config.activation === "relu"
+        ? "by about pi/(pi-1) = 1.47 per layer for ReLU"
+        : "for every activation";
+    return `Batch norm's backward pass amplifies the gradient at initialization, ${rate} (Yang et al. 2019: the gradient explosion of batch-norm networks at initialization), and more so when the examples' representations are correlated (low-dimensional inputs); ${per}. Batch-norm networks often train anyway once the first updates decorrelate the layers; a lower learning rate or a warmup keeps those first steps safe, and residual connections bound the growth.`;
   }
   if (ctx.config.init === "zeros") {
     return "Zero weights give every unit the same output and pass no gradient down: dL/da_prev = W^T dL/dz = 0 in every layer.";
