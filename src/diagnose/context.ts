@@ -113,6 +113,7 @@ export function buildContext(input: DiagnosisInput): DiagnosisContext {
       flow: flow(s),
       finite: isFiniteSnapshot(s),
       ...(s.gradNorm !== undefined ? { gradNorm: s.gradNorm } : {}),
+      ...(s.loss !== undefined ? { loss: s.loss } : {}),
     })),
     nonFiniteStep: nonFiniteSteps[0] ?? null,
     explosion: e

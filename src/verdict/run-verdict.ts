@@ -10,6 +10,8 @@ export interface JudgedStep {
   gradNorm?: number;
   /** No NaN/Inf anywhere in the step (points, loss, gradient norm). */
   finite: boolean;
+  /** The step's (minibatch) loss, when recorded. */
+  loss?: number;
 }
 
 /** Where a run first met NaN/Inf. */
@@ -46,6 +48,38 @@ export interface RunJudgment {
   /** Step of the last finite record. */
   finalStep: number | null;
   growth: GradientGrowth | null;
+  /**
+   * The run learned while its gradient flow was healthy at the start: the loss fell to at most
+   * convergedLoss of its first value and the global gradient norm did not grow. A profile that
+   * tilts only at the end of such a run belongs to a converged network (few examples still
+   * carry gradient), not to a gradient pathology.
+   */
+  converged: boolean;
+}
+
+/** A run's loss fell to at most this share of its first value: it learned. */
+export const CONVERGED_LOSS = 0.5;
+
+/** Final verdicts that a chaotic start turns into (saturation ends an explosion). */
+const SHRUNK: readonly string[] = ["vanishing", "underflow", "signal-collapse"];
+/** A final verdict that is only a tilt of the profile (not overflow, nor a blocked path). */
+function tilts(j: FlowJudgment): boolean {
+  const m = j.measures;
+  return (
+    (j.verdict === "vanishing" || j.verdict === "exploding") &&
+    m.blockedAt === 0 &&
+    !m.noGradient &&
+    m.overflowPoints.length === 0
+  );
+}
+
+function learned(first: JudgedStep, last: JudgedStep): boolean {
+  const a = first.loss;
+  const b = last.loss;
+  if (a === undefined || b === undefined || !(a > 0) || !Number.isFinite(b)) return false;
+  const normFell =
+    first.gradNorm === undefined || last.gradNorm === undefined || last.gradNorm <= first.gradNorm;
+  return b <= CONVERGED_LOSS * a && normFell;
 }
 
 /**
@@ -86,7 +120,15 @@ export function judgeRun(input: RunJudgmentInput): RunJudgment {
   const last = finite[finite.length - 1] ?? null;
   const final = last?.flow ?? null;
   const growth = gradientGrowth(steps);
-  const base = { initial, final, finalStep: last?.step ?? null, growth };
+  const first = finite[0];
+  const converged =
+    first !== undefined &&
+    last !== null &&
+    last !== first &&
+    initial?.verdict === "healthy" &&
+    growth === null &&
+    learned(first, last);
+  const base = { initial, final, finalStep: last?.step ?? null, growth, converged };
   const isProbe = steps.length <= 1 && (steps[0]?.step ?? 0) === 0 && !input.explosion;
 
   if (isProbe && steps[0]) {
@@ -121,6 +163,24 @@ export function judgeRun(input: RunJudgmentInput): RunJudgment {
       verdict: "exploding",
       severity: growth.factor > T.growthCriticalExploding ? "critical" : "warning",
       message: `exploding: the global gradient norm grew ${fmt(growth.factor)}x from step ${growth.from.step} to step ${growth.to.step} (${fmt(growth.from.norm)} to ${fmt(growth.to.norm)})`,
+    };
+  }
+  if (final && initial && initial.verdict === "exploding" && SHRUNK.includes(final.verdict)) {
+    // chaotic at the start, saturated by the end: the explosion is the cause (the gradient
+    // then vanishes through saturated units), as the diagnosis attaches vanishing to it
+    return {
+      ...base,
+      verdict: "exploding",
+      severity: "critical",
+      message: `exploding: ${initial.message.replace(/^exploding: /, "")} at step ${first!.step}; by step ${last!.step} the network has saturated and the gradient ${final.verdict === "vanishing" ? "vanishes" : `shows ${final.verdict}`}`,
+    };
+  }
+  if (final && final.verdict !== "healthy" && converged && tilts(final)) {
+    return {
+      ...base,
+      verdict: "healthy",
+      severity: "ok",
+      message: `healthy: the run converged (loss ${fmt(first!.loss!)} at step ${first!.step}, ${fmt(last!.loss!)} at step ${last!.step}) with a healthy gradient flow at the start; the last step's profile (${final.message.replace(/^[a-z-]+: /, "")}) is that of a trained network`,
     };
   }
   if (final && final.verdict !== "healthy") {

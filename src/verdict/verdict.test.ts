@@ -182,6 +182,41 @@ describe("judgeRun", () => {
     expect(cured.verdict).toBe("healthy");
     expect(cured.message).toMatch(/at step 9 \(vanishing at step 1\)$/);
   });
+  const exploding = judgeFlow(path(8, (l) => 3 ** (8 - l)));
+  const withLoss = (s: JudgedStep, loss: number): JudgedStep => ({ ...s, loss });
+  it("a chaotic start that ends saturated (vanishing) is exploding: the cause, not the symptom", () => {
+    const j = judgeRun({
+      steps: [step(1, exploding, 10), step(300, vanishing, 1)],
+      nonFiniteStep: null,
+    });
+    expect(j.verdict).toBe("exploding");
+    expect(j.severity).toBe("critical");
+    expect(j.message).toMatch(
+      /^exploding: .* at step 1; by step 300 the network has saturated and the gradient vanishes$/,
+    );
+  });
+  it("a run that learned from a healthy start is healthy, whatever the tilt of its last profile", () => {
+    const learned = [
+      withLoss(step(1, healthy, 2), 1.1),
+      withLoss(step(300, exploding, 0.05), 0.01),
+    ];
+    const j = judgeRun({ steps: learned, nonFiniteStep: null });
+    expect(j.converged).toBe(true);
+    expect(j.verdict).toBe("healthy");
+    expect(j.message).toMatch(
+      /^healthy: the run converged \(loss 1\.1 at step 1, 0\.01 at step 300\)/,
+    );
+    // not when the loss stayed up, the norm grew, or the start was not healthy
+    const stuck = [withLoss(step(1, healthy, 2), 1.1), withLoss(step(300, exploding, 0.05), 0.9)];
+    expect(judgeRun({ steps: stuck, nonFiniteStep: null }).verdict).toBe("exploding");
+    const grew = [withLoss(step(1, healthy, 2), 1.1), withLoss(step(300, exploding, 20), 0.01)];
+    expect(judgeRun({ steps: grew, nonFiniteStep: null }).verdict).toBe("exploding");
+    const vanishedFirst = [
+      withLoss(step(1, vanishing, 2), 1.1),
+      withLoss(step(300, vanishing, 1), 0.01),
+    ];
+    expect(judgeRun({ steps: vanishedFirst, nonFiniteStep: null }).verdict).toBe("vanishing");
+  });
   it("a probe (one step at 0) keeps its flow verdict and message", () => {
     const j = judgeRun({ steps: [step(0, vanishing)], nonFiniteStep: null });
     expect(j.verdict).toBe("vanishing");
@@ -195,6 +230,7 @@ describe("judgeRun", () => {
           fc.record({
             flow: fc.integer({ min: 0, max: 2 }),
             norm: fc.double({ min: 1e-6, max: 1e8, noNaN: true }),
+            loss: fc.double({ min: 1e-3, max: 10, noNaN: true }),
             finite: fc.boolean(),
           }),
           { minLength: 1, maxLength: 40 },
@@ -204,6 +240,7 @@ describe("judgeRun", () => {
             step: i + 1,
             flow: flows[x.flow]!,
             gradNorm: x.norm,
+            loss: x.loss,
             finite: x.finite,
           }));
           const firstBad = steps.find((s) => !s.finite)?.step ?? null;

@@ -39,6 +39,7 @@ export class RunHistory {
         step: r.step,
         flow: judgeFlow(r.layers.map(layerPoint), { dtype: this.dtype }),
         gradNorm: r.gradNorm,
+        loss: r.loss,
         finite: isFiniteSnapshot(r),
       });
       if (this.thinning > 1) {

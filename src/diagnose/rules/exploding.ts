@@ -31,6 +31,8 @@ interface ExplodingDetection extends Detection {
   fromInit: boolean;
   /** Only the ratio/span condition holds, and not at the last snapshot. */
   resolved: boolean;
+  /** The run converged from a healthy start: a late tilt of a trained network, a note only. */
+  trained: boolean;
   /** First layer of the span (2, or 1 below depth 3). */
   from: number;
   /** A mean square reached the float limit. */
@@ -189,13 +191,16 @@ export const explodingRule = defineRule<ExplodingDetection>({
       growthTo,
       nonFiniteStep: bad?.step ?? null,
       fromInit,
-      resolved: !growthTo && !bad && (scan?.resolved ?? false),
+      // a chaotic start that ends saturated is not resolved: the run verdict says exploding
+      resolved: !growthTo && !bad && (scan?.resolved ?? false) && ctx.run.verdict !== "exploding",
+      trained: ctx.run.converged && ctx.run.verdict === "healthy",
     };
   },
   severity(d) {
     if (d.nonFiniteStep !== null) return "critical";
     const critical =
       d.measured === "critical" || d.growth > VERDICT_THRESHOLDS.growthCriticalExploding;
+    if (d.trained) return "info";
     return downgrade(critical ? "critical" : "warning", d.resolved);
   },
   title(d) {

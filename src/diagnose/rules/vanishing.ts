@@ -32,6 +32,8 @@ interface VanishingDetection extends Detection {
   /** Severity of the condition at that snapshot (the verdict's own). */
   measured: Severity;
   resolved: boolean;
+  /** The run converged from a healthy start: a late tilt of a trained network, a note only. */
+  trained: boolean;
 }
 
 /**
@@ -126,9 +128,10 @@ export const vanishingRule = defineRule<VanishingDetection>({
       qLast: layers[layers.length - 1]?.q ?? Number.NaN,
       measured: conditionSeverity("vanishing", m) === "critical" ? "critical" : "warning",
       resolved: scan.resolved,
+      trained: ctx.run.converged && ctx.run.verdict === "healthy",
     };
   },
-  severity: (d) => downgrade(d.measured, d.resolved),
+  severity: (d) => (d.trained ? "info" : downgrade(d.measured, d.resolved)),
   title(d) {
     if (d.allZero) return "Vanishing gradients: every layer's weight gradient is exactly 0";
     if (d.blockedAt > 0 && !(d.span < VERDICT_THRESHOLDS.vanishingSpan)) {
