@@ -1,0 +1,1139 @@
+"""gradscope_hook: record the gradient flow of any PyTorch model into a gradscope run directory.
+
+One file, depending on nothing but torch. Usage::
+
+    import gradscope_hook
+    with gradscope_hook.watch(model, "runs/mine", every=1, optimizer=opt) as handle:
+        for x, y in batches:
+            opt.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            handle.step(loss)          # after optimizer.step()
+
+then ``gradscope diagnose runs/mine`` (or ``report``). ``watch`` registers forward hooks on
+every module that owns parameters (Linear, Conv, Embedding, LayerNorm, MultiheadAttention,
+custom modules with raw nn.Parameter, ...) and, on recorded steps only, a gradient hook on
+each module's output. Every ``every`` steps (and step 1, and any step whose loss or gradient
+is NaN/Inf) it appends one line to metrics.jsonl with, per module, the metrics of
+docs/METRICS.md (``q``, ``gradPreactMeanSq``, ``gradWeightNorm``, ``gradToWeight``,
+``updateRatio``, activation statistics, saturated and dead fractions, non-finite counts) and
+log-binned histograms, plus the loss and the global gradient norm.
+
+The directory is written as it goes: summary.json at once (status "running") and atomically
+(temporary file + rename) every few seconds; config.json once the first forward pass has shown
+the modules' order; metrics.jsonl one line per recorded step, each written with a single
+write() and flushed, so a killed run leaves a readable directory. NaN and Inf are written as
+the strings "NaN", "Infinity" and "-Infinity" (JSON has none).
+
+Statistics are computed with torch ops on the tensors' own device, under torch.no_grad(), and
+moved to the host once per recorded step. On steps that are not recorded the forward hooks
+return at once and only the loss and the global gradient norm are read (to catch an explosion).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import os
+import time
+import weakref
+from typing import Any, Dict, List, Optional, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+__all__ = ["watch", "Handle", "HOOK_VERSION"]
+
+HOOK_VERSION = 1
+
+# Seconds between rewrites of summary.json while the run goes.
+SUMMARY_INTERVAL = 2.0
+
+# ---------------------------------------------------------------------------------------------
+# Activations: recognised modules, their derivative and facts (docs/METRICS.md).
+
+
+class _Activation:
+    """An activation applied right after a watched module: its name (gradscope's names), the
+    largest value of its derivative, whether it is bounded (sigmoid, tanh: the `saturated`
+    metric applies) and phi'(u) from its input u and output a."""
+
+    def __init__(self, name: str, max_derivative: float, bounded: bool = False, **params: Any):
+        self.name = name
+        self.max_derivative = max_derivative
+        self.bounded = bounded
+        self.params = params
+        # phi'(u) = 0 exactly where phi(u) = 0: ReLU's derivative needs no tensor of its own.
+        self.zero_is_inactive = name == "relu"
+
+    def value(self, z: torch.Tensor) -> torch.Tensor:
+        """phi(z), for activations applied functionally (not as a module)."""
+        if self.name == "relu":
+            return torch.relu(z)
+        if self.name == "gelu":
+            return F.gelu(z, approximate=self.params.get("approximate", "none"))
+        raise ValueError(self.name)
+
+    def derivative(self, u: Optional[torch.Tensor], a: torch.Tensor) -> torch.Tensor:
+        """phi'(u) as PyTorch's backward uses it (phi'(0) = 0 for ReLU). `u` may be None (an
+        in-place activation overwrote it): then only activations whose derivative is a
+        function of their output are supported, which covers every in-place module."""
+        n = self.name
+        p = self.params
+        if n == "sigmoid":
+            return a * (1 - a)
+        if n == "tanh":
+            return 1 - a * a
+        if n == "relu":
+            return (a > 0).to(a.dtype)
+        if n == "leaky-relu":
+            s = p["slope"]
+            pos = (a > 0) if s >= 0 else (u > 0)  # type: ignore[operator]
+            return torch.where(pos, torch.ones_like(a), torch.full_like(a, s))
+        if n == "elu":
+            alpha = p["alpha"]
+            return torch.where(a > 0, torch.ones_like(a), a + alpha)
+        if n == "selu":
+            scale, alpha = p["scale"], p["alpha"]
+            return torch.where(a > 0, torch.full_like(a, scale), a + scale * alpha)
+        if n == "softplus":
+            beta, threshold = p["beta"], p["threshold"]
+            if u is None:
+                return -torch.expm1(-beta * a)
+            bu = beta * u
+            return torch.where(bu > threshold, torch.ones_like(u), torch.sigmoid(bu))
+        if n == "swish":
+            s = torch.sigmoid(u)  # type: ignore[arg-type]
+            return s * (1 + u * (1 - s))  # type: ignore[operator]
+        if n == "gelu":
+            if p.get("approximate", "none") == "tanh":
+                k = math.sqrt(2 / math.pi)
+                inner = k * (u + 0.044715 * u**3)  # type: ignore[operator]
+                t = torch.tanh(inner)
+                return 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * k * (1 + 3 * 0.044715 * u * u)  # type: ignore[operator]
+            cdf = 0.5 * (1 + torch.erf(u / math.sqrt(2)))  # type: ignore[operator]
+            pdf = torch.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)  # type: ignore[operator]
+            return cdf + u * pdf  # type: ignore[operator]
+        raise ValueError(n)
+
+
+_SELU_ALPHA = 1.6732632423543772
+_SELU_SCALE = 1.0507009873554805
+
+
+def _activation_of_module(m: nn.Module) -> Optional[_Activation]:
+    """The activation an activation module computes, or None for other modules."""
+    if isinstance(m, nn.Sigmoid):
+        return _Activation("sigmoid", 0.25, bounded=True)
+    if isinstance(m, nn.Tanh):
+        return _Activation("tanh", 1.0, bounded=True)
+    if isinstance(m, nn.ReLU):
+        return _Activation("relu", 1.0)
+    if isinstance(m, nn.LeakyReLU):
+        s = float(m.negative_slope)
+        return _Activation("leaky-relu", max(1.0, s), slope=s)
+    if isinstance(m, nn.ELU):
+        return _Activation("elu", max(1.0, float(m.alpha)), alpha=float(m.alpha))
+    if isinstance(m, nn.SELU):
+        return _Activation("selu", _SELU_SCALE * _SELU_ALPHA, scale=_SELU_SCALE, alpha=_SELU_ALPHA)
+    if isinstance(m, nn.GELU):
+        return _Activation("gelu", 1.1289, approximate=getattr(m, "approximate", "none"))
+    if isinstance(m, nn.SiLU):
+        return _Activation("swish", 1.0998)
+    if isinstance(m, nn.Softplus):
+        return _Activation("softplus", 1.0, beta=float(m.beta), threshold=float(m.threshold))
+    return None
+
+
+def _declared_activations(model: nn.Module) -> Dict[int, _Activation]:
+    """Activations applied as functions inside known torch modules: TransformerEncoderLayer and
+    TransformerDecoderLayer apply `activation` (F.relu or F.gelu by default) to linear1's
+    output. Keyed by id of the module the activation follows."""
+    out: Dict[int, _Activation] = {}
+    layer_types = tuple(
+        t for t in (getattr(nn, "TransformerEncoderLayer", None), getattr(nn, "TransformerDecoderLayer", None)) if t
+    )
+    for m in model.modules():
+        if not isinstance(m, layer_types):
+            continue
+        fn = getattr(m, "activation", None)
+        lin = getattr(m, "linear1", None)
+        if lin is None or isinstance(fn, nn.Module):
+            continue  # a module activation is seen by its own hook
+        if fn is F.relu or fn is torch.relu:
+            out[id(lin)] = _Activation("relu", 1.0)
+        elif fn is F.gelu:
+            out[id(lin)] = _Activation("gelu", 1.1289, approximate="none")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensor statistics. Every function returns tensors on the input's device; nothing is moved to
+# the host here, except on CPU where a cheap scalar test skips a pass that cannot count anything
+# (a non-finite count when the sum of squares is finite, ...). On GPU every pass runs (no sync).
+
+_FLOAT_BITS = {
+    # dtype: (integer view, exponent shift, exponent field max, exponent bias, mantissa bits)
+    torch.float32: (torch.int32, 23, 255, 127, 23),
+    torch.float64: (torch.int64, 52, 2047, 1023, 52),
+    torch.float16: (torch.int16, 10, 31, 15, 10),
+    torch.bfloat16: (torch.int16, 7, 255, 127, 7),
+}
+_ABS_MASK = {torch.int32: 0x7FFFFFFF, torch.int64: 0x7FFFFFFFFFFFFFFF, torch.int16: 0x7FFF}
+
+
+def _bins(dtype: torch.dtype) -> int:
+    """Length of a histogram vector for `dtype`: one bin per binary exponent (the last one is
+    Inf/NaN), then the exact zeros and the number of entries histogrammed."""
+    return _FLOAT_BITS[dtype][2] + 3
+
+
+def _bin_edge(dtype: torch.dtype, b: int) -> float:
+    """Lower edge of exponent bin b (b = 0 holds the subnormal numbers)."""
+    _, _, _, bias, mant = _FLOAT_BITS[dtype]
+    if b == 0:
+        return math.ldexp(1.0, 1 - bias - mant)
+    return math.ldexp(1.0, b - bias)
+
+
+# Histograms count a systematic sample of at most this many entries per tensor (every k-th
+# entry, k coprime with the row length so every unit is visited); "total" says of how many.
+HIST_SAMPLE = 1 << 16
+
+
+class _Stats:
+    """Tensor statistics with the device policy. On CPU (`lazy`), reading a scalar is not a
+    device sync, so sums of squares are taken in the tensor's dtype (float32: torch's pairwise
+    sum, relative error ~1e-7) and redone in float64 only when the float32 result may have
+    overflowed or underflowed, and passes that can only count zeros (NaN/Inf counts when the sum
+    is finite, dead units when no derivative is zero) are skipped. Elsewhere (`lazy` False) every
+    statistic is computed in float64 and every pass runs, so nothing is read before the step's
+    single transfer to the host."""
+
+    def __init__(self, lazy: bool, acc: torch.dtype):
+        self.lazy = lazy
+        self.acc = acc
+
+    def need(self, flag: torch.Tensor) -> bool:
+        return (not self.lazy) or bool(flag)
+
+    def sums(self, x: torch.Tensor, want_sum: bool = True) -> Tuple[torch.Tensor, torch.Tensor, Optional[bool]]:
+        """(sum, sum of squares, finite) of x, the sums as accumulation-dtype scalars; `finite`
+        is whether the sum of squares is finite (None when not read: eager mode)."""
+        if not self.lazy:
+            d = x.to(self.acc)
+            return (d.sum() if want_sum else d.new_zeros(())), (d * d).sum(), None
+        if x.dtype in (torch.float16, torch.bfloat16):
+            x = x.float()
+        sq = (x * x).sum()
+        v = float(sq)
+        if x.dtype != torch.float64 and not (x.numel() * 1e-30 <= v < math.inf):
+            x = x.double()  # squares may have overflowed or underflowed float32
+            sq = (x * x).sum()
+            v = float(sq)
+        s = x.sum().to(self.acc) if want_sum else sq.new_zeros((), dtype=self.acc)
+        return s, sq.to(self.acc), math.isfinite(v)
+
+    def nonfinite(self, x: torch.Tensor, finite: Optional[bool]) -> torch.Tensor:
+        """Count of NaN/Inf in x (none when its sum of squares is finite)."""
+        if finite:
+            return torch.zeros((), dtype=self.acc, device=x.device)
+        return (~torch.isfinite(x)).sum().to(self.acc)
+
+    def count(self, mask: torch.Tensor) -> torch.Tensor:
+        return mask.sum().to(self.acc)
+
+    def hist(self, x: torch.Tensor) -> torch.Tensor:
+        """Counts of |x| per binary exponent over a sample of x: bin 0 the subnormal numbers,
+        the last exponent bin the Inf/NaN entries, then a slot for exact zeros (taken out of
+        bin 0) and one for the number of entries x has."""
+        idt, shift, emax, _, _ = _FLOAT_BITS[x.dtype]
+        n = x.numel()
+        flat = x.reshape(-1)
+        if n > HIST_SAMPLE:
+            k = -(-n // HIST_SAMPLE)
+            row = n // x.shape[0] if x.dim() > 1 and x.shape[0] > 0 else 1
+            while math.gcd(k, row) != 1:
+                k += 1
+            flat = flat[::k].contiguous()
+        e = torch.bitwise_and(flat.view(idt), _ABS_MASK[idt]) >> shift
+        counts = torch.bincount(e, minlength=emax + 1).to(torch.int64)
+        zeros = counts[:1].clone()
+        if self.need(counts[0] > 0):
+            zeros = (flat == 0).sum().reshape(1)
+            counts[0] -= zeros[0]
+        return torch.cat([counts, zeros, torch.tensor([n], dtype=torch.int64, device=counts.device)])
+
+
+def _first_tensor(out: Any) -> Optional[torch.Tensor]:
+    """The module's output tensor: the output itself, or the first floating tensor of a tuple,
+    list or dict (MultiheadAttention: attn_output; LSTM: the output sequence)."""
+    if isinstance(out, torch.Tensor):
+        return out if out.is_floating_point() else None
+    if isinstance(out, (tuple, list)):
+        for o in out:
+            t = _first_tensor(o)
+            if t is not None:
+                return t
+    if isinstance(out, dict):
+        for o in out.values():
+            t = _first_tensor(o)
+            if t is not None:
+                return t
+    return None
+
+
+def _feature_dim(m: nn.Module, x: torch.Tensor) -> int:
+    """The dimension of x that indexes units (output features): channels for convolutions, the
+    last dimension otherwise."""
+    if isinstance(m, nn.modules.conv._ConvNd) and x.dim() >= 2:
+        return 1
+    return x.dim() - 1
+
+
+def _fmt_dtype(dt: torch.dtype) -> str:
+    return {torch.float64: "f64", torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16"}.get(
+        dt, str(dt).replace("torch.", "")
+    )
+
+
+def _enc(v: Any) -> Any:
+    """JSON value with non-finite floats as the strings gradscope uses."""
+    if isinstance(v, float):
+        if math.isfinite(v):
+            return v
+        if math.isnan(v):
+            return "NaN"
+        return "Infinity" if v > 0 else "-Infinity"
+    if isinstance(v, dict):
+        return {k: _enc(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_enc(x) for x in v]
+    return v
+
+
+def _dumps(v: Any, indent: Optional[int] = None) -> str:
+    return json.dumps(_enc(v), indent=indent, allow_nan=False, separators=None if indent else (",", ":"))
+
+
+def _write_atomic(path: str, text: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Watched modules.
+
+
+class _Module:
+    """A module that owns parameters, and what is known about it."""
+
+    def __init__(self, reg: int, path: str, module: nn.Module):
+        self.reg = reg  # index in registration order
+        self.path = path
+        self.module = module
+        self.type = type(module).__name__
+        own = list(module.named_parameters(recurse=False))
+        self.params = sum(p.numel() for _, p in own)
+        self.weight_name, self.weight = self._pick(own, ("weight", "in_proj_weight"), matrix=True)
+        self.bias_name, self.bias = self._pick(own, ("bias", "in_proj_bias"), matrix=False)
+        self.others = [p for _, p in own if p is not self.weight and p is not self.bias]
+        self.call = -1  # order of the first forward call, -1 while never called
+        self.activation: Optional[_Activation] = None
+        self.activation_source: Optional[str] = None  # "module" | "declared"
+        self.activation_module: Optional[int] = None  # id of the activation module
+        self.alias_of: Optional["_Module"] = None  # out_proj of a MultiheadAttention
+        self.aliases: List["_Module"] = []
+        self.targets = [reg]  # records its output statistics go to (itself and its aliases)
+        self.layer = reg + 1  # 1-based index in config order (first forward call)
+
+    @staticmethod
+    def _pick(own, names, matrix):
+        for n, p in own:
+            if n in names:
+                return n, p
+        if matrix:
+            for n, p in own:
+                if p.dim() >= 2:
+                    return n, p
+        return None, None
+
+
+class Handle:
+    """What `watch` returns: call `step(loss)` after each optimizer step and `close()` at the
+    end, or use it as a context manager (an exception inside marks the run "interrupted")."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        run_dir: str,
+        every: int = 1,
+        optimizer: Optional[torch.optim.Optimizer] = None,
+        name: Optional[str] = None,
+    ):
+        if not isinstance(model, nn.Module):
+            raise TypeError("watch(model, ...): model must be a torch.nn.Module")
+        every = int(every)
+        if every < 1:
+            raise ValueError("every must be >= 1")
+        self.model = model
+        self.run_dir = str(run_dir)
+        self.every = every
+        self.optimizer = optimizer
+        self.name = name
+        self.closed = False
+
+        for f in ("config.json", "metrics.jsonl", "summary.json"):
+            if os.path.exists(os.path.join(self.run_dir, f)):
+                raise FileExistsError(
+                    f"run directory {self.run_dir} already holds a run ({f}): choose another or remove it"
+                )
+        os.makedirs(self.run_dir, exist_ok=True)
+
+        self.all_params = list(model.parameters())
+        first = self.all_params[0] if self.all_params else None
+        self.device = first.device if first is not None else torch.device("cpu")
+        self.dtype = _fmt_dtype(first.dtype) if first is not None else "f32"
+        acc = torch.float32 if self.device.type == "mps" else torch.float64  # MPS has no float64
+        self.stats = _Stats(lazy=self.device.type == "cpu", acc=acc)
+
+        # Modules with parameters of their own, in registration order.
+        self.mods: List[_Module] = []
+        seen = set()
+        for path, m in model.named_modules():
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            if any(True for _ in m.parameters(recurse=False)):
+                self.mods.append(_Module(len(self.mods), path or "(root)", m))
+        by_id = {id(r.module): r for r in self.mods}
+        # MultiheadAttention applies out_proj functionally (its forward never runs): the
+        # attention's output is out_proj's output, so out_proj's record shares it.
+        for r in self.mods:
+            if isinstance(r.module, nn.MultiheadAttention):
+                op = by_id.get(id(getattr(r.module, "out_proj", None)))
+                if op is not None:
+                    op.alias_of = r
+                    r.aliases.append(op)
+                    r.targets.append(op.reg)
+        declared = _declared_activations(model)
+        for r in self.mods:
+            if id(r.module) in declared:
+                r.activation = declared[id(r.module)]
+                r.activation_source = "declared"
+        self.order: List[_Module] = list(self.mods)  # config order, fixed at step 1
+        self._ordered = False
+        self._calls = 0
+
+        self.n = 0  # optimizer steps seen
+        self.recorded = 0
+        self.initial_loss: Optional[float] = None
+        self.final_loss: Optional[float] = None
+        self.explosion: Optional[Dict[str, Any]] = None
+        self.status = "running"
+        self._last_summary = 0.0
+        self._recording = True  # step 1 is recorded
+        self._reset_step()
+        self._w_before: Optional[torch.Tensor] = None
+        self._snapshot()
+
+        self._pre_hooks: List[Any] = []
+        self._hooks: List[Any] = []
+        for r in self.mods:
+            self._pre_hooks.append(r.module.register_forward_pre_hook(self._pre_hook(r)))
+            self._hooks.append(r.module.register_forward_hook(self._fwd_hook(r)))
+        for m in model.modules():
+            act = _activation_of_module(m)
+            if act is not None:
+                self._hooks.append(m.register_forward_hook(self._act_hook(act)))
+
+        self._metrics_fd: Optional[int] = None
+        self._write_config()
+        self._write_summary()
+        _open_handles.add(self)
+
+    # -- hooks ---------------------------------------------------------------------------------
+
+    def _reset_step(self) -> None:
+        # Per recorded step, summed per module at the step's end:
+        self._fwd: List[Tuple[int, float, torch.Tensor]] = []  # (module, n, [sum z^2, nonfinite z])
+        # (module, n, [sum a, sum a^2, low, zero, nonfinite a], hist, from an activation?)
+        self._act: List[Tuple[int, float, torch.Tensor, torch.Tensor, bool]] = []
+        # (module, n, [sum g^2, nonfinite g], hist)
+        self._bwd: List[Tuple[int, float, torch.Tensor, torch.Tensor]] = []
+        self._dead: Dict[int, torch.Tensor] = {}  # module -> per-unit sum of |phi'| so far
+        self._alive: set = set()  # modules with a call in which no derivative was zero
+        self._outputs: Dict[int, Tuple[_Module, Any]] = {}  # id(output) -> (module, weakref)
+
+    def _pre_hook(self, r: _Module):
+        def hook(module, inputs):
+            if r.call < 0 and self._recording and torch.is_grad_enabled():
+                r.call = self._calls
+                self._calls += 1
+
+        return hook
+
+    def _fwd_hook(self, r: _Module):
+        def hook(module, inputs, output):
+            if not self._recording or not torch.is_grad_enabled():
+                return
+            z = _first_tensor(output)
+            if z is None or z.dtype not in _FLOAT_BITS:
+                return
+            with torch.no_grad():
+                self._forward_stats(r, z.detach())
+            if r.activation_source != "declared" and (r.activation is not None or not self._ordered):
+                self._outputs[id(z)] = (r, weakref.ref(z))
+            if z.requires_grad:
+                z.register_hook(self._grad_hook(r))
+
+        return hook
+
+    def _act_hook(self, act: _Activation):
+        def hook(module, inputs, output):
+            if not self._recording or not self._outputs or not inputs:
+                return
+            u = inputs[0]
+            entry = self._outputs.get(id(u))
+            if entry is None or entry[1]() is not u:
+                return
+            r = entry[0]
+            if r.activation is None and not self._ordered:
+                r.activation = act
+                r.activation_source = "module"
+                r.activation_module = id(module)
+            if r.activation_module != id(module):
+                return  # not the module's activation (a second consumer of its output)
+            a = _first_tensor(output)
+            if a is None or a.dtype not in _FLOAT_BITS:
+                return
+            with torch.no_grad():
+                self._activation_stats(r, None if a is u else u.detach(), a.detach())
+
+        return hook
+
+    def _grad_hook(self, r: _Module):
+        def hook(g):
+            if g.dtype in _FLOAT_BITS:
+                with torch.no_grad():
+                    self._grad_stats(r, g.detach())
+            return None
+
+        return hook
+
+    # -- statistics of outputs, activations and output gradients ------------------------------
+
+    def _forward_stats(self, r: _Module, z: torch.Tensor) -> None:
+        S = self.stats
+        n = float(z.numel())
+        as_activation = r.activation is None or not self._ordered
+        zsum, zsq, finite = S.sums(z, want_sum=as_activation)
+        vec = torch.stack([zsq, S.nonfinite(z, finite)])
+        for t in r.targets:
+            self._fwd.append((t, n, vec))
+        if r.activation_source == "declared":
+            self._activation_stats(r, z, r.activation.value(z))  # type: ignore[union-attr]
+        elif as_activation:
+            # No activation follows (known so far): the output's own statistics stand for it.
+            zero = torch.zeros((), dtype=S.acc, device=z.device)
+            avec = torch.stack([zsum, zsq, zero, zero, zero])  # NaN/Inf counted in z
+            h = S.hist(z)
+            for t in r.targets:
+                self._act.append((t, n, avec, h, False))
+
+    def _activation_stats(self, r: _Module, u: Optional[torch.Tensor], a: torch.Tensor) -> None:
+        """Mean, std, derivative counts and dead units of the activation a = phi(u) after r."""
+        S = self.stats
+        act = r.activation
+        assert act is not None
+        n = float(a.numel())
+        asum, asq, finite = S.sums(a)
+        h = S.hist(a)
+        dims = [i for i in range(a.dim()) if i != _feature_dim(r.module, a)]
+        zero_t = torch.zeros((), dtype=S.acc, device=a.device)
+        if act.zero_is_inactive:
+            # ReLU: phi'(u) = 0 exactly where a = 0 (NaN counts as nonzero).
+            low = zero = n - a.bool().sum().to(S.acc)
+            d_abs = a
+        elif u is None and act.name in ("swish", "gelu"):
+            low = zero = zero_t  # an in-place activation whose derivative needs its input
+            d_abs = None
+        else:
+            d = act.derivative(u, a)
+            low = S.count(d < 0.01 * act.max_derivative)
+            zero = S.count(d == 0) if S.need(low > 0) else zero_t
+            d_abs = d.abs()
+        if d_abs is not None and dims and S.need(zero > 0):
+            # A unit is dead when phi' = 0 for every entry: its sum of |phi'| (ReLU: of a >= 0)
+            # over the batch is 0 (a sum of non-negative numbers is 0 only if all are).
+            self._merge_dead(r, d_abs.sum(dim=dims))
+        else:
+            self._alive.add(r.reg)
+        avec = torch.stack([asum, asq, low, zero, S.nonfinite(a, finite)])
+        for t in r.targets:
+            self._act.append((t, n, avec, h, True))
+
+    def _merge_dead(self, r: _Module, unit_sum: torch.Tensor) -> None:
+        prev = self._dead.get(r.reg)
+        if prev is None:
+            self._dead[r.reg] = unit_sum
+        elif prev.shape == unit_sum.shape:
+            self._dead[r.reg] = prev + unit_sum
+        else:
+            self._alive.add(r.reg)  # calls with different unit counts: not measured
+
+    def _grad_stats(self, r: _Module, g: torch.Tensor) -> None:
+        S = self.stats
+        n = float(g.numel())
+        _, sq, finite = S.sums(g, want_sum=False)
+        vec = torch.stack([sq, S.nonfinite(g, finite)])
+        h = S.hist(g)
+        for t in r.targets:
+            self._bwd.append((t, n, vec, h))
+
+    # -- parameters ----------------------------------------------------------------------------
+
+    def _weights(self) -> List[torch.Tensor]:
+        return [r.weight.detach().reshape(-1) for r in self.mods if r.weight is not None]
+
+    def _snapshot(self) -> None:
+        """The weights before the coming optimizer step, when that step is recorded (for the
+        update ratio and the weights' statistics, which are of W before the update)."""
+        ws = self._weights()
+        if not ws:
+            self._w_before = None
+            return
+        with torch.no_grad():
+            ws = [w.to(self.device) for w in ws]
+            buf = self._w_before
+            if buf is not None and buf.numel() == sum(w.numel() for w in ws) and buf.dtype == ws[0].dtype:
+                torch.cat(ws, out=buf)
+            else:
+                self._w_before = torch.cat(ws)
+
+    def _grad_list(self) -> List[torch.Tensor]:
+        out = []
+        for p in self.all_params:
+            g = p.grad
+            if g is not None:
+                out.append(g.coalesce()._values() if g.is_sparse else g)
+        return out
+
+    def _global_norm_sq(self) -> float:
+        """Squared global gradient norm, for the explosion check of steps not recorded (float32
+        norms may overflow for finite gradients: _record then decides with float64 sums)."""
+        grads = self._grad_list()
+        if not grads:
+            return 0.0
+        if hasattr(torch, "_foreach_norm") and all(g.device == grads[0].device for g in grads):
+            norms = list(torch._foreach_norm(grads))
+        else:
+            norms = [torch.linalg.vector_norm(g) for g in grads]
+        return float((torch.stack([v.to(self.device) for v in norms]).to(self.stats.acc) ** 2).sum())
+
+    def _param_stats(self, have_before: bool) -> Dict[str, Any]:
+        """Segment sums, per module, over the concatenated gradients (weight, bias, others) and
+        weights (before the step, and the step's update)."""
+        acc = self.stats.acc
+        dev = self.device
+        segs: List[torch.Tensor] = []
+        lengths: List[int] = []
+        numel: List[int] = []
+
+        def add(ps):
+            total = 0
+            count = 0
+            for p in ps:
+                count += p.numel()
+                g = p.grad
+                if g is None:
+                    continue  # no gradient: zeros, which add nothing to the sums
+                g = g.coalesce()._values() if g.is_sparse else g
+                segs.append(g.detach().reshape(-1).to(dev))
+                total += g.numel()
+            lengths.append(total)
+            numel.append(count)
+
+        for r in self.mods:
+            add([r.weight] if r.weight is not None else [])
+        for r in self.mods:
+            add([r.bias] if r.bias is not None else [])
+        for r in self.mods:
+            add(r.others)
+        M3 = 3 * len(self.mods)
+        if segs:
+            G = torch.cat(segs).to(acc)
+            L = torch.tensor(lengths, device=dev)
+            tensors = [torch.segment_reduce(G, "sum", lengths=L), torch.segment_reduce(G * G, "sum", lengths=L)]
+        else:
+            G = None
+            tensors = [torch.zeros(M3, dtype=acc, device=dev), torch.zeros(M3, dtype=acc, device=dev)]
+        wl = [r.weight.numel() for r in self.mods if r.weight is not None]
+        if wl:
+            WL = torch.tensor(wl, device=dev)
+            Wa = torch.cat([w.to(dev) for w in self._weights()]).to(acc)
+            Wb = self._w_before.to(acc) if (have_before and self._w_before is not None) else Wa
+            delta = Wa - Wb
+            tensors += [
+                torch.segment_reduce(Wb, "sum", lengths=WL),
+                torch.segment_reduce(Wb * Wb, "sum", lengths=WL),
+                torch.segment_reduce(delta, "sum", lengths=WL),
+                torch.segment_reduce(delta * delta, "sum", lengths=WL),
+            ]
+        return {"tensors": tensors, "lengths": lengths, "numel": numel, "G": G, "weights": len(wl)}
+
+    # -- the step ------------------------------------------------------------------------------
+
+    def step(self, loss: Any = None) -> None:
+        """Call once per optimizer step, after optimizer.step(), with the step's loss (a tensor
+        or a number). Gradients are read as they are now (the optimizer does not change them;
+        clip_grad_norm_ before the step does)."""
+        if self.closed:
+            raise RuntimeError("gradscope_hook: step() after close()")
+        self.n += 1
+        n = self.n
+        if loss is None:
+            lv = None
+        elif isinstance(loss, torch.Tensor):
+            lv = float(loss.detach().double().mean()) if loss.numel() else None
+        else:
+            lv = float(loss)
+        if self.initial_loss is None and lv is not None:
+            self.initial_loss = lv
+        if lv is not None:
+            self.final_loss = lv
+        with torch.no_grad():
+            if self._recording:
+                if not self._ordered:
+                    self._fix_order()
+                self._record(n, lv, sampled=True)
+            elif self.explosion is None:
+                finite = (lv is None or math.isfinite(lv)) and math.isfinite(self._global_norm_sq())
+                if not finite:
+                    self._record(n, lv, sampled=False)
+            self._reset_step()
+            self._recording = (n + 1) % self.every == 0
+            if self._recording:
+                self._snapshot()
+        if time.time() - self._last_summary >= SUMMARY_INTERVAL:
+            self._write_summary()
+
+    def _fix_order(self) -> None:
+        """Config order: the first forward call. A module never called (out_proj of attention,
+        or parameters used functionally) goes right after the module registered before it."""
+        keyed = []
+        prev = -1
+        for r in self.mods:
+            if r.call >= 0:
+                prev = r.call
+                keyed.append(((r.call, 0, r.reg), r))
+            else:
+                keyed.append(((prev, 1, r.reg), r))
+        keyed.sort(key=lambda kr: kr[0])
+        self.order = [r for _, r in keyed]
+        for i, r in enumerate(self.order):
+            r.layer = i + 1
+        self._ordered = True
+        for h in self._pre_hooks:
+            h.remove()
+        self._pre_hooks = []
+        self._write_config()
+
+    def _record(self, n: int, loss: Optional[float], sampled: bool) -> None:
+        acc = self.stats.acc
+        dev = self.device
+        mods = self.mods
+        M = len(mods)
+        have_before = sampled and self._w_before is not None
+        ps = self._param_stats(have_before)
+
+        # Per-module sums of the hooks' statistics (index_add over the calls).
+        count = {"f": [0.0] * M, "a": [0.0] * M, "b": [0.0] * M}
+
+        def gather(key, entries, width):
+            for e in entries:
+                count[key][e[0]] += e[1]
+            out = torch.zeros(M, width, dtype=acc, device=dev)
+            if entries:
+                idx = torch.tensor([e[0] for e in entries], device=dev)
+                out.index_add_(0, idx, torch.stack([e[2].to(dev) for e in entries]))
+            return out
+
+        act_entries = [e for e in self._act if e[4] == (mods[e[0]].activation is not None)]
+        fwd = gather("f", self._fwd, 2)
+        act = gather("a", act_entries, 5)
+        bwd = gather("b", self._bwd, 2)
+        dead_regs = [i for i in sorted(self._dead) if i not in self._alive]
+        dead = [(self._dead[i] == 0).to(acc).mean().reshape(1).to(dev) for i in dead_regs]
+
+        # Histograms per (module, kind), grouped by dtype (bins differ), one dtype per key.
+        hist_entries = [(e[0], 0, e[3]) for e in act_entries] + [(e[0], 1, e[3]) for e in self._bwd]
+        key_dtype: Dict[Tuple[int, int], int] = {}
+        groups: Dict[int, List[Tuple[Tuple[int, int], torch.Tensor]]] = {}
+        for i, kind, h in hist_entries:
+            length = h.numel()
+            if key_dtype.setdefault((i, kind), length) != length:
+                continue
+            groups.setdefault(length, []).append(((i, kind), h))
+        hist_parts = []
+        hist_keys = []
+        for length, items in groups.items():
+            keys = sorted(set(k for k, _ in items))
+            pos = {k: j for j, k in enumerate(keys)}
+            idx = torch.tensor([pos[k] for k, _ in items], device=dev)
+            summed = torch.zeros(len(keys), length, dtype=torch.int64, device=dev)
+            summed.index_add_(0, idx, torch.stack([h.to(dev) for _, h in items]))
+            hist_parts.append(summed.reshape(-1).to(acc))
+            hist_keys.append((length, keys))
+
+        # One transfer to the host.
+        parts = [fwd.reshape(-1), act.reshape(-1), bwd.reshape(-1)]
+        parts += [t.reshape(-1).to(acc) for t in ps["tensors"]] + dead + hist_parts
+        host = torch.cat(parts).tolist()
+
+        pos = 0
+
+        def take(k):
+            nonlocal pos
+            out = host[pos : pos + k]
+            pos += k
+            return out
+
+        F_ = take(2 * M)
+        A_ = take(5 * M)
+        B_ = take(2 * M)
+        gsum = take(3 * M)
+        gsq = take(3 * M)
+        W = ps["weights"]
+        wsum, wsq, dsum, dsq = (take(W), take(W), take(W), take(W)) if W else ([], [], [], [])
+        deadv = dict(zip(dead_regs, take(len(dead_regs))))
+        hist_of: Dict[Tuple[int, int], List[float]] = {}
+        for length, keys in hist_keys:
+            for k in keys:
+                hist_of[k] = take(length)
+
+        # NaN/Inf counts of the gradients, only where their sums are not finite.
+        numel = ps["numel"]
+        starts = [0]
+        for length in ps["lengths"]:
+            starts.append(starts[-1] + length)
+        grad_nonfinite = [0] * (3 * M)
+        for j in range(3 * M):
+            if ps["G"] is not None and not (math.isfinite(gsq[j]) and math.isfinite(gsum[j])):
+                grad_nonfinite[j] = int((~torch.isfinite(ps["G"][starts[j] : starts[j + 1]])).sum())
+        total_sq = math.fsum(gsq) if all(math.isfinite(v) for v in gsq) else sum(gsq)
+        grad_norm = math.sqrt(total_sq) if not math.isnan(total_sq) else float("nan")
+
+        w_index: Dict[int, int] = {}
+        for r in mods:
+            if r.weight is not None:
+                w_index[r.reg] = len(w_index)
+
+        layers = []
+        nf_parts = []
+        for r in self.order:
+            i = r.reg
+            nz = count["f"][i]
+            na = count["a"][i]
+            nb = count["b"][i]
+            ha = hist_of.get((i, 0))
+            hg = hist_of.get((i, 1))
+            nf_z = int(F_[2 * i + 1])
+            nf_a = int(A_[5 * i + 4])
+            nf_g = int(B_[2 * i + 1])
+            nf_w, nf_b, nf_o = grad_nonfinite[i], grad_nonfinite[M + i], grad_nonfinite[2 * M + i]
+            rec: Dict[str, Any] = {"layer": r.layer, "path": r.path}
+            rec["q"] = F_[2 * i] / nz if nz > 0 else None
+            rec["gradPreactMeanSq"] = B_[2 * i] / nb if nb > 0 else None
+            j = w_index.get(i)
+            rec["weight"] = r.weight_name
+            rec["gradWeightNorm"] = _sqrt(gsq[i]) if j is not None else 0.0
+            rec["gradBiasNorm"] = _sqrt(gsq[M + i])
+            if j is None:
+                rec["weightNorm"] = 0.0
+                rec["gradToWeight"] = None
+                rec["updateRatio"] = None
+            else:
+                wn = numel[i]
+                g_std = _std(gsum[i], gsq[i], wn)
+                if sampled:
+                    w_std = _std(wsum[j], wsq[j], wn)
+                    rec["weightNorm"] = _sqrt(wsq[j])
+                    rec["gradToWeight"] = _ratio(g_std, w_std)
+                    rec["updateRatio"] = _log_ratio(_std(dsum[j], dsq[j], wn), w_std) if have_before else None
+                else:  # weights before this step were not kept
+                    rec["weightNorm"] = None
+                    rec["gradToWeight"] = None
+                    rec["updateRatio"] = None
+            if na > 0:
+                mean = A_[5 * i] / na
+                rec["actMean"] = mean
+                rec["actStd"] = _sqrt(A_[5 * i + 1] / na - mean * mean, clamp=True)
+            else:
+                rec["actMean"] = None
+                rec["actStd"] = None
+            if r.activation is not None and na > 0:
+                low = A_[5 * i + 2] / na
+                rec["saturated"] = low if r.activation.bounded else 0.0
+                rec["lowDerivative"] = low
+                rec["inactive"] = A_[5 * i + 3] / na
+                rec["dead"] = deadv.get(i, 0.0)
+            else:
+                rec["saturated"] = rec["lowDerivative"] = rec["inactive"] = rec["dead"] = 0.0
+            rec["nonfinite"] = nf_z + nf_a + nf_g + nf_w + nf_b
+            rec["subnormal"] = 0  # not measured
+            rec["underflow"] = False
+            rec["hist"] = {"grad": self._hist_json(r, hg), "act": self._hist_json(r, ha)}
+            layers.append(rec)
+            nf_parts.append((nf_z, nf_a, nf_g, nf_w, nf_b, nf_o))
+
+        bad = loss is not None and not math.isfinite(loss)
+        bad = bad or not math.isfinite(grad_norm)
+        bad = bad or any(sum(p) > 0 for p in nf_parts)
+        bad = bad or any(
+            isinstance(rec[k], float) and not math.isfinite(rec[k])
+            for rec in layers
+            for k in ("q", "gradPreactMeanSq", "gradWeightNorm", "gradBiasNorm", "weightNorm", "actMean", "actStd")
+        )
+        if bad and self.explosion is None:
+            self.explosion = self._locate(n, loss, layers, nf_parts, sampled)
+        record = {"step": n, "loss": loss, "gradNorm": grad_norm, "lr": self._lr(), "layers": layers}
+        self._append(record)
+        self.recorded += 1
+
+    def _lr(self) -> Optional[float]:
+        if self.optimizer is None or not self.optimizer.param_groups:
+            return None
+        v = self.optimizer.param_groups[0].get("lr")
+        return float(v) if isinstance(v, (int, float, torch.Tensor)) else None
+
+    def _hist_json(self, r: _Module, h: Optional[List[float]]) -> Optional[Dict[str, Any]]:
+        if h is None:
+            return None
+        dtype = _dtype_of_hist(len(h), r)
+        nb = len(h) - 3  # finite exponent bins (bin 0: subnormal numbers)
+        filled = [b for b in range(nb) if h[b] > 0]
+        if filled:
+            lo, hi = filled[0], filled[-1]
+            edges = [_bin_edge(dtype, b) for b in range(lo, hi + 2)]
+            counts = [int(c) for c in h[lo : hi + 1]]
+        else:
+            edges, counts = [], []
+        return {"edges": edges, "counts": counts, "zeros": int(h[-2]), "nonfinite": int(h[-3]), "total": int(h[-1])}
+
+    def _locate(self, n, loss, layers, nf_parts, sampled) -> Dict[str, Any]:
+        """Where NaN/Inf first appears, in the order of computation: the forward pass from the
+        input (each module's output z, then its activation a), the loss, then the backward pass
+        from the last module down (its output's gradient dz, then dW, db, other gradients)."""
+        site: Tuple[Optional[int], str, Optional[str]] = (None, "gradient", None)
+        if sampled:
+            for rec, (nz, na, _, _, _, _) in zip(layers, nf_parts):
+                if nz > 0 or na > 0:
+                    site = (rec["layer"], "z" if nz > 0 else "a", rec["path"])
+                    break
+        if site[0] is None and loss is not None and not math.isfinite(loss):
+            site = (None, "loss", None)
+        if site[1] == "gradient":
+            for rec, (_, _, ng, nw, nb, no) in reversed(list(zip(layers, nf_parts))):
+                hit = next((w for c, w in ((ng, "dz"), (nw, "dW"), (nb, "db"), (no, "gradient")) if c > 0), None)
+                if hit is not None:
+                    site = (rec["layer"], hit, rec["path"])
+                    break
+        layer, what, path = site
+        if layer is not None:
+            where = f"in {what} of layer {layer} ({path})"
+        elif what == "loss":
+            where = "in the loss" + (
+                " (every recorded output finite)" if sampled else " (activations are not sampled on unrecorded steps)"
+            )
+        else:
+            where = "in the global gradient norm (every entry finite: the norm overflowed)"
+        return {
+            "step": n,
+            "layer": layer,
+            "what": what,
+            "loss": loss if loss is not None else float("nan"),
+            "message": f"exploded at step {n}: first NaN/Inf {where}",
+        }
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def _config(self) -> Dict[str, Any]:
+        opt = None
+        if self.optimizer is not None:
+            opt = {"type": type(self.optimizer).__name__, "lr": self._lr()}
+        mods = []
+        for r in self.order:
+            if r.alias_of is not None:
+                output_of: Optional[str] = r.alias_of.path
+            else:
+                output_of = r.path if (r.call >= 0 or not self._ordered) else None
+            mods.append(
+                {
+                    "layer": r.layer,
+                    "path": r.path,
+                    "type": r.type,
+                    "params": r.params,
+                    "activation": r.activation.name if r.activation is not None else None,
+                    "weight": r.weight_name,
+                    "outputOf": output_of,
+                }
+            )
+        return {
+            "source": "pytorch-hook",
+            "name": self.name,
+            "hookVersion": HOOK_VERSION,
+            "every": self.every,
+            "torch": torch.__version__,
+            "dtype": self.dtype,
+            "optimizer": opt,
+            "modules": mods,
+        }
+
+    def _write_config(self) -> None:
+        _write_atomic(os.path.join(self.run_dir, "config.json"), _dumps(self._config(), indent=2) + "\n")
+
+    def _append(self, record: Dict[str, Any]) -> None:
+        if self._metrics_fd is None:
+            path = os.path.join(self.run_dir, "metrics.jsonl")
+            self._metrics_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        data = (_dumps(record) + "\n").encode()
+        # One write() per line: a killed process leaves whole lines.
+        done = os.write(self._metrics_fd, data)
+        while done < len(data):
+            done += os.write(self._metrics_fd, data[done:])
+
+    def summary(self) -> Dict[str, Any]:
+        """summary.json as it would be written now."""
+        if self.status == "running":
+            msg = f"running: {self.n} steps, {self.recorded} recorded"
+            if self.explosion is not None:
+                msg += "; " + self.explosion["message"]
+        elif self.status == "exploded":
+            msg = self.explosion["message"] if self.explosion else "exploded"
+        elif self.status == "interrupted":
+            msg = f"interrupted after {self.n} steps ({self.recorded} recorded)"
+        else:
+            msg = f"completed {self.n} steps ({self.recorded} recorded)"
+        return {
+            "status": self.status,
+            "steps": None,
+            "stepsDone": self.n,
+            "initialLoss": self.initial_loss,
+            "finalLoss": self.final_loss,
+            "recordedSteps": self.recorded,
+            "explosion": self.explosion,
+            "message": msg,
+        }
+
+    def _write_summary(self) -> None:
+        self._last_summary = time.time()
+        _write_atomic(os.path.join(self.run_dir, "summary.json"), _dumps(self.summary(), indent=2) + "\n")
+
+    def close(self, interrupted: bool = False) -> None:
+        """Remove the hooks and write the final summary: "exploded" when the run met NaN/Inf,
+        else "interrupted" if asked (an exception left the `with` block), else "completed"."""
+        if self.closed:
+            return
+        self.closed = True
+        for h in self._pre_hooks + self._hooks:
+            h.remove()
+        self._pre_hooks = []
+        self._hooks = []
+        if self.explosion is not None:
+            self.status = "exploded"
+        else:
+            self.status = "interrupted" if interrupted else "completed"
+        self._write_summary()
+        if self._metrics_fd is not None:
+            os.close(self._metrics_fd)
+            self._metrics_fd = None
+        self._reset_step()
+        self._w_before = None
+        _open_handles.discard(self)
+
+    def __enter__(self) -> "Handle":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(interrupted=exc_type is not None)
+
+
+def _dtype_of_hist(length: int, r: _Module) -> torch.dtype:
+    if length == _bins(torch.float64):
+        return torch.float64
+    if length == _bins(torch.float16):
+        return torch.float16
+    # float32 and bfloat16 share the 8-bit exponent: the module's parameters tell them apart
+    p = r.weight if r.weight is not None else next(r.module.parameters(recurse=False))
+    return torch.bfloat16 if p.dtype == torch.bfloat16 else torch.float32
+
+
+def _sqrt(v: float, clamp: bool = False) -> float:
+    if math.isnan(v):
+        return v
+    if v < 0:
+        return 0.0 if clamp else float("nan")
+    return math.sqrt(v)
+
+
+def _std(total: float, squares: float, count: int) -> float:
+    """Population standard deviation from the sum and the sum of squares (float64)."""
+    if count <= 0:
+        return float("nan")
+    if not (math.isfinite(total) and math.isfinite(squares)):
+        return float("nan") if math.isnan(total) or math.isnan(squares) else float("inf")
+    mean = total / count
+    return math.sqrt(max(squares / count - mean * mean, 0.0))
+
+
+def _ratio(a: float, b: float) -> float:
+    if math.isnan(a) or math.isnan(b):
+        return float("nan")
+    if b == 0:
+        return float("nan") if a == 0 else float("inf")
+    return a / b
+
+
+def _log_ratio(a: float, b: float) -> Optional[float]:
+    """log10(a / b) for the update ratio: None when std(W) before the step is 0 or infinite (not
+    measurable), -Infinity for an exactly zero update, NaN when either is NaN."""
+    if math.isnan(a) or math.isnan(b):
+        return float("nan")
+    if b == 0 or math.isinf(b):
+        return None
+    if a == 0:
+        return float("-inf")
+    return math.log10(a / b)
+
+
+_open_handles: "weakref.WeakSet[Handle]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_handles() -> None:
+    """A script that ends without close(): the run was cut short."""
+    for h in list(_open_handles):
+        try:
+            h.close(interrupted=True)
+        except Exception:
+            pass
+
+
+def watch(
+    model: nn.Module,
+    run_dir: str,
+    every: int = 1,
+    optimizer: Optional[torch.optim.Optimizer] = None,
+    name: Optional[str] = None,
+) -> Handle:
+    """Watch `model`'s gradient flow into the gradscope run directory `run_dir` (created; it must
+    not hold a run). Records step 1, every `every`-th step, and the first step whose loss or
+    gradient is NaN/Inf. Call `handle.step(loss)` after each `optimizer.step()` and
+    `handle.close()` at the end, or use the handle as a context manager."""
+    return Handle(model, run_dir, every=every, optimizer=optimizer, name=name)
