@@ -8,6 +8,8 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { isMainThread, Worker } from "node:worker_threads";
+import { setWasmGemmEnabled } from "../core/kernels/gemm.ts";
+import { setWasmReductionsEnabled } from "../core/kernels/reductions.ts";
 import { setWasmWorkerFactory, type WasmHelperWorker } from "../core/kernels/wasm/threads.ts";
 import { wasmRelaxedSimdSupported } from "../core/kernels/wasm/wasm-api.ts";
 
@@ -71,8 +73,21 @@ export function enableNodeWasmThreads(): boolean {
   return true;
 }
 
-/** Both of the above. */
+/**
+ * GRADSCOPE_WASM=0: no WebAssembly at all (products, metric reductions and optimizer steps run
+ * on the native addon when it is loaded, else in TypeScript; with GRADSCOPE_NATIVE=0 as well,
+ * everything is TypeScript). Returns whether WebAssembly stays on.
+ */
+export function applyNodeWasmSwitch(): boolean {
+  const on = process.env.GRADSCOPE_WASM !== "0";
+  setWasmGemmEnabled(on);
+  setWasmReductionsEnabled(on);
+  return on;
+}
+
+/** All of the above. */
 export function setupNodeWasm(): void {
+  if (!applyNodeWasmSwitch()) return;
   enableNodeWasmRelaxedSimd();
   enableNodeWasmThreads();
 }

@@ -37,6 +37,7 @@ export const PROVIDER_MIN_MULADDS = 512;
 export const WASM_MIN_MULADDS = 32768;
 
 let preferred: "auto" | "typescript" = "auto";
+let wasmAllowed = true;
 
 /**
  * "auto" (the default) uses the registered provider, then WebAssembly SIMD when available;
@@ -48,16 +49,32 @@ export function setGemmBackend(choice: "auto" | "typescript"): "auto" | "typescr
   return previous;
 }
 
+/**
+ * Lets products use the WebAssembly kernel (true, the default) or not: false leaves the
+ * registered provider and then TypeScript (GRADSCOPE_WASM=0 in Node, see
+ * wasm-threads/node.ts). Returns the previous setting.
+ */
+export function setWasmGemmEnabled(on: boolean): boolean {
+  const previous = wasmAllowed;
+  wasmAllowed = on;
+  return previous;
+}
+
+/** Whether products may use the WebAssembly kernel (see setWasmGemmEnabled). */
+export function wasmGemmEnabled(): boolean {
+  return wasmAllowed;
+}
+
 /** The kernel that large products run on in this runtime (compiles the wasm on first call). */
 export function gemmBackend(): GemmBackend {
   if (preferred !== "auto") return "typescript";
   const provider = kernelProvider();
   if (provider) return provider.name;
-  return wasmGemmName() ?? "typescript";
+  return (wasmAllowed ? wasmGemmName() : null) ?? "typescript";
 }
 
 function useWasm(m: number, n: number, k: number): boolean {
-  return preferred === "auto" && m * n * k >= WASM_MIN_MULADDS;
+  return preferred === "auto" && wasmAllowed && m * n * k >= WASM_MIN_MULADDS;
 }
 
 /** The provider's product (same strides as the wasm kernel), or false to fall through. */
