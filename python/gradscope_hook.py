@@ -69,10 +69,10 @@ class _Activation:
         # phi'(u) = 0 exactly where phi(u) = 0: ReLU's derivative needs no tensor of its own.
         self.zero_is_inactive = name == "relu"
 
-    def value(self, z: torch.Tensor) -> torch.Tensor:
-        """phi(z), for activations applied functionally (not as a module)."""
+    def value(self, z: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """phi(z), for activations applied functionally (not as a module); ReLU writes `out`."""
         if self.name == "relu":
-            return torch.relu(z)
+            return torch.clamp(z, min=0, out=out) if out is not None else torch.relu(z)
         if self.name == "gelu":
             return F.gelu(z, approximate=self.params.get("approximate", "none"))
         raise ValueError(self.name)
@@ -185,12 +185,6 @@ _FLOAT_BITS = {
 _ABS_MASK = {torch.int32: 0x7FFFFFFF, torch.int64: 0x7FFFFFFFFFFFFFFF, torch.int16: 0x7FFF}
 
 
-def _bins(dtype: torch.dtype) -> int:
-    """Length of a histogram vector for `dtype`: one bin per binary exponent (the last one is
-    Inf/NaN), then the exact zeros and the number of entries histogrammed."""
-    return _FLOAT_BITS[dtype][2] + 3
-
-
 def _bin_edge(dtype: torch.dtype, b: int) -> float:
     """Lower edge of exponent bin b (b = 0 holds the subnormal numbers)."""
     _, _, _, bias, mant = _FLOAT_BITS[dtype]
@@ -201,7 +195,51 @@ def _bin_edge(dtype: torch.dtype, b: int) -> float:
 
 # Histograms count a systematic sample of at most this many entries per tensor (every k-th
 # entry, k coprime with the row length so every unit is visited); "total" says of how many.
-HIST_SAMPLE = 1 << 16
+HIST_SAMPLE = 1 << 12
+
+
+_CHUNK = 4096
+
+
+def _sum_squares(x: torch.Tensor) -> torch.Tensor:
+    """Sum of squares of x as a float64 scalar, without a temporary the size of x: L2 norms of
+    rows of at most ~4096 entries (the trailing dimensions; a float32 norm of a row is exact to
+    ~1e-7), squared and summed in float64. (x * x).sum() would allocate a copy of x, whose page
+    faults cost more than the sum on CPU; one vector_norm over everything loses ~1e-4 relative
+    at 10^7 entries.)"""
+    n = x.numel()
+    row = _rows(x)
+    if n == 0:
+        return torch.zeros((), dtype=torch.float64, device=x.device)
+    if row > 16 * _CHUNK:  # a long last dimension (or a vector): chunks, then the rest
+        f = x.reshape(-1)
+        m = n - n % _CHUNK
+        head = torch.linalg.vector_norm(f[:m].view(-1, _CHUNK), dim=1)
+        return torch.linalg.vector_norm(torch.cat([head, torch.linalg.vector_norm(f[m:]).reshape(1)]), dtype=torch.float64).square()
+    norms = torch.linalg.vector_norm(x.reshape(-1, row), dim=1)
+    return torch.linalg.vector_norm(norms, dtype=torch.float64).square()
+
+
+def _rows(x: torch.Tensor) -> int:
+    """Length of the rows x is cut into for sums: its trailing dimensions, up to ~4096 entries
+    (at least the last dimension)."""
+    row = 1
+    for size in reversed(x.shape):
+        if row > 1 and row * size > _CHUNK:
+            break
+        row *= size
+    return row
+
+
+def _exact_sum(x: torch.Tensor) -> torch.Tensor:
+    """float64 sum of small integers held in x (counts): rows of <= 4096 sum exactly in float32,
+    their sums add up exactly in float64."""
+    row = _rows(x)
+    if x.numel() == 0:
+        return torch.zeros((), dtype=torch.float64, device=x.device)
+    if row > _CHUNK:
+        return x.reshape(-1).double().sum()
+    return x.reshape(-1, row).sum(dim=1).sum(dtype=torch.float64)
 
 
 class _Stats:
@@ -216,6 +254,8 @@ class _Stats:
     def __init__(self, lazy: bool, acc: torch.dtype):
         self.lazy = lazy
         self.acc = acc
+        self._bufs: Dict[Tuple[int, torch.dtype, torch.device], torch.Tensor] = {}
+        self._zeros: Dict[torch.device, torch.Tensor] = {}
 
     def need(self, flag: torch.Tensor) -> bool:
         return (not self.lazy) or bool(flag)
@@ -225,32 +265,63 @@ class _Stats:
         is whether the sum of squares is finite (None when not read: eager mode)."""
         if not self.lazy:
             d = x.to(self.acc)
-            return (d.sum() if want_sum else d.new_zeros(())), (d * d).sum(), None
+            return (d.sum() if want_sum else self.zero(x.device)), (d * d).sum(), None
         if x.dtype in (torch.float16, torch.bfloat16):
             x = x.float()
-        sq = (x * x).sum()
+        sq = _sum_squares(x)
         v = float(sq)
         if x.dtype != torch.float64 and not (x.numel() * 1e-30 <= v < math.inf):
             x = x.double()  # squares may have overflowed or underflowed float32
-            sq = (x * x).sum()
+            sq = _sum_squares(x)
             v = float(sq)
-        s = x.sum().to(self.acc) if want_sum else sq.new_zeros((), dtype=self.acc)
+        s = x.sum().to(self.acc) if want_sum else self.zero(x.device)
         return s, sq.to(self.acc), math.isfinite(v)
 
     def nonfinite(self, x: torch.Tensor, finite: Optional[bool]) -> torch.Tensor:
         """Count of NaN/Inf in x (none when its sum of squares is finite)."""
         if finite:
-            return torch.zeros((), dtype=self.acc, device=x.device)
+            return self.zero(x.device)
         return (~torch.isfinite(x)).sum().to(self.acc)
 
-    def count(self, mask: torch.Tensor) -> torch.Tensor:
-        return mask.sum().to(self.acc)
+    def zero(self, device: torch.device) -> torch.Tensor:
+        """A 0-d zero of the accumulation dtype (shared: only ever read)."""
+        z = self._zeros.get(device)
+        if z is None:
+            z = self._zeros[device] = torch.zeros((), dtype=self.acc, device=device)
+        return z
 
-    def hist(self, x: torch.Tensor) -> torch.Tensor:
-        """Counts of |x| per binary exponent over a sample of x: bin 0 the subnormal numbers,
-        the last exponent bin the Inf/NaN entries, then a slot for exact zeros (taken out of
-        bin 0) and one for the number of entries x has."""
-        idt, shift, emax, _, _ = _FLOAT_BITS[x.dtype]
+    def scratch(self, x: torch.Tensor, slot: int) -> torch.Tensor:
+        """A reusable buffer shaped like x (two slots per dtype and device): elementwise
+        passes write into it instead of allocating a temporary the size of an activation, whose
+        page faults would cost more than the pass on CPU."""
+        key = (slot, x.dtype, x.device)
+        buf = self._bufs.get(key)
+        n = x.numel()
+        if buf is None or buf.numel() < n:
+            buf = torch.empty(n, dtype=x.dtype, device=x.device)
+            self._bufs[key] = buf
+        return buf[:n].view(x.shape)
+
+    def count_nonzero(self, x: torch.Tensor, finite: Optional[bool]) -> torch.Tensor:
+        """Number of nonzero entries of x >= 0 (NaN counts as nonzero)."""
+        if not finite or not self.lazy:
+            return (x != 0).sum().to(self.acc)
+        b = self.scratch(x, 1)
+        torch.sign(x, out=b)
+        return _exact_sum(b).to(self.acc)
+
+    def count_below(self, x: torch.Tensor, threshold: float, finite: Optional[bool]) -> torch.Tensor:
+        """Number of entries of x below `threshold`."""
+        if not finite or not self.lazy:
+            return (x < threshold).sum().to(self.acc)
+        b = self.scratch(x, 1)
+        torch.sub(x, threshold, out=b)
+        b.clamp_(max=0).sign_()  # -1 below the threshold, 0 elsewhere
+        return (-_exact_sum(b)).to(self.acc)
+
+    def sample(self, x: torch.Tensor) -> torch.Tensor:
+        """A copy of at most HIST_SAMPLE entries of x for its histogram (every k-th entry, k
+        coprime with the row length so that every unit is visited), binned at the step's end."""
         n = x.numel()
         flat = x.reshape(-1)
         if n > HIST_SAMPLE:
@@ -258,14 +329,22 @@ class _Stats:
             row = n // x.shape[0] if x.dim() > 1 and x.shape[0] > 0 else 1
             while math.gcd(k, row) != 1:
                 k += 1
-            flat = flat[::k].contiguous()
-        e = torch.bitwise_and(flat.view(idt), _ABS_MASK[idt]) >> shift
-        counts = torch.bincount(e, minlength=emax + 1).to(torch.int64)
-        zeros = counts[:1].clone()
-        if self.need(counts[0] > 0):
-            zeros = (flat == 0).sum().reshape(1)
-            counts[0] -= zeros[0]
-        return torch.cat([counts, zeros, torch.tensor([n], dtype=torch.int64, device=counts.device)])
+            flat = flat[::k]
+        return flat.clone()
+
+
+def _histograms(samples: List[torch.Tensor], keys: List[int], n_keys: int) -> torch.Tensor:
+    """Counts of |x| per binary exponent for samples of one dtype, summed per key: a
+    [n_keys, bins] tensor whose row holds bin 0 (subnormal numbers), one bin per exponent, the
+    Inf/NaN bin, then the exact zeros. One bincount for every sample of the step."""
+    x = torch.cat(samples)
+    idt, shift, emax, _, _ = _FLOAT_BITS[x.dtype]
+    nb = emax + 2
+    e = torch.bitwise_and(x.view(idt), _ABS_MASK[idt]) >> shift
+    e = e.to(torch.int32).masked_fill_(x == 0, emax + 1)
+    sizes = torch.tensor([s.numel() for s in samples], device=x.device)
+    seg = torch.repeat_interleave(torch.tensor(keys, dtype=torch.int32, device=x.device) * nb, sizes)
+    return torch.bincount(seg.add_(e), minlength=n_keys * nb).view(n_keys, nb)
 
 
 def _first_tensor(out: Any) -> Optional[torch.Tensor]:
@@ -298,6 +377,12 @@ def _fmt_dtype(dt: torch.dtype) -> str:
     return {torch.float64: "f64", torch.float32: "f32", torch.float16: "f16", torch.bfloat16: "bf16"}.get(
         dt, str(dt).replace("torch.", "")
     )
+
+
+def _enc_float(v: Any) -> Any:
+    if type(v) is float and not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+    return v
 
 
 def _enc(v: Any) -> Any:
@@ -537,12 +622,14 @@ class Handle:
         for t in r.targets:
             self._fwd.append((t, n, vec))
         if r.activation_source == "declared":
-            self._activation_stats(r, z, r.activation.value(z))  # type: ignore[union-attr]
+            act = r.activation
+            assert act is not None
+            self._activation_stats(r, z, act.value(z, S.scratch(z, 0) if act.name == "relu" else None))
         elif as_activation:
             # No activation follows (known so far): the output's own statistics stand for it.
-            zero = torch.zeros((), dtype=S.acc, device=z.device)
+            zero = S.zero(z.device)
             avec = torch.stack([zsum, zsq, zero, zero, zero])  # NaN/Inf counted in z
-            h = S.hist(z)
+            h = S.sample(z)
             for t in r.targets:
                 self._act.append((t, n, avec, h, False))
 
@@ -552,26 +639,47 @@ class Handle:
         act = r.activation
         assert act is not None
         n = float(a.numel())
-        asum, asq, finite = S.sums(a)
-        h = S.hist(a)
         dims = [i for i in range(a.dim()) if i != _feature_dim(r.module, a)]
-        zero_t = torch.zeros((), dtype=S.acc, device=a.device)
-        if act.zero_is_inactive:
-            # ReLU: phi'(u) = 0 exactly where a = 0 (NaN counts as nonzero).
-            low = zero = n - a.bool().sum().to(S.acc)
-            d_abs = a
+        relu = act.zero_is_inactive and bool(dims)
+        asum, asq, finite = S.sums(a, want_sum=not relu)
+        h = S.sample(a)
+        zero_t = S.zero(a.device)
+        d: Optional[torch.Tensor]
+        if relu:
+            # ReLU: phi'(u) = 0 exactly where a = 0 (NaN counts as nonzero). a >= 0 is its own
+            # |phi'|: its sums per unit give the dead units and, summed, the mean.
+            per_unit = a.sum(dim=dims)
+            asum = per_unit.sum().to(S.acc)
+            low = zero = n - S.count_nonzero(a, finite)
+            if S.need(zero > 0):
+                self._merge_dead(r, per_unit.to(S.acc))
+            else:
+                self._alive.add(r.reg)
+            d = None
+        elif act.zero_is_inactive:
+            low = zero = n - S.count_nonzero(a, finite)
+            d = a
         elif u is None and act.name in ("swish", "gelu"):
             low = zero = zero_t  # an in-place activation whose derivative needs its input
-            d_abs = None
+            d = None
         else:
-            d = act.derivative(u, a)
-            low = S.count(d < 0.01 * act.max_derivative)
-            zero = S.count(d == 0) if S.need(low > 0) else zero_t
-            d_abs = d.abs()
-        if d_abs is not None and dims and S.need(zero > 0):
-            # A unit is dead when phi' = 0 for every entry: its sum of |phi'| (ReLU: of a >= 0)
-            # over the batch is 0 (a sum of non-negative numbers is 0 only if all are).
-            self._merge_dead(r, d_abs.sum(dim=dims))
+            if act.name in ("sigmoid", "tanh"):
+                d = S.scratch(a, 0)
+                torch.mul(a, a, out=d)
+                if act.name == "sigmoid":
+                    torch.sub(a, d, out=d)  # a (1 - a) >= 0
+                else:
+                    d.neg_().add_(1)  # 1 - a^2 >= 0
+            else:
+                d = act.derivative(u, a).abs()
+            low = S.count_below(d, 0.01 * act.max_derivative, finite)
+            zero = n - S.count_nonzero(d, finite) if S.need(low > 0) else zero_t
+        if relu:
+            pass
+        elif d is not None and dims and S.need(zero > 0):
+            # A unit is dead when phi' = 0 for every entry: its sum of |phi'| over the batch is
+            # 0 (a sum of non-negative numbers is 0 only if all are).
+            self._merge_dead(r, d.sum(dim=dims).to(S.acc))
         else:
             self._alive.add(r.reg)
         avec = torch.stack([asum, asq, low, zero, S.nonfinite(a, finite)])
@@ -592,7 +700,7 @@ class Handle:
         n = float(g.numel())
         _, sq, finite = S.sums(g, want_sum=False)
         vec = torch.stack([sq, S.nonfinite(g, finite)])
-        h = S.hist(g)
+        h = S.sample(g)
         for t in r.targets:
             self._bwd.append((t, n, vec, h))
 
@@ -772,24 +880,25 @@ class Handle:
         dead = [(self._dead[i] == 0).to(acc).mean().reshape(1).to(dev) for i in dead_regs]
 
         # Histograms per (module, kind), grouped by dtype (bins differ), one dtype per key.
-        hist_entries = [(e[0], 0, e[3]) for e in act_entries] + [(e[0], 1, e[3]) for e in self._bwd]
-        key_dtype: Dict[Tuple[int, int], int] = {}
-        groups: Dict[int, List[Tuple[Tuple[int, int], torch.Tensor]]] = {}
-        for i, kind, h in hist_entries:
-            length = h.numel()
-            if key_dtype.setdefault((i, kind), length) != length:
+        hist_entries = [(e[0], 0, e[1], e[3]) for e in act_entries] + [(e[0], 1, e[1], e[3]) for e in self._bwd]
+        key_dtype: Dict[Tuple[int, int], torch.dtype] = {}
+        hist_counts: Dict[Tuple[int, int], List[float]] = {}  # (module, kind) -> [sampled, total]
+        groups: Dict[torch.dtype, List[Tuple[Tuple[int, int], torch.Tensor]]] = {}
+        for i, kind, total, h in hist_entries:
+            if key_dtype.setdefault((i, kind), h.dtype) != h.dtype:
                 continue
-            groups.setdefault(length, []).append(((i, kind), h))
+            c = hist_counts.setdefault((i, kind), [0, 0])
+            c[0] += h.numel()
+            c[1] += total
+            groups.setdefault(h.dtype, []).append(((i, kind), h))
         hist_parts = []
         hist_keys = []
-        for length, items in groups.items():
+        for dtype, items in groups.items():
             keys = sorted(set(k for k, _ in items))
             pos = {k: j for j, k in enumerate(keys)}
-            idx = torch.tensor([pos[k] for k, _ in items], device=dev)
-            summed = torch.zeros(len(keys), length, dtype=torch.int64, device=dev)
-            summed.index_add_(0, idx, torch.stack([h.to(dev) for _, h in items]))
-            hist_parts.append(summed.reshape(-1).to(acc))
-            hist_keys.append((length, keys))
+            counts = _histograms([h.to(dev) for _, h in items], [pos[k] for k, _ in items], len(keys))
+            hist_parts.append(counts.reshape(-1).to(acc))
+            hist_keys.append((counts.shape[1], keys, dtype))
 
         # One transfer to the host.
         parts = [fwd.reshape(-1), act.reshape(-1), bwd.reshape(-1)]
@@ -812,10 +921,10 @@ class Handle:
         W = ps["weights"]
         wsum, wsq, dsum, dsq = (take(W), take(W), take(W), take(W)) if W else ([], [], [], [])
         deadv = dict(zip(dead_regs, take(len(dead_regs))))
-        hist_of: Dict[Tuple[int, int], List[float]] = {}
-        for length, keys in hist_keys:
+        hist_of: Dict[Tuple[int, int], Tuple[List[float], torch.dtype]] = {}
+        for length, keys, dtype in hist_keys:
             for k in keys:
-                hist_of[k] = take(length)
+                hist_of[k] = (take(length), dtype)
 
         # NaN/Inf counts of the gradients, only where their sums are not finite.
         numel = ps["numel"]
@@ -888,7 +997,10 @@ class Handle:
             rec["nonfinite"] = nf_z + nf_a + nf_g + nf_w + nf_b
             rec["subnormal"] = 0  # not measured
             rec["underflow"] = False
-            rec["hist"] = {"grad": self._hist_json(r, hg), "act": self._hist_json(r, ha)}
+            rec["hist"] = {
+                "grad": self._hist_json(hg, hist_counts.get((i, 1))),
+                "act": self._hist_json(ha, hist_counts.get((i, 0))),
+            }
             layers.append(rec)
             nf_parts.append((nf_z, nf_a, nf_g, nf_w, nf_b, nf_o))
 
@@ -902,7 +1014,12 @@ class Handle:
         )
         if bad and self.explosion is None:
             self.explosion = self._locate(n, loss, layers, nf_parts, sampled)
-        record = {"step": n, "loss": loss, "gradNorm": grad_norm, "lr": self._lr(), "layers": layers}
+        for rec in layers:  # histograms hold finite numbers only: encode the scalars
+            for k, v in rec.items():
+                if type(v) is float and not math.isfinite(v):
+                    rec[k] = _enc_float(v)
+        record = {"step": n, "loss": _enc_float(loss), "gradNorm": _enc_float(grad_norm), "lr": _enc_float(self._lr())}
+        record["layers"] = layers
         self._append(record)
         self.recorded += 1
 
@@ -912,19 +1029,29 @@ class Handle:
         v = self.optimizer.param_groups[0].get("lr")
         return float(v) if isinstance(v, (int, float, torch.Tensor)) else None
 
-    def _hist_json(self, r: _Module, h: Optional[List[float]]) -> Optional[Dict[str, Any]]:
-        if h is None:
+    def _hist_json(self, hd, counted) -> Optional[Dict[str, Any]]:
+        """A histogram of |x|: bins between powers of two (`edges`, trimmed to the filled range;
+        the first bin of a dtype holds its subnormal numbers), exact zeros and NaN/Inf apart,
+        over `sampled` of the `total` entries (a systematic sample: every k-th entry)."""
+        if hd is None or counted is None:
             return None
-        dtype = _dtype_of_hist(len(h), r)
-        nb = len(h) - 3  # finite exponent bins (bin 0: subnormal numbers)
+        h, dtype = hd
+        nb = len(h) - 2  # finite exponent bins (bin 0: subnormal numbers)
         filled = [b for b in range(nb) if h[b] > 0]
         if filled:
             lo, hi = filled[0], filled[-1]
-            edges = [_bin_edge(dtype, b) for b in range(lo, hi + 2)]
+            edges = _edges(dtype)[lo : hi + 2]
             counts = [int(c) for c in h[lo : hi + 1]]
         else:
             edges, counts = [], []
-        return {"edges": edges, "counts": counts, "zeros": int(h[-2]), "nonfinite": int(h[-3]), "total": int(h[-1])}
+        return {
+            "edges": edges,
+            "counts": counts,
+            "zeros": int(h[-1]),
+            "nonfinite": int(h[-2]),
+            "sampled": int(counted[0]),
+            "total": int(counted[1]),
+        }
 
     def _locate(self, n, loss, layers, nf_parts, sampled) -> Dict[str, Any]:
         """Where NaN/Inf first appears, in the order of computation: the forward pass from the
@@ -1002,7 +1129,7 @@ class Handle:
         if self._metrics_fd is None:
             path = os.path.join(self.run_dir, "metrics.jsonl")
             self._metrics_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        data = (_dumps(record) + "\n").encode()
+        data = (json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n").encode()
         # One write() per line: a killed process leaves whole lines.
         done = os.write(self._metrics_fd, data)
         while done < len(data):
@@ -1064,14 +1191,15 @@ class Handle:
         self.close(interrupted=exc_type is not None)
 
 
-def _dtype_of_hist(length: int, r: _Module) -> torch.dtype:
-    if length == _bins(torch.float64):
-        return torch.float64
-    if length == _bins(torch.float16):
-        return torch.float16
-    # float32 and bfloat16 share the 8-bit exponent: the module's parameters tell them apart
-    p = r.weight if r.weight is not None else next(r.module.parameters(recurse=False))
-    return torch.bfloat16 if p.dtype == torch.bfloat16 else torch.float32
+_EDGES: Dict[torch.dtype, List[float]] = {}
+
+
+def _edges(dtype: torch.dtype) -> List[float]:
+    """Lower edges of every exponent bin of `dtype`, and the top edge of the last finite one."""
+    if dtype not in _EDGES:
+        emax = _FLOAT_BITS[dtype][2]
+        _EDGES[dtype] = [_bin_edge(dtype, b) for b in range(emax + 1)]
+    return _EDGES[dtype]
 
 
 def _sqrt(v: float, clamp: bool = False) -> float:
