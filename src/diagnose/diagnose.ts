@@ -50,6 +50,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
       evidence: detection.evidence,
       cause: rule.cause(ctx, detection),
       remedies: rankRemedies(ctx, rule.remedies(ctx, detection)),
+      ...(rule.variant ? { variant: rule.variant(detection) } : {}),
     });
   });
   const order = new Map(RULES.map((r, i) => [r.id, i]));

@@ -62,7 +62,7 @@ export function gradientFlowCause(
     ? `the measured mean-square gradient ${verb} by ${num(m.factor)} per layer${at}`
     : `the gradient ${verb} toward the input${at}`;
   if (ctx.config.source === "imported") {
-    return `Measured on the recorded modules, ${per}${Number.isFinite(m.ratio) ? ` (weight-gradient norm of the first module over the last: ${sci(m.ratio)})` : ""}; gradscope did not build this model, so no mean-field prediction is given.`;
+    return `On the recorded modules ${per}${Number.isFinite(m.ratio) ? ` (weight-gradient norm of the first module over the last: ${sci(m.ratio)})` : ""}; gradscope did not build this model, so no mean-field prediction is given.`;
   }
   if (!m.sinceInit) {
     const init = theory

@@ -35,7 +35,7 @@ type Relation = "consequence" | "mechanism";
  *   positive homogeneity) and make the lower layers' updates tiny; saturated or dead units
  *   are how the gradient is lost (the mechanism).
  */
-const RELATIONS: Partial<Record<FindingId, Partial<Record<FindingId, Relation>>>> = {
+const RELATIONS: Partial<Record<FindingId, Partial<Record<string, Relation>>>> = {
   exploding: {
     "non-finite": "consequence",
     vanishing: "consequence",
@@ -62,6 +62,8 @@ const RELATIONS: Partial<Record<FindingId, Partial<Record<FindingId, Relation>>>
     saturation: "mechanism",
     "dead-units": "mechanism",
     "loss-plateau": "consequence",
+    // the lower layers' updates are tiny because their gradient is
+    "unstable-updates:small": "consequence",
   },
   underflow: {
     "forward-signal": "consequence",
@@ -99,8 +101,10 @@ export function reconcile(
 
   // A mechanism's own fixes (smaller weights for saturation, leaky ReLU for dead units) fix
   // the primary too: they lead the primary's list, when the mechanism is more than a note.
+  const relationOf = (f: Finding): Relation | undefined =>
+    relations[f.variant ? `${f.id}:${f.variant}` : f.id] ?? relations[f.id];
   const lead = findings.filter(
-    (f) => f.id !== primary && relations[f.id] === "mechanism" && f.severity !== "info",
+    (f) => f.id !== primary && relationOf(f) === "mechanism" && f.severity !== "info",
   );
   let out: Finding[] = findings.map((f) => {
     if (f.id === primary) {
@@ -113,7 +117,7 @@ export function reconcile(
       });
       return { ...f, remedies: merged.map((r, i) => ({ ...r, rank: i + 1 })) };
     }
-    let relation = relations[f.id];
+    let relation = relationOf(f);
     // vanishing at initialization, before a later explosion, is a problem of its own
     if (relation && primary === "exploding" && vanishedFromStart(ctx, f)) relation = undefined;
     let severity = f.severity;

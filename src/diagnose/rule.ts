@@ -31,6 +31,8 @@ export interface Rule<D extends Detection = Detection> {
   title(detection: D, ctx: DiagnosisContext): string;
   cause(ctx: DiagnosisContext, detection: D): string;
   remedies(ctx: DiagnosisContext, detection: D): RemedyPick[];
+  /** Which way the condition goes, when a rule has two (updates too "small" or too "large"). */
+  variant?(detection: D): string;
 }
 
 /**

@@ -83,6 +83,8 @@ export interface Finding {
    * finding explained by the primary one (secondaryTo): the primary's remedies apply.
    */
   remedies: Remedy[];
+  /** Which way the condition goes, for rules with two ("small" / "large" updates). */
+  variant?: string;
   /** The primary finding this one follows from (absent for the primary and independent findings). */
   secondaryTo?: FindingId;
   /** consequence: caused by the primary; mechanism: how the primary comes about. */

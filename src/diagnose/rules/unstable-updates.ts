@@ -97,6 +97,7 @@ export const unstableUpdatesRule = defineRule<UpdateDetection>({
       : "";
     return `A step of about 10^-3 of a weight's size is the usual healthy scale; here the median is 10^${num(d.median, 2)}: the learning rate${lrText} is too small for these gradients, or the gradients themselves are tiny.${vanish}`;
   },
+  variant: (d) => d.direction,
   remedies(ctx, d) {
     if (d.direction === "large") return [{ id: "lower-lr" }, { id: "gradient-clipping" }];
     const picks: RemedyPick[] = d.vanishes ? vanishingPicks(ctx) : [];
