@@ -1073,7 +1073,7 @@ class Handle:
                     break
         layer, what, path = site
         if layer is not None:
-            where = f"in {what} of layer {layer} ({path})"
+            where = f"in {what} of layer {layer} (module {path})"
         elif what == "loss":
             where = "in the loss" + (
                 " (every recorded output finite)" if sampled else " (activations are not sampled on unrecorded steps)"
