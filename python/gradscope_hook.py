@@ -37,6 +37,7 @@ import atexit
 import json
 import math
 import os
+import sys
 import time
 import weakref
 from typing import Any, Dict, List, Optional, Tuple
@@ -190,6 +191,8 @@ def _bin_edge(dtype: torch.dtype, b: int) -> float:
     _, _, _, bias, mant = _FLOAT_BITS[dtype]
     if b == 0:
         return math.ldexp(1.0, 1 - bias - mant)
+    if b - bias >= 1024:  # the top of float64's last bin, 2^1024: its largest finite value
+        return sys.float_info.max
     return math.ldexp(1.0, b - bias)
 
 

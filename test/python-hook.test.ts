@@ -105,6 +105,7 @@ describe.skipIf(!hasTorch)("PyTorch hook: real training runs judged by the verdi
     execFileSync(PYTHON, ["python/examples/hook_cases.py", out], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
     });
   }, 240_000);
 
