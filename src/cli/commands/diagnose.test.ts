@@ -63,9 +63,13 @@ function importedRun(dir: string, steps: number): void {
     join(dir, "summary.json"),
     JSON.stringify({
       status: "completed",
+      steps: null,
       stepsDone: steps,
       recordedSteps: steps,
+      initialLoss: 1.1,
+      finalLoss: 1.1,
       explosion: null,
+      message: `completed ${steps} steps`,
     }),
   );
 }
@@ -121,6 +125,25 @@ describe("gradscope diagnose", () => {
     const text = await run("diagnose", dir);
     expect(text.stdout).toContain("imported from pytorch-hook (deep sigmoid), 6 modules");
     expect(text.stdout).toContain("not measurable here: saturation (the run has no saturated)");
+  });
+
+  it("reports an imported run: the same verdict, figures from its metrics, its modules", async () => {
+    const dir = mkdtempSync(join(base, "imported-report-"));
+    importedRun(dir, 4);
+    const verdict = JSON.parse((await run("diagnose", dir, "--json")).stdout) as {
+      diagnosis: Diagnosis;
+    };
+    const r = await run("report", dir, "--quiet");
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(dir, "report.html"), "utf8");
+    expect(html).toContain("Training run report: deep sigmoid, 6 modules");
+    expect(html).toContain(`<strong>verdict:</strong> ${verdict.diagnosis.verdictMessage}`);
+    expect(html).toContain("Recorded from the user's own model");
+    expect(html).toContain("1. net.0");
+    expect(html).not.toContain("NaN%");
+    for (const f of ["loss-curves", "gradient-norm", "gradient-heatmap"]) {
+      expect(html).toContain(`figures/${f}.png`);
+    }
   });
 
   it("refuses a missing directory, a file, and a directory without config.json (exit 2)", async () => {

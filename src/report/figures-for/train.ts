@@ -1,3 +1,4 @@
+import { type ImportedRunConfig, isImportedConfig } from "../../experiment/run-diagnosis.ts";
 import type { TrainRecord, TrainSummary } from "../../experiment/train/recorder.ts";
 import type { ResolvedTrainConfig } from "../../experiment/train/train-config.ts";
 import { type ActivationLayer, activationHistograms } from "../figures/activation-histograms.ts";
@@ -11,7 +12,8 @@ import { trainGradientTheory } from "./theory.ts";
 
 /** A training run as its directory holds it (readRunDir). */
 export interface TrainRunData {
-  config: ResolvedTrainConfig;
+  /** Ours, or a run recorded from the user's own model (python/gradscope_hook.py). */
+  config: ResolvedTrainConfig | ImportedRunConfig;
   records: readonly TrainRecord[];
   summary: TrainSummary | null;
 }
@@ -37,6 +39,20 @@ export function describeTrainRun(config: ResolvedTrainConfig): string {
   return `${config.dataset}, ${config.loss} loss; ${describeNetwork(config)}; ${opt}`;
 }
 
+/** Any run in one line: ours as describeTrainRun, an imported one by its source and modules. */
+export function describeRun(config: ResolvedTrainConfig | ImportedRunConfig): string {
+  if (!isImportedConfig(config)) return describeTrainRun(config);
+  const opt = config.optimizer?.type
+    ? `; ${config.optimizer.type}${typeof config.optimizer.lr === "number" ? ` lr ${config.optimizer.lr}` : ""}`
+    : "";
+  return `imported from ${config.source}${config.name ? ` (${config.name})` : ""}, ${config.modules.length} modules${opt}`;
+}
+
+/** Measure points of a run: hidden layers (ours) or recorded modules (imported). */
+export function depthOf(config: ResolvedTrainConfig | ImportedRunConfig): number {
+  return isImportedConfig(config) ? config.modules.length : config.depth;
+}
+
 const num = (v: number | null | undefined): number => (typeof v === "number" ? v : Number.NaN);
 
 /**
@@ -50,7 +66,8 @@ export function trainFigures(run: TrainRunData, options: TrainFigureOptions = {}
   const prefix = options.prefix ?? "";
   const document = options.document;
   const { config, records } = run;
-  const subtitle = describeTrainRun(config);
+  const subtitle = describeRun(config);
+  const ours = isImportedConfig(config) ? null : config;
   const figures: NamedFigure[] = [];
   const first = records[0];
   const last = records[records.length - 1];
@@ -76,11 +93,11 @@ export function trainFigures(run: TrainRunData, options: TrainFigureOptions = {}
       caption:
         "A loss that stays flat from the start often means the early layers receive no gradient.",
     });
-    const depth = config.depth;
-    const inputDim = run.summary?.dataset.inputDim;
+    const depth = depthOf(config);
+    const inputDim = run.summary?.dataset?.inputDim;
     const theory =
-      options.theory !== false && inputDim !== undefined
-        ? trainGradientTheory(config, inputDim, first.layers, options.inputMeanSq ?? 1)
+      options.theory !== false && inputDim !== undefined && ours !== null
+        ? trainGradientTheory(ours, inputDim, first.layers, options.inputMeanSq ?? 1)
         : null;
     const gradientRuns = [
       { label: `step ${first.step} (at initialization)`, layers: first.layers },
@@ -141,7 +158,8 @@ export function trainFigures(run: TrainRunData, options: TrainFigureOptions = {}
     }
   }
   const acts = options.activations;
-  if (acts && acts.length > 0) {
+  if (acts && acts.length > 0 && ours !== null) {
+    const config = ours;
     const label =
       config.activation === "leaky-relu" ? `leaky-relu(${config.slope})` : config.activation;
     figures.push({

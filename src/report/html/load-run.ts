@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { type ImportedRunConfig, isImportedConfig } from "../../experiment/run-diagnosis.ts";
 import type { TrainRecord, TrainSummary } from "../../experiment/train/recorder.ts";
 import { nonFiniteReviver, RUN_FILES, readRunDir } from "../../experiment/train/run-dir.ts";
 import type { ResolvedTrainConfig } from "../../experiment/train/train-config.ts";
+import { depthOf } from "../figures-for/train.ts";
 
 /**
  * Reading a run directory for a report (Node-only), with one clear sentence for every way it
@@ -17,7 +19,8 @@ export class RunDirError extends Error {
 }
 
 export interface LoadedRun {
-  config: ResolvedTrainConfig;
+  /** Ours, or a run recorded from the user's own model (python/gradscope_hook.py). */
+  config: ResolvedTrainConfig | ImportedRunConfig;
   records: TrainRecord[];
   summary: TrainSummary;
   /** Plain-text notes for the report (e.g. the skipped torn line). */
@@ -50,8 +53,19 @@ function readJson(dir: string, file: string): unknown {
   }
 }
 
-function checkConfig(path: string, c: unknown): asserts c is ResolvedTrainConfig {
+function checkConfig(
+  path: string,
+  c: unknown,
+): asserts c is ResolvedTrainConfig | ImportedRunConfig {
   if (!isObject(c)) throw new RunDirError(`${path} must hold a JSON object (the run's config)`);
+  if (isImportedConfig(c)) {
+    c.modules.forEach((m, i) => {
+      if (!isObject(m) || m["layer"] !== i + 1 || typeof m["path"] !== "string") {
+        throw new RunDirError(`${path}: module ${i + 1} must have layer ${i + 1} and a path`);
+      }
+    });
+    return;
+  }
   for (const key of ["depth", "width", "steps"]) {
     const v = c[key];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
@@ -79,8 +93,9 @@ function checkSummary(path: string, s: unknown): asserts s is TrainSummary {
       `${path}: 'message' must be a string (got ${JSON.stringify(s["message"])})`,
     );
   }
+  // an imported run does not know its planned step count: steps may be null
   for (const key of ["steps", "stepsDone", "recordedSteps"]) {
-    if (typeof s[key] !== "number") {
+    if (typeof s[key] !== "number" && !(key === "steps" && s[key] === null)) {
       throw new RunDirError(`${path}: '${key}' must be a number (got ${JSON.stringify(s[key])})`);
     }
   }
@@ -154,7 +169,7 @@ export function loadRunForReport(dir: string): LoadedRun {
         `The last line of ${RUN_FILES.metrics} was cut short (the run was killed while writing it) and is left out.`,
       );
     }
-    checkRecords(metricsPath, records, config.depth);
+    checkRecords(metricsPath, records, depthOf(config));
     // The summary is rewritten after the lines it counts are appended, so fewer lines than it
     // counts means lost data (one fewer is a write cut short by a full disk or a kill).
     if (records.length < summary.recordedSteps - 1) {

@@ -1,9 +1,13 @@
 import { LAYER_METRIC_COLUMNS } from "../../experiment/csv-export.ts";
-import { diagnoseTraining } from "../../experiment/train/diagnose-training.ts";
+import {
+  diagnoseRunContents,
+  type ImportedRunConfig,
+  isImportedConfig,
+} from "../../experiment/run-diagnosis.ts";
 import type { LayerRecord, TrainRecord, TrainSummary } from "../../experiment/train/recorder.ts";
 import type { ResolvedTrainConfig } from "../../experiment/train/train-config.ts";
 import type { NamedFigure } from "../figures-for/common.ts";
-import { describeTrainRun } from "../figures-for/train.ts";
+import { describeRun } from "../figures-for/train.ts";
 import { formatNumber, formatPercent } from "../format.ts";
 import { readDiagnosis, renderDiagnosis, renderVerdicts } from "./diagnosis.ts";
 import { escapeHtml, inlineSvg } from "./escape.ts";
@@ -18,7 +22,8 @@ import { type PageSection, renderPage } from "./page.ts";
 export interface RunReportInput {
   /** The run directory as the user named it (shown, escaped). */
   dir: string;
-  config: ResolvedTrainConfig;
+  /** Ours, or a run recorded from the user's own model (python/gradscope_hook.py). */
+  config: ResolvedTrainConfig | ImportedRunConfig;
   records: readonly TrainRecord[];
   summary: TrainSummary;
   figures: readonly NamedFigure[];
@@ -144,28 +149,26 @@ const n = (v: number | null | undefined, digits = 4): string | null =>
 function summaryEntries(s: TrainSummary): [string, unknown][] {
   const entries: [string, unknown][] = [
     ["status", s.status],
-    ["steps done", `${s.stepsDone} of ${s.steps}`],
+    ["steps done", typeof s.steps === "number" ? `${s.stepsDone} of ${s.steps}` : s.stepsDone],
     ["epochs", s.epochs],
     ["minibatch loss, first step", n(s.initialLoss)],
     ["minibatch loss, last step", n(s.finalLoss)],
     ["last evaluation at step", s.evalStep],
     [
       "train loss / accuracy",
-      s.trainLoss === null
+      s.trainLoss == null
         ? null
-        : `${n(s.trainLoss)}${s.trainAcc === null ? "" : ` / ${formatPercent(s.trainAcc)}`}`,
+        : `${n(s.trainLoss)}${s.trainAcc == null ? "" : ` / ${formatPercent(s.trainAcc)}`}`,
     ],
     [
       "test loss / accuracy",
-      s.testLoss === null
+      s.testLoss == null
         ? null
-        : `${n(s.testLoss)}${s.testAcc === null ? "" : ` / ${formatPercent(s.testAcc)}`}`,
+        : `${n(s.testLoss)}${s.testAcc == null ? "" : ` / ${formatPercent(s.testAcc)}`}`,
     ],
     [
       "best test accuracy",
-      s.bestTestAcc === null
-        ? null
-        : `${formatPercent(s.bestTestAcc)} at step ${s.bestTestAccStep}`,
+      s.bestTestAcc == null ? null : `${formatPercent(s.bestTestAcc)} at step ${s.bestTestAccStep}`,
     ],
     ["final learning rate", s.finalLr],
     ["clipped steps", s.clippedSteps],
@@ -205,13 +208,13 @@ export function renderRunReport(input: RunReportInput): string {
   // train and the lab say; a stored diagnosis is the fallback (records unreadable).
   const diagnosis =
     records.length > 0
-      ? readDiagnosis({ diagnosis: diagnoseTraining(config, records, summary) })
+      ? readDiagnosis({ diagnosis: diagnoseRunContents(config, records, summary).diagnosis })
       : readDiagnosis(summary);
   const statusClass =
     summary.status === "completed" ? "good" : summary.status === "running" ? "info" : "bad";
   const header = [
     `<p class="sub">Run directory <code>${escapeHtml(input.dir)}</code> <span class="badge ${statusClass}">${escapeHtml(summary.status)}</span></p>`,
-    `<p class="sub">${escapeHtml(describeTrainRun(config))}</p>`,
+    `<p class="sub">${escapeHtml(describeRun(config))}</p>`,
   ].join("\n");
   const sections: PageSection[] = [
     {
@@ -238,7 +241,11 @@ export function renderRunReport(input: RunReportInput): string {
   sections.push({
     id: "config",
     title: "Configuration",
-    html: `${kvColumns(Object.entries(config))}
+    html: isImportedConfig(config)
+      ? `${kvColumns(Object.entries(config).filter(([k]) => k !== "modules"))}
+${kvTable(config.modules.map((m) => [`${m.layer}. ${m.path}`, `${m.type}${m.activation ? ` + ${m.activation}` : ""}${m.params !== undefined ? `, ${m.params} parameters` : ""}`] as const))}
+<p class="note">Recorded from the user's own model: gradscope cannot repeat this run.</p>`
+      : `${kvColumns(Object.entries(config))}
 <p class="note">From config.json: <code>gradscope train --config ${escapeHtml(input.dir)}/config.json --out NEW_DIR</code> repeats the run.</p>`,
   });
   const notes = input.notes ?? [];
@@ -260,7 +267,9 @@ export function renderRunReport(input: RunReportInput): string {
     });
   }
   return renderPage({
-    title: `Training run report: ${config.dataset}, ${config.activation}, depth ${config.depth}`,
+    title: isImportedConfig(config)
+      ? `Training run report: ${config.name ?? config.source}, ${config.modules.length} modules`
+      : `Training run report: ${config.dataset}, ${config.activation}, depth ${config.depth}`,
     header,
     sections,
     footer: `Written by ${escapeHtml(input.generator ?? "gradscope")} from <code>config.json</code>, <code>metrics.jsonl</code> and <code>summary.json</code>. Self-contained: no scripts, no external files.`,

@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDatasetAsync } from "../../experiment/datasets/index.ts";
+import { isImportedConfig } from "../../experiment/run-diagnosis.ts";
 import { datasetOptions } from "../../experiment/train/train-config.ts";
 import type { ActivationLayer } from "../figures/activation-histograms.ts";
 import { initialActivationLayers, inputMeanSquare } from "../figures-for/activations.ts";
@@ -55,11 +56,14 @@ export interface WrittenReport {
 async function initialActivations(
   run: LoadedRun,
 ): Promise<{ layers: ActivationLayer[] | null; inputMeanSq: number; note: string | null }> {
-  if (run.records.length === 0) return { layers: null, inputMeanSq: 1, note: null };
+  const config = run.config;
+  if (run.records.length === 0 || isImportedConfig(config)) {
+    return { layers: null, inputMeanSq: 1, note: null };
+  }
   try {
-    const dataset = await loadDatasetAsync(run.config.dataset, datasetOptions(run.config));
+    const dataset = await loadDatasetAsync(config.dataset, datasetOptions(config));
     return {
-      layers: initialActivationLayers(run.config, dataset),
+      layers: initialActivationLayers(config, dataset),
       inputMeanSq: inputMeanSquare(dataset),
       note: null,
     };
@@ -91,7 +95,11 @@ export async function writeRunReport(
   const notes = [...run.notes];
   let activations: ActivationLayer[] | null = null;
   let inputMeanSq = 1;
-  if (options.activations !== false) {
+  if (isImportedConfig(run.config)) {
+    notes.push(
+      "An imported run: its model is not one gradscope can rebuild, so the figures come from the recorded metrics alone (no activation histograms at initialization).",
+    );
+  } else if (options.activations !== false) {
     progress("rebuilding the network at initialization", 0, 1);
     const a = await initialActivations(run);
     activations = a.layers;
