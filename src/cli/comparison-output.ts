@@ -55,19 +55,37 @@ export function outcomesCsv(outcomes: readonly VariantOutcome[]): CsvTable {
 }
 
 /**
- * doctor --csv-out: one row per run, "no change" first, with the columns of compare plus how
- * doctor judged it (verdict, gains, the learning rate kept, batch-norm recalibration).
+ * doctor --csv-out: one row per configuration, "no change" first, with the columns of compare
+ * (means over the seeds) plus how doctor judged it: verdict and rank, the learning rate kept,
+ * the spread over the seeds and each seed's value, the paired gains and the noise they were
+ * held against, batch-norm recalibration.
  */
 export function doctorCsv(report: DoctorReport): CsvTable {
   const base = outcomesCsv([report.baseline, ...report.treatments.map((t) => t.outcome)]);
   const runs: (DoctorRun & Partial<Treatment>)[] = [report.baselineRun, ...report.treatments];
+  const perSeed = (r: DoctorRun, f: (s: DoctorRun["seeds"][number]) => number | null): string =>
+    r.seeds.map((s) => String(f(s) ?? "")).join(" ");
   return {
     header: [
       ...base.header,
       "verdict",
+      "rank",
       "lr",
+      "seeds",
+      "testAccSd",
+      "testAccMin",
+      "testAccMax",
+      "testLossSd",
+      "testLossMin",
+      "testLossMax",
+      "testAccPerSeed",
+      "testLossPerSeed",
+      "brokeSeeds",
+      "learned",
       "accuracyGain",
+      "accuracyNoise",
       "lossGain",
+      "lossNoise",
       "flowGain",
       "bnRecalibrated",
       "testLossBeforeRecalibration",
@@ -76,12 +94,28 @@ export function doctorCsv(report: DoctorReport): CsvTable {
     ],
     rows: base.rows.map((row, i) => {
       const r = runs[i]!;
+      const acc = r.spread.testAcc;
+      const loss = r.spread.testLoss;
       return [
         ...row,
         r.verdict ?? "baseline",
+        r.rank ?? null,
         r.lr,
+        report.seeds.join(" "),
+        acc?.sd ?? null,
+        acc?.min ?? null,
+        acc?.max ?? null,
+        loss?.sd ?? null,
+        loss?.min ?? null,
+        loss?.max ?? null,
+        perSeed(r, (s) => s.testAcc),
+        perSeed(r, (s) => s.testLoss),
+        r.broke,
+        r.learned,
         r.accuracyGain ?? null,
+        r.noise?.accuracy ?? null,
         r.lossGain ?? null,
+        r.noise?.loss ?? null,
         r.flowGain ?? null,
         r.recalibrated !== null,
         r.recalibrated?.before.testLoss ?? null,

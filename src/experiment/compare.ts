@@ -1,3 +1,4 @@
+import { gemmBackend } from "../core/kernels/gemm.ts";
 import type { TrainConfig } from "./config.ts";
 import { ConfigError, resolveTrainConfig } from "./config.ts";
 import { DatasetError } from "./datasets/errors.ts";
@@ -67,6 +68,14 @@ export interface VariantOutcome {
 
 export interface Comparison {
   base: Partial<TrainConfig>;
+  /**
+   * Steps of every run and the seed (of the base; a variant may change them): `doctor --steps
+   * N --seed S` trains the same runs, so the numbers line up.
+   */
+  steps: number;
+  seed: number;
+  /** The kernels the products ran on (gemmBackend()), e.g. "native avx512 x2". */
+  kernels: string;
   targetLoss: number;
   outcomes: VariantOutcome[];
   /** Labels ordered best first: by test loss (train loss without a test set), exploded last. */
@@ -213,7 +222,16 @@ export async function compare(
     outcomes.push(toOutcome(variants[i]!, r, jobs[i]!.runDir, target));
   });
   const ranking = [...outcomes].sort((a, b) => score(a) - score(b)).map((o) => o.label);
-  return { base: { ...base }, targetLoss: target, outcomes, ranking };
+  const resolved = resolveTrainConfig({ ...base, out: null }, "key");
+  return {
+    base: { ...base },
+    steps: resolved.steps,
+    seed: resolved.seed,
+    kernels: gemmBackend(),
+    targetLoss: target,
+    outcomes,
+    ranking,
+  };
 }
 
 function toOutcome(

@@ -1,43 +1,114 @@
-import { diagnose } from "../diagnose/index.ts";
+import { gemmBackend } from "../core/kernels/gemm.ts";
+import { diagnose, RULES } from "../diagnose/index.ts";
 import type { Diagnosis, Finding, Remedy, Snapshot } from "../diagnose/types.ts";
 import { outcomeOf, type VariantOutcome } from "./compare.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
-import type { Dataset } from "./datasets/index.ts";
+import { type Chance, chanceOf } from "./doctor/chance.ts";
+import { rankInTiers } from "./doctor/rank.ts";
+import {
+  clears,
+  direction,
+  NOISE_STANDARD_ERRORS,
+  noiseOf,
+  type Spread,
+  spreadOf,
+} from "./doctor/stats.ts";
 import {
   ACCURACY_GAIN_MARGIN,
+  CHANCE_LOSS_MARGIN,
+  type GainEvidence,
   LOSS_GAIN_MARGIN,
-  mixedNote,
+  learnedAboveChance,
   type TreatmentVerdict,
   VERDICT_ORDER,
+  verdictNote,
   verdictOf,
 } from "./doctor/verdict.ts";
 import { defineTask, type JobContext, runJobs, threadDataset } from "./pool/index.ts";
-import type { TrainRecord } from "./train/recorder.ts";
+import type { TrainRecord, TrainStatus } from "./train/recorder.ts";
 import { DEFAULT_LR } from "./train/train-config.ts";
 import { type TrainResult, train } from "./train/trainer.ts";
 
-export { ACCURACY_GAIN_MARGIN, LOSS_GAIN_MARGIN, type TreatmentVerdict };
+export {
+  ACCURACY_GAIN_MARGIN,
+  CHANCE_LOSS_MARGIN,
+  LOSS_GAIN_MARGIN,
+  NOISE_STANDARD_ERRORS,
+  type Spread,
+  type TreatmentVerdict,
+};
 
 /**
- * Batch-norm statistics recomputed from the final weights before the final evaluation (see
- * doctor/recalibrate-bn.ts), with the numbers the stale running averages gave.
+ * Batch-norm statistics recomputed from the final weights before the final evaluation (the
+ * trainer's precise-BN evaluation), with the numbers the stale running averages gave.
  */
 export interface BatchNormRecalibration {
   layers: number;
   before: { trainLoss: number | null; testLoss: number | null; testAcc: number | null };
 }
 
-/** One measured run of `doctor`: the outcome as compared, and how it was evaluated. */
-export interface DoctorRun {
-  outcome: VariantOutcome;
-  /** The learning rate the run used. */
-  lr: number;
+/** A finding and the number of seeds whose run of the configuration as given had it. */
+export interface FindingSeen {
+  id: string;
+  seeds: number;
+  of: number;
+  /** Found in more than half the seeds: its remedies are tried. */
+  acted: boolean;
+}
+
+/** One training run of one configuration at one seed and learning rate. */
+export interface SeedOutcome {
+  seed: number;
+  status: TrainStatus;
   /** Full-training-set loss at the end (eval mode): what the learning rate is chosen on. */
   trainLoss: number | null;
-  /** Non-null when batch-norm statistics were recomputed before the final evaluation. */
+  trainAcc: number | null;
+  testLoss: number | null;
+  testAcc: number | null;
+  /** Last minibatch loss. */
+  finalLoss: number | null;
+  /** First minibatch loss. */
+  initialLoss: number | null;
+}
+
+/** One learning rate a configuration was trained at, over all seeds. */
+export interface RateTried {
+  lr: number;
+  /**
+   * Mean over the seeds that did not blow up of the final training-set loss (Infinity when
+   * all blew up).
+   */
+  trainLoss: number;
+  /** Seeds in which the run blew up (exploded, failed or diverged). */
+  broke: number;
+  seeds: SeedOutcome[];
+}
+
+/** One configuration as doctor ran it: every seed at the learning rate it kept. */
+export interface DoctorRun {
+  /**
+   * The outcome as `compare` reports it, over the seeds: losses and accuracies are means over
+   * the seeds (see `seeds` and `spread`); status is "completed" only when every seed
+   * completed (else the first other status); the gradient-flow fields, steps to target and
+   * explosion message are the first seed's.
+   */
+  outcome: VariantOutcome;
+  /** The learning rate kept (the same for every seed). */
+  lr: number;
+  /** Mean final training-set loss over the seeds at the kept rate. */
+  trainLoss: number | null;
+  /** Non-null when batch-norm statistics were recomputed before the final evaluation (first seed). */
   recalibrated: BatchNormRecalibration | null;
-  /** Learning rates tried (with --lr-sweep) and the training loss each reached. */
-  lrTried: { lr: number; trainLoss: number | null; status: string }[];
+  /** Every learning rate tried, in the order tried, with each seed's numbers. */
+  lrTried: RateTried[];
+  /** Each seed's numbers at the kept rate. */
+  seeds: SeedOutcome[];
+  /** Spread over the seeds at the kept rate (testAcc null for regression). */
+  spread: { testAcc: Spread | null; testLoss: Spread | null };
+  /** Seeds in which the run blew up at the kept rate. */
+  broke: number;
+  /** Learned above chance in every seed's test set (doctor/verdict.ts learnedAboveChance). */
+  learned: boolean;
 }
 
 /** A remedy doctor ran: what it changed, what happened, and how that compares with no change. */
@@ -45,62 +116,134 @@ export interface Treatment extends DoctorRun {
   label: string;
   remedyIds: string[];
   changes: Partial<TrainConfig>;
-  /** Baseline loss minus this loss (test loss when there is a test set): > 0 is better. */
+  /**
+   * Mean over seeds of no change's loss minus this loss (test loss when there is a test set):
+   * > 0 is better; +Infinity when this rescued a run that blew up, -Infinity when it blew up.
+   */
   lossGain: number;
-  /** Test accuracy minus the baseline's (classification only; null otherwise): > 0 is better. */
+  /** Mean over seeds of test accuracy minus no change's (classification only; null otherwise). */
   accuracyGain: number | null;
+  /** Per seed (where neither blew up): test accuracy minus no change's at the same seed. */
+  accuracyGains: number[] | null;
+  /** Per seed (where neither blew up): no change's test loss minus this one at the same seed. */
+  lossGains: number[];
+  /**
+   * The seed noise the gains were held against: NOISE_STANDARD_ERRORS standard errors of the
+   * paired differences (accuracy in fractions; loss in loss units).
+   */
+  noise: { accuracy: number | null; loss: number | null };
   /**
    * Decades of gradient imbalance removed at initialization: |log10 r0| - |log10 r| with r the
    * layer-1 / layer-L gradient norm ratio (> 0: flow is more even through depth).
    */
   flowGain: number;
-  /** Findings (ids) left after the remedy's short run. */
+  /** Findings (ids) left after the remedy's short run (first seed, kept rate). */
   remaining: string[];
   /** How it compares with "no change" on accuracy AND loss (doctor/verdict.ts). */
   verdict: TreatmentVerdict;
-  /** For a mixed verdict, which way each measure went; null otherwise. */
+  /** What the verdict rests on when it is not plain from the gains; null otherwise. */
   note: string | null;
   /** verdict "better" or "rescued": a measured win on every measure. */
   improves: boolean;
+  /**
+   * Rank among the wins (null for the others): wins that do not beat each other beyond the
+   * margin and the seed noise share a rank (doctor/rank.ts).
+   */
+  rank: number | null;
 }
 
 export interface DoctorReport {
   config: TrainConfig;
+  /** Training steps of every run (the same as `steps`). */
   budget: number;
+  steps: number;
+  /**
+   * The seeds every configuration was trained at (paired: seed s gives every arm the same
+   * data), then `moreSeeds`.
+   */
+  seeds: number[];
+  /**
+   * Seeds added for no change and for the remedies whose verdict the first seeds left to the
+   * noise (see DoctorOptions.moreSeeds); empty when none was needed.
+   */
+  moreSeeds: number[];
+  /** Training runs made, the diagnosis run included. */
+  runs: number;
+  /** The kernels the products ran on (gemmBackend()), e.g. "native avx512 x2". */
+  kernels: string;
+  /** The margins and the noise rule the verdicts used. */
+  margins: {
+    accuracy: number;
+    loss: number;
+    chanceLoss: number;
+    noiseStandardErrors: number;
+  };
+  /** Chance on the test sets, averaged over the seeds (accuracy or regression loss). */
+  chance: Chance;
+  /** The diagnosis of the configuration as given at the first seed (its text is shown). */
   diagnosis: Diagnosis;
+  /**
+   * Every finding (warning or critical) and in how many of the seeds' runs of the
+   * configuration as given it was found. Doctor tries the remedies of the findings of more than
+   * half the seeds.
+   */
+  findingsSeen: FindingSeen[];
   baseline: VariantOutcome;
-  /** How "no change" was run and evaluated (its learning rate, recalibration). */
+  /** How "no change" was run and evaluated (its learning rate, seeds, recalibration). */
   baselineRun: DoctorRun;
   /** Multipliers of the learning rate every configuration was tried at ([1]: no sweep). */
   lrFactors: number[];
-  /** Wins first (by accuracy or loss gain, then flow gain), then mixed, no gain, worse. */
+  /** Remedies not run because the learning-rate sweep of no change already tried them. */
+  covered: string[];
+  /** Wins first (by rank), then mixed, no gain, worse. */
   treatments: Treatment[];
+  /** Something (no change or a remedy) learned above chance. */
+  learnedAny: boolean;
   headline: string;
+  /** Wall time of the whole doctor run. */
+  elapsedMs: number;
 }
 
 export interface DoctorOptions {
   /** Training steps per run (the baseline and every remedy). Default 300. */
   budget?: number;
+  /**
+   * Seeds per configuration (default 3): seed s0..s0+K-1 with s0 the config's seed. Each seed
+   * sets the weights and (unless the config fixes dataSeed) the data and its split, the same
+   * for every configuration, so results are compared seed by seed.
+   */
+  seeds?: number;
+  /**
+   * Most seeds added when a verdict rests on noise: a remedy whose paired gain (or distance
+   * from chance) is beyond its margin in size but not beyond the seed noise is trained at
+   * `seeds` more seeds, and no change with it, at their kept rates, and judged again; rounds
+   * repeat until every verdict is decided or this many seeds were added. Default
+   * MORE_SEEDS_ROUNDS x `seeds`; 0 never adds any.
+   */
+  moreSeeds?: number;
   /** Most remedies (and combinations) to run. Default 6. */
   maxTreatments?: number;
   /**
-   * Learning-rate multipliers to train "no change" and every network remedy at, keeping for
-   * each the one with the lowest final training-set loss (the test set chooses nothing).
-   * Default [1]: the configuration's own learning rate. `LR_SWEEP` is the CLI's --lr-sweep.
+   * Learning-rate multipliers to train "no change" and every remedy at, keeping for each the
+   * one with the lowest mean final training-set loss over the seeds (the test set chooses
+   * nothing). Default: LR_FACTORS, or EXPLODING_LR_FACTORS when no change blew up or the
+   * diagnosis found exploding gradients.
    */
   lrFactors?: readonly number[];
-  /** Run directories: DIR/0-no-change, DIR/1-..., ... */
+  /** Also try 3x the learning rate (the CLI's --lr-sweep); ignored with lrFactors. */
+  higherLr?: boolean;
+  /** Run directories: DIR/0-no-change-lr0.1-seed0, DIR/1-..., ... */
   outDir?: string;
   /**
-   * Remedies trained at once, one worker thread each (default 1: all in this thread). Every
-   * run is seeded by its config alone, so the report is the same for any count.
+   * Runs trained at once, one worker thread each (default 1: all in this thread). Every run is
+   * seeded by its config alone, so the report is the same for any count.
    */
   jobs?: number;
   signal?: AbortSignal;
   onStage?: (message: string) => void;
   /**
-   * Called with every kept run's result ("no change" first, then the remedies in the order
-   * they were tried), e.g. for figures. No network: a remedy may have trained in a worker.
+   * Called with every kept configuration's first-seed run ("no change" first, then the remedies
+   * in the order they were proposed), e.g. for figures. No network: runs train in workers.
    */
   onRun?: (label: string, result: DoctorRunResult) => void;
 }
@@ -108,8 +251,24 @@ export interface DoctorOptions {
 /** A run's result as it crosses threads: the trained network stays where it was trained. */
 export type DoctorRunResult = Omit<TrainResult, "network">;
 
-/** --lr-sweep: a third, the same and three times the learning rate (half a decade apart). */
-export const LR_SWEEP: readonly number[] = [1 / 3, 1, 3];
+/** Seeds per configuration unless told otherwise. */
+export const DEFAULT_SEEDS = 3;
+/**
+ * Rounds of `seeds` more seeds a verdict left to the noise may get (DoctorOptions.moreSeeds
+ * defaults to this many times `seeds`): up to 12 seeds with the default 3.
+ */
+export const MORE_SEEDS_ROUNDS = 3;
+/**
+ * The default learning-rate sweep: the configuration's own rate, a third and a tenth of it.
+ * Lower rates because the outcome of a rate at the edge of stability is decided by chance
+ * (by the round-off of the kernels, too): with ReLU + He on the 20-layer seed story, lr 0.1
+ * gives 35% in one seed and 96% in the next, lr 0.01 gives 91-100% on every seed and kernel.
+ */
+export const LR_FACTORS: readonly number[] = [1, 1 / 3, 1 / 10];
+/** When no change blows up: a longer sweep down, since the rate is part of the problem. */
+export const EXPLODING_LR_FACTORS: readonly number[] = [1, 1 / 3, 1 / 10, 1 / 30];
+/** --lr-sweep: also three times the rate (a net that learns too slowly). */
+export const HIGHER_LR_FACTOR = 3;
 
 function snapshotsOf(records: readonly TrainRecord[]): Snapshot[] {
   return records.map((r) => ({ step: r.step, layers: r.layers, loss: r.loss }));
@@ -146,8 +305,11 @@ function changesOf(remedy: Remedy): Partial<TrainConfig> {
 export function treatmentsFor(
   diagnosis: Diagnosis,
   max: number,
-  /** Whether a set of changes makes a valid config (e.g. not batch norm AND layer norm). */
-  valid: (changes: Partial<TrainConfig>) => boolean = () => true,
+  /**
+   * Whether a treatment is to be run: its changes make a valid config (e.g. not batch norm AND
+   * layer norm) and it is not already covered (e.g. a learning rate the sweep tries anyway).
+   */
+  valid: (changes: Partial<TrainConfig>, label: string) => boolean = () => true,
 ): { label: string; ids: string[]; changes: Partial<TrainConfig> }[] {
   const remedies: Remedy[] = [];
   const seen = new Set<string>();
@@ -161,18 +323,15 @@ export function treatmentsFor(
   }
   const out = remedies
     .map((r) => ({ label: r.label, ids: [r.id as string], changes: changesOf(r) }))
-    .filter((t) => valid(t.changes));
+    .filter((t) => valid(t.changes, t.label));
   const network = remedies.filter((r) => Object.keys(r.configChange).length > 0);
   if (network.length >= 2) {
     const [a, b] = [network[0]!, network[1]!];
     const keysA = Object.keys(a.configChange);
     const changes = { ...changesOf(a), ...changesOf(b) };
-    if (!Object.keys(b.configChange).some((k) => keysA.includes(k)) && valid(changes)) {
-      out.splice(Math.min(out.length, 2), 0, {
-        label: `${a.label} + ${b.label}`,
-        ids: [a.id, b.id],
-        changes,
-      });
+    const label = `${a.label} + ${b.label}`;
+    if (!Object.keys(b.configChange).some((k) => keysA.includes(k)) && valid(changes, label)) {
+      out.splice(Math.min(out.length, 2), 0, { label, ids: [a.id, b.id], changes });
     }
   }
   return out.slice(0, max);
@@ -184,28 +343,40 @@ function absLog10(r: number | null): number {
     : Number.POSITIVE_INFINITY;
 }
 
-/** Completed with a finite loss that ended no higher than it started. */
-function isSane(o: VariantOutcome): boolean {
+const brokeStatus = (s: TrainStatus): boolean => s === "exploded" || s === "failed";
+
+/**
+ * A run whose final training-set loss is this many times its initial loss diverged, even when
+ * no number overflowed yet (tanh at weight variance 4 and lr 0.03 ends at 1e147 after 300
+ * steps without a NaN).
+ */
+export const DIVERGED_FACTOR = 10;
+
+/**
+ * Blew up: exploded, failed, ended without a finite loss, or diverged (final training-set
+ * loss above DIVERGED_FACTOR times the initial loss).
+ */
+function seedBroke(o: SeedOutcome): boolean {
+  if (brokeStatus(o.status)) return true;
+  const loss = o.testLoss ?? o.finalLoss;
+  if (loss === null || !Number.isFinite(loss)) return true;
+  const end = o.trainLoss ?? o.finalLoss;
   return (
-    o.status === "completed" &&
-    o.finalLoss !== null &&
-    Number.isFinite(o.finalLoss) &&
+    end !== null &&
     o.initialLoss !== null &&
-    o.finalLoss <= o.initialLoss
+    Number.isFinite(o.initialLoss) &&
+    (!Number.isFinite(end) || end > DIVERGED_FACTOR * Math.abs(o.initialLoss))
   );
 }
 
-const broke = (o: VariantOutcome): boolean => o.status === "exploded" || o.status === "failed";
-
-function accuracyOf(o: VariantOutcome): number | null {
-  if (broke(o)) return o.testAcc === null ? null : 0;
-  return o.testAcc;
-}
-
-function lossOf(o: VariantOutcome): number {
-  if (broke(o)) return Number.POSITIVE_INFINITY;
+/** The loss a seed is judged on: test loss (final minibatch loss without a test set). */
+function seedLoss(o: SeedOutcome): number {
+  if (seedBroke(o)) return Number.POSITIVE_INFINITY;
   return o.testLoss ?? o.finalLoss ?? Number.POSITIVE_INFINITY;
 }
+
+/** Test accuracy, or training accuracy without a test set. */
+const seedAcc = (o: SeedOutcome): number | null => o.testAcc ?? o.trainAcc;
 
 function slug(label: string): string {
   return label
@@ -215,37 +386,37 @@ function slug(label: string): string {
     .slice(0, 40);
 }
 
-interface RunContext {
-  dataset: Dataset;
-  target: number;
-  outDir: string | undefined;
-  signal: AbortSignal | undefined;
+/** One run's outcome as doctor keeps it. */
+interface SeedRun {
+  outcome: VariantOutcome;
+  seed: SeedOutcome;
+  recalibrated: BatchNormRecalibration | null;
 }
 
-/**
- * Train one configuration, then (for a network with batch norm that did not blow up)
- * recompute its batch-norm statistics and evaluate the full sets again.
- */
-async function runOne(
-  config: TrainConfig,
+function seedRunOf(
+  result: DoctorRunResult,
   label: string,
   changes: Partial<TrainConfig>,
-  dir: string | null,
-  ctx: RunContext,
-): Promise<{ run: DoctorRun; result: TrainResult }> {
-  const result = await train(config, {
-    dataset: ctx.dataset,
-    ...(ctx.outDir && dir ? { runDir: `${ctx.outDir}/${dir}` } : {}),
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
-  const outcome = outcomeOf({ label, changes }, result, ctx.target);
+  target: number,
+): SeedRun {
+  const outcome = outcomeOf({ label, changes }, result, target);
+  const s = result.summary;
   // With batch norm the trainer's final evaluation already used statistics recomputed from
   // the final weights (precise BN); the numbers with the lagging momentum averages are kept
   // in the summary, and the report shows both.
-  const trainLoss = result.summary.trainLoss;
-  const bn = result.summary.batchNorm;
+  const bn = s.batchNorm;
+  const seed: SeedOutcome = {
+    seed: result.config.seed,
+    status: s.status,
+    trainLoss: s.trainLoss,
+    trainAcc: s.trainAcc,
+    testLoss: s.testLoss,
+    testAcc: s.testAcc,
+    finalLoss: s.finalLoss,
+    initialLoss: s.initialLoss,
+  };
   const recalibrated: BatchNormRecalibration | null =
-    bn && !broke(outcome)
+    bn && !seedBroke(seed)
       ? {
           layers: bn.recalibratedLayers,
           before: {
@@ -255,105 +426,47 @@ async function runOne(
           },
         }
       : null;
-  return {
-    run: { outcome, lr: result.config.lr, trainLoss, recalibrated, lrTried: [] },
-    result,
-  };
+  return { outcome, seed, recalibrated };
 }
 
-/** Lower is better: a run that blew up or has no finite training loss comes last. */
-function selectionLoss(run: DoctorRun): number {
-  if (broke(run.outcome)) return Number.POSITIVE_INFINITY;
-  const loss = run.trainLoss ?? run.outcome.finalLoss;
-  return loss !== null && Number.isFinite(loss) ? loss : Number.POSITIVE_INFINITY;
-}
-
-/**
- * Whether loss `a` beats `b` by more than the noise margin (LOSS_GAIN_MARGIN of b): a rate
- * other than the configuration's own must win clearly, not by minibatch luck.
- */
-function clearlyLower(a: number, b: number): boolean {
-  if (b === Number.POSITIVE_INFINITY) return a < b;
-  return a < b - LOSS_GAIN_MARGIN * Math.abs(b);
-}
-
-/**
- * Run a configuration at each learning rate of `lrs` and keep the one with the lowest final
- * training-set loss; a later rate replaces an earlier one only when clearly lower, so the
- * configuration's own rate (tried first) is kept unless another clearly beats it.
- */
-async function runAtBestLr(
-  base: TrainConfig,
-  label: string,
-  changes: Partial<TrainConfig>,
-  lrs: readonly number[],
-  dir: string,
-  ctx: RunContext,
-  suffixLr: boolean = lrs.length > 1,
-): Promise<{ run: DoctorRun; result: TrainResult }> {
-  let best: { run: DoctorRun; result: TrainResult } | null = null;
-  const tried: DoctorRun["lrTried"] = [];
-  for (const lr of lrs) {
-    if (ctx.signal?.aborted && best) break;
-    const config = resolveTrainConfig({ ...base, ...changes, lr, out: null }, "key");
-    const sub = suffixLr ? `${dir}-lr${lr}` : dir;
-    const r = await runOne(config, label, changes, sub, ctx);
-    tried.push({ lr: r.run.lr, trainLoss: r.run.trainLoss, status: r.run.outcome.status });
-    if (!best || clearlyLower(selectionLoss(r.run), selectionLoss(best.run))) best = r;
-  }
-  const kept = best!;
-  kept.run.lrTried = lrs.length > 1 ? tried : [];
-  return kept;
-}
-
-/** One remedy's runs (at each learning rate of `rates`), as sent to a worker thread. */
-export interface DoctorRemedyInput {
-  /** The resolved configuration doctor diagnosed (the remedy's changes are applied to it). */
+/** One training run as sent to a worker thread. */
+export interface DoctorRunInput {
+  /** The resolved configuration to train (remedy, learning rate and seed applied). */
   config: TrainConfig;
   label: string;
   changes: Partial<TrainConfig>;
-  rates: number[];
-  /** Run directory name under outDir (suffixed by the rate when several are tried). */
-  dir: string;
-  outDir: string | null;
+  /** Run directory (under doctor's outDir), or null. */
+  runDir: string | null;
   /** Loss at which stepsToTarget is counted (half the baseline's initial loss). */
   target: number;
+  /** Return the per-step records (only the first seed's are diagnosed and drawn). */
+  keepRecords: boolean;
 }
 
-export interface DoctorRemedyOutput {
-  run: DoctorRun;
+export interface DoctorRunOutput {
+  run: SeedRun;
   result: DoctorRunResult;
 }
 
-/**
- * A pool task: train one remedy at its best learning rate, batch-norm recalibration included
- * (it needs the network, so it runs where the network was trained), and return plain data.
- */
-export async function doctorRemedyJob(
-  input: DoctorRemedyInput,
+/** A pool task: train one configuration at one seed and learning rate, and return plain data. */
+export async function doctorRunJob(
+  input: DoctorRunInput,
   { signal }: JobContext,
-): Promise<DoctorRemedyOutput> {
-  const ctx: RunContext = {
+): Promise<DoctorRunOutput> {
+  const trained = await train(input.config, {
     dataset: await threadDataset(input.config),
-    target: input.target,
-    outDir: input.outDir ?? undefined,
+    ...(input.runDir ? { runDir: input.runDir } : {}),
     signal,
-  };
-  const { run, result } = await runAtBestLr(
-    input.config,
-    input.label,
-    input.changes,
-    input.rates,
-    input.dir,
-    ctx,
-  );
-  const { network: _network, ...rest } = result;
-  return { run, result: rest };
+  });
+  const { network: _network, ...rest } = trained;
+  const result: DoctorRunResult = input.keepRecords ? rest : { ...rest, records: [] };
+  const run = seedRunOf(rest, input.label, input.changes, input.target);
+  return { run, result };
 }
 
-export const DOCTOR_REMEDY_TASK = defineTask<DoctorRemedyInput, DoctorRemedyOutput>(
+export const DOCTOR_RUN_TASK = defineTask<DoctorRunInput, DoctorRunOutput>(
   import.meta.url,
-  "doctorRemedyJob",
+  "doctorRunJob",
 );
 
 /**
@@ -365,209 +478,772 @@ function sweepAround(lr: number, factors: readonly number[]): number[] {
   return [...new Set([lr, ...others])];
 }
 
+const sameRate = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-3 * Math.abs(b);
+
+/**
+ * Whether loss `a` beats `b` by more than the noise margin (LOSS_GAIN_MARGIN of b): a rate
+ * other than the configuration's own must win clearly, not by minibatch luck.
+ */
+function clearlyLower(a: number, b: number): boolean {
+  if (b === Number.POSITIVE_INFINITY) return a < b;
+  return a < b - LOSS_GAIN_MARGIN * Math.abs(b);
+}
+
+/** Mean final training-set loss over the seeds that did not blow up (Infinity: none). */
+function selectionLoss(seeds: readonly SeedOutcome[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const s of seeds) {
+    const loss = s.trainLoss ?? s.finalLoss;
+    if (seedBroke(s) || loss === null || !Number.isFinite(loss)) continue;
+    sum += loss;
+    n++;
+  }
+  return n > 0 ? sum / n : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Whether rate `a` is to be kept over rate `b` (the best so far, tried earlier): a rate at
+ * which no seed blew up beats one at which some did (of two that both blew up somewhere, the
+ * one with fewer broken seeds); otherwise `a` must reach a clearly lower final training-set
+ * loss, seed by seed: the mean paired difference must exceed LOSS_GAIN_MARGIN of b's mean
+ * loss and the seed noise (stats.ts). The noise matters: at a rate near the edge of stability
+ * the training loss of one seed swings with the round-off of the kernels, and the rate kept
+ * must not.
+ */
+function betterRate(a: RateTried, b: RateTried): boolean {
+  if (a.broke > 0 !== b.broke > 0) return a.broke === 0;
+  if (a.broke !== b.broke) return a.broke < b.broke;
+  const bySeed = new Map(b.seeds.map((s) => [s.seed, s]));
+  const pairs = a.seeds.flatMap((s) => {
+    const o = bySeed.get(s.seed);
+    return o && !seedBroke(s) && !seedBroke(o) ? [[selectionLoss([s]), selectionLoss([o])]] : [];
+  });
+  if (pairs.length === 0) return clearlyLower(a.trainLoss, b.trainLoss);
+  const ref = Math.abs(spreadOf(pairs.map((p) => p[1]!)).mean) || 1;
+  return clears(
+    pairs.map(([x, y]) => (y! - x!) / ref),
+    LOSS_GAIN_MARGIN,
+  );
+}
+
+/** Mean of values, null when any is null. */
+function meanOf(values: readonly (number | null)[]): number | null {
+  if (values.length === 0 || values.some((v) => v === null)) return null;
+  let sum = 0;
+  for (const v of values) sum += v!;
+  return sum / values.length;
+}
+
+/** The outcome over seeds: means of the measures, the first seed's flow numbers. */
+function aggregate(runs: readonly SeedRun[]): VariantOutcome {
+  const first = runs[0]!.outcome;
+  const mean = (f: (o: VariantOutcome) => number | null): number | null =>
+    meanOf(runs.map((r) => f(r.outcome)));
+  const notDone = runs.find((r) => r.outcome.status !== "completed");
+  const exploded = runs.find((r) => r.outcome.explosion !== null);
+  return {
+    ...first,
+    status: notDone ? notDone.outcome.status : "completed",
+    initialLoss: mean((o) => o.initialLoss),
+    finalLoss: mean((o) => o.finalLoss),
+    trainAcc: mean((o) => o.trainAcc),
+    testAcc: mean((o) => o.testAcc),
+    testLoss: mean((o) => o.testLoss),
+    explosion: exploded ? exploded.outcome.explosion : null,
+    elapsedMs: runs.reduce((t, r) => t + r.outcome.elapsedMs, 0),
+  };
+}
+
+/** A configuration to run: no change (index 0) or a remedy. */
+interface Arm {
+  label: string;
+  ids: string[];
+  changes: Partial<TrainConfig>;
+  rates: number[];
+}
+
+/** Everything measured for one arm: runs[rate][seed]. */
+interface ArmRuns {
+  arm: Arm;
+  runs: (DoctorRunOutput | null)[][];
+}
+
+/** Warning and critical findings, counted over the seeds' diagnoses (first seen first). */
+function findingsSeen(diagnoses: readonly Diagnosis[]): FindingSeen[] {
+  const counts = new Map<string, number>();
+  for (const d of diagnoses)
+    for (const id of new Set(d.findings.filter((f) => f.severity !== "info").map((f) => f.id)))
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+  const of = diagnoses.length;
+  return [...counts].map(([id, seeds]) => ({ id, seeds, of, acted: 2 * seeds > of }));
+}
+
+/**
+ * The findings of more than half the seeds, most seeds first, ties in the order of the rules;
+ * each as the first seed that has it found it (its remedies are the ones tried).
+ */
+function agreedFindings(diagnoses: readonly Diagnosis[], seen: readonly FindingSeen[]): Finding[] {
+  const ruleOrder = new Map(RULES.map((r, i) => [r.id as string, i]));
+  return seen
+    .filter((x) => x.acted)
+    .sort((a, b) => b.seeds - a.seeds || (ruleOrder.get(a.id) ?? 99) - (ruleOrder.get(b.id) ?? 99))
+    .map((x) => {
+      for (const d of diagnoses) {
+        const f = d.findings.find((g) => g.id === x.id && g.severity !== "info");
+        if (f) return f;
+      }
+      throw new Error(`doctor: finding ${x.id} vanished`);
+    });
+}
+
+/**
+ * The diagnosis headline of the first seed whose findings are the agreed ones, else the top
+ * agreed finding's title with the other agreed ids; findings of fewer seeds are named apart.
+ */
+function agreedHeadline(
+  diagnoses: readonly Diagnosis[],
+  acted: readonly Finding[],
+  seen: readonly FindingSeen[],
+): string {
+  const ids = (fs: readonly Finding[]): string =>
+    [...new Set(fs.filter((f) => f.severity !== "info").map((f) => f.id))].sort().join(" ");
+  const agreed = ids(acted);
+  const minority = seen.filter((x) => !x.acted);
+  const minorityText =
+    minority.length > 0
+      ? ` (in fewer than half the seeds: ${minority.map((x) => `${x.id} ${x.seeds} of ${x.of}`).join(", ")})`
+      : "";
+  const same = diagnoses.find((d) => ids(d.findings) === agreed);
+  if (same) return `${same.headline}${minorityText}`;
+  const top = acted[0];
+  if (!top) return `healthy: no warnings in most seeds${minorityText}`;
+  const others = acted.slice(1).map((f) => f.id);
+  return `${top.severity}: ${top.title}${others.length > 0 ? `; also ${others.join(", ")}` : ""}${minorityText}`;
+}
+
+/** An arm reduced to the rate it keeps. */
+interface Kept {
+  lr: number;
+  lrTried: RateTried[];
+  /** Every seed's run at the kept rate (more are appended when a verdict is undecided). */
+  seedRuns: SeedRun[];
+  /** The first seed's full result at the kept rate. */
+  result: DoctorRunResult;
+}
+
+function keepBestRate(a: ArmRuns): Kept | null {
+  const complete = a.arm.rates
+    .map((lr, r) => ({ lr, runs: a.runs[r]! }))
+    .filter((x) => x.runs.every((o) => o !== null && o.run.outcome.status !== "interrupted"))
+    .map((x) => ({ lr: x.lr, runs: x.runs as DoctorRunOutput[] }));
+  if (complete.length === 0) return null;
+  const tried: RateTried[] = complete.map((x) => {
+    const seeds = x.runs.map((o) => o.run.seed);
+    return {
+      lr: x.lr,
+      trainLoss: selectionLoss(seeds),
+      broke: seeds.filter(seedBroke).length,
+      seeds,
+    };
+  });
+  // The configuration's own rate comes first and is kept unless another blows up in fewer
+  // seeds or reaches a clearly lower training-set loss.
+  let best = 0;
+  for (let i = 1; i < tried.length; i++) if (betterRate(tried[i]!, tried[best]!)) best = i;
+  const kept = complete[best]!;
+  return {
+    lr: kept.lr,
+    lrTried: tried,
+    seedRuns: kept.runs.map((o) => o.run),
+    result: kept.runs[0]!.result,
+  };
+}
+
+/** The chance level of each seed's test set. */
+type ChanceBySeed = ReadonlyMap<number, Chance>;
+
+/** Per seed: how far above chance the run is (accuracy) or below it (relative regression loss). */
+function overChance(
+  seeds: readonly SeedOutcome[],
+  chances: ChanceBySeed,
+  classification: boolean,
+): number[] | null {
+  if (classification) {
+    const accs = seeds.map(seedAcc);
+    if (accs.some((a) => a === null)) return null;
+    return accs.map((a, i) => a! - (chances.get(seeds[i]!.seed)?.accuracy ?? Number.NaN));
+  }
+  const out: number[] = [];
+  for (const s of seeds) {
+    const c = chances.get(s.seed)?.loss ?? null;
+    if (c === null || !(c > 0)) return null;
+    out.push((c - seedLoss(s)) / c);
+  }
+  return out;
+}
+
+function runOf(k: Kept, chances: ChanceBySeed, classification: boolean): DoctorRun {
+  const seeds = k.seedRuns.map((r) => r.seed);
+  const accs = seeds.map(seedAcc);
+  const losses = seeds.map(seedLoss);
+  const broke = seeds.filter(seedBroke).length;
+  const over = overChance(seeds, chances, classification);
+  const learned = learnedAboveChance({
+    broke,
+    accuracyOverChance: classification ? over : null,
+    relativeLossUnderChance: classification ? null : over,
+  });
+  const selected = selectionLoss(seeds);
+  return {
+    outcome: aggregate(k.seedRuns),
+    lr: k.lr,
+    trainLoss: Number.isFinite(selected) ? selected : meanOf(seeds.map((s) => s.trainLoss)),
+    recalibrated: k.seedRuns[0]!.recalibrated,
+    lrTried: k.lrTried,
+    seeds,
+    spread: {
+      testAcc: classification && accs.every((a) => a !== null) ? spreadOf(accs as number[]) : null,
+      testLoss: losses.every(Number.isFinite) ? spreadOf(losses) : null,
+    },
+    broke,
+    learned,
+  };
+}
+
+/** A treatment against no change, paired over the seeds both were trained at. */
+interface Judged {
+  evidence: GainEvidence;
+  /** Seeds both ran at, and the seeds where neither blew up. */
+  common: number;
+  accuracyGains: number[] | null;
+  lossGains: number[];
+}
+
+function judge(base: DoctorRun, t: DoctorRun, classification: boolean): Judged {
+  const bySeed = new Map(base.seeds.map((s) => [s.seed, s]));
+  const common = t.seeds.filter((s) => bySeed.has(s.seed));
+  const pairs = common
+    .map((s) => ({ b: bySeed.get(s.seed)!, t: s }))
+    .filter((p) => !seedBroke(p.b) && !seedBroke(p.t));
+  const accuracyGains =
+    classification && pairs.every((p) => seedAcc(p.b) !== null && seedAcc(p.t) !== null)
+      ? pairs.map((p) => seedAcc(p.t)! - seedAcc(p.b)!)
+      : null;
+  const lossGains = pairs.map((p) => seedLoss(p.b) - seedLoss(p.t));
+  const baseLosses = common
+    .map((s) => bySeed.get(s.seed)!)
+    .filter((s) => !seedBroke(s))
+    .map(seedLoss);
+  const baseMean = baseLosses.length > 0 ? spreadOf(baseLosses).mean : Number.NaN;
+  const scale = Math.abs(baseMean) > 0 ? Math.abs(baseMean) : 1;
+  return {
+    evidence: {
+      seeds: common.length,
+      broke: common.filter(seedBroke).length,
+      baselineBroke: common.filter((s) => seedBroke(bySeed.get(s.seed)!)).length,
+      accuracyGains,
+      relativeLossGains: lossGains.map((g) => g / scale),
+      learned: t.learned,
+    },
+    common: common.length,
+    accuracyGains,
+    lossGains,
+  };
+}
+
+/** The mean clears the margin in size but not the noise: more seeds could decide it. */
+function undecided(diffs: readonly number[] | null, margin: number): boolean {
+  if (!diffs || diffs.length < 2 || diffs.some((d) => !Number.isFinite(d))) return false;
+  return Math.abs(spreadOf(diffs).mean) > margin && direction(diffs, margin) === 0;
+}
+
+/**
+ * Whether a verdict rests on noise that more seeds could settle: a paired gain, or the
+ * remedy's distance from chance, is beyond its margin in size but not beyond the seed noise.
+ */
+function needsMoreSeeds(
+  j: Judged,
+  t: DoctorRun,
+  chances: ChanceBySeed,
+  classification: boolean,
+): boolean {
+  const e = j.evidence;
+  if (e.broke > 0 || e.baselineBroke > 0) return false;
+  return (
+    undecided(e.accuracyGains, ACCURACY_GAIN_MARGIN) ||
+    undecided(e.relativeLossGains, LOSS_GAIN_MARGIN) ||
+    undecided(
+      overChance(t.seeds, chances, classification),
+      classification ? ACCURACY_GAIN_MARGIN : CHANCE_LOSS_MARGIN,
+    )
+  );
+}
+
 /**
  * Diagnose a configuration by training it for a short budget, then run each applicable remedy
- * (and the best combination) for the same budget on the same data and seed, and rank them by
- * measured improvement in accuracy, loss and gradient flow against "no change".
+ * (and the best combination) for the same budget at several seeds and learning rates, and rank
+ * them against "no change" by paired gains in accuracy and loss that clear a margin and the
+ * seed noise, with gradient flow beside.
  */
 export async function doctor(
   input: Readonly<Partial<TrainConfig>>,
   options: DoctorOptions = {},
 ): Promise<DoctorReport> {
+  const started = Date.now();
   const budget = options.budget ?? 300;
-  const factors = [...(options.lrFactors ?? [1])];
-  if (factors.length === 0 || factors.some((f) => !(f > 0) || !Number.isFinite(f))) {
+  const seedCount = options.seeds ?? DEFAULT_SEEDS;
+  if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 100) {
+    throw new RangeError(`doctor: seeds must be a whole number from 1 to 100 (got ${seedCount})`);
+  }
+  const moreSeeds = options.moreSeeds ?? MORE_SEEDS_ROUNDS * seedCount;
+  if (!Number.isInteger(moreSeeds) || moreSeeds < 0 || moreSeeds > 100) {
+    throw new RangeError(
+      `doctor: moreSeeds must be a whole number from 0 to 100 (got ${moreSeeds})`,
+    );
+  }
+  const given = options.lrFactors;
+  if (given && (given.length === 0 || given.some((f) => !(f > 0) || !Number.isFinite(f)))) {
     throw new RangeError("doctor: lrFactors must be positive finite numbers");
   }
   const config = resolveTrainConfig({ ...input, steps: budget, out: null }, "key");
-  // the thread's cached copy: with jobs 1 the remedies (run in this thread) reuse it
+  const seeds = Array.from({ length: seedCount }, (_, i) => config.seed + i);
+  // the thread's cached copy: with jobs 1 the first runs (in this thread) reuse it
   const dataset = await threadDataset(config);
-  const ctx: RunContext = {
-    dataset,
-    target: Number.NaN,
-    outDir: options.outDir,
-    signal: options.signal,
-  };
-  options.onStage?.(`doctor: training the configuration as given for ${budget} steps`);
-  // The configuration exactly as given: what is diagnosed.
-  const lrs = sweepAround(config.lr ?? DEFAULT_LR[config.optimizer], factors);
-  const asGiven = await runOne(
-    config,
-    "no change",
-    {},
-    lrs.length > 1 ? `0-no-change-lr${lrs[0]}` : "0-no-change",
-    ctx,
+  const baseLr = config.lr ?? DEFAULT_LR[config.optimizer];
+  const multiSeed = seeds.length > 1 || moreSeeds > 0;
+  const dirFor = (i: number, label: string, lr: number, seed: number, sweep: boolean) =>
+    options.outDir
+      ? `${options.outDir}/${i}-${slug(label)}${sweep ? `-lr${lr}` : ""}${multiSeed ? `-seed${seed}` : ""}`
+      : null;
+  // Runs are named by their rate unless the caller fixed a single one.
+  const sweep = given ? sweepAround(baseLr, given).length > 1 : true;
+
+  options.onStage?.(
+    `doctor: training the configuration as given for ${budget} steps at seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}`,
   );
-  const diagnosis = diagnoseRun(config, asGiven.result);
-  ctx.target = 0.5 * (asGiven.result.summary.initialLoss ?? Number.NaN);
-  asGiven.run.outcome.stepsToTarget =
-    asGiven.result.records.find((r) => r.loss <= ctx.target)?.step ?? null;
-  const baseLr = asGiven.run.lr;
-  let baseline = asGiven;
-  if (lrs.length > 1) {
-    options.onStage?.(`doctor: learning rates ${lrs.join(", ")} for every configuration`);
-    const others = await runAtBestLr(
-      config,
-      "no change",
-      {},
-      lrs.slice(1),
-      "0-no-change",
-      ctx,
-      true,
+  // The configuration exactly as given, at every seed: what is diagnosed. Every seed's run is
+  // diagnosed, and doctor acts on the findings of most seeds: a finding of one chaotic run
+  // (a loss that happened to rise) would make the remedies tried depend on round-off.
+  const asGiven = await runJobs(
+    DOCTOR_RUN_TASK,
+    seeds.map(
+      (seed): DoctorRunInput => ({
+        config: resolveTrainConfig({ ...config, seed, out: null }, "key"),
+        label: "no change",
+        changes: {},
+        runDir: dirFor(0, "no change", baseLr, seed, sweep),
+        target: Number.NaN,
+        keepRecords: true,
+      }),
+    ),
+    { jobs: options.jobs ?? 1, ...(options.signal ? { signal: options.signal } : {}) },
+  );
+  const firstRuns = asGiven.map((r, s) => {
+    if (r.ok && r.value.run.outcome.status !== "interrupted") return r.value;
+    const error = new Error(
+      r.ok
+        ? "doctor: interrupted before the configuration as given ran at every seed"
+        : `doctor: 'no change' failed at seed ${seeds[s]}: ${r.error.message}`,
     );
-    asGiven.run.lrTried = [
-      { lr: baseLr, trainLoss: asGiven.run.trainLoss, status: asGiven.run.outcome.status },
-      ...(others.run.lrTried.length > 0
-        ? others.run.lrTried
-        : [
-            {
-              lr: others.run.lr,
-              trainLoss: others.run.trainLoss,
-              status: others.run.outcome.status,
-            },
-          ]),
-    ];
-    if (clearlyLower(selectionLoss(others.run), selectionLoss(asGiven.run))) {
-      others.run.lrTried = asGiven.run.lrTried;
-      baseline = others;
-    }
-  }
-  options.onRun?.("no change", baseline.result);
-  const candidates = treatmentsFor(diagnosis, options.maxTreatments ?? 6, (changes) => {
-    try {
-      resolveTrainConfig({ ...config, ...changes }, "key");
-      return true;
-    } catch {
-      return false; // e.g. batch norm + layer norm: not a network that can be built
-    }
+    error.name = r.ok ? "AbortError" : r.error.name;
+    throw error;
   });
-  const treatments: Treatment[] = [];
-  if (candidates.length > 0) {
-    options.onStage?.(`doctor: ${diagnosis.headline}; trying ${candidates.length} remedies`);
-    const base = baseline.run.outcome;
-    const baseLoss = lossOf(base);
-    const baseAcc = accuracyOf(base);
-    const baseFlow = absLog10(asGiven.run.outcome.initialGradRatio);
-    const baselineBroke = baseLoss === Number.POSITIVE_INFINITY;
-    const inputs: DoctorRemedyInput[] = candidates.map((c, i) => ({
-      config,
+  const first = firstRuns[0]!.result;
+  const target = 0.5 * (first.summary.initialLoss ?? Number.NaN);
+  for (const r of firstRuns) r.run = seedRunOf(r.result, "no change", {}, target);
+  const diagnoses = firstRuns.map((r) => diagnoseRun(config, r.result));
+  const diagnosis = diagnoses[0]!;
+  const seen = findingsSeen(diagnoses);
+  const acted = agreedFindings(diagnoses, seen);
+  const firstRun = firstRuns[0]!;
+  const explodingSeeds = firstRuns.filter(
+    (r, s) =>
+      seedBroke(r.run.seed) ||
+      diagnoses[s]!.findings.some(
+        (f) => f.severity !== "info" && (f.id === "exploding" || f.id === "non-finite"),
+      ),
+  ).length;
+  const exploding = 2 * explodingSeeds > seeds.length;
+  const factors = given
+    ? [...given]
+    : [
+        ...(exploding ? EXPLODING_LR_FACTORS : LR_FACTORS),
+        ...(options.higherLr ? [HIGHER_LR_FACTOR] : []),
+      ];
+  const lrs = sweepAround(baseLr, factors);
+  const chances = new Map<number, Chance>();
+  const addChances = async (list: readonly number[]): Promise<void> => {
+    for (const seed of list) chances.set(seed, chanceOf(await threadDataset({ ...config, seed })));
+  };
+  await addChances(seeds);
+  const classification = dataset.task === "classification";
+
+  const covered: string[] = [];
+  const candidates = treatmentsFor(
+    { ...diagnosis, findings: acted },
+    options.maxTreatments ?? 6,
+    (changes, label) => {
+      const keys = Object.keys(changes);
+      const lr = changes.lr;
+      if (keys.length === 1 && typeof lr === "number" && lrs.some((r) => sameRate(r, lr))) {
+        // a learning rate alone that no change is trained at anyway
+        if (!covered.includes(label)) covered.push(label);
+        return false;
+      }
+      try {
+        resolveTrainConfig({ ...config, ...changes }, "key");
+        return true;
+      } catch {
+        return false; // e.g. batch norm + layer norm: not a network that can be built
+      }
+    },
+  );
+  const arms: Arm[] = [
+    { label: "no change", ids: [], changes: {}, rates: lrs },
+    ...candidates.map((c) => ({
       label: c.label,
+      ids: c.ids,
       changes: c.changes,
       // A remedy that sets the learning rate is about that rate: it is not swept.
       rates: typeof c.changes.lr === "number" ? [c.changes.lr] : lrs,
-      dir: `${i + 1}-${slug(c.label)}`,
-      outDir: options.outDir ?? null,
-      target: ctx.target,
-    }));
-    let settled = 0;
-    const results = await runJobs(DOCTOR_REMEDY_TASK, inputs, {
-      jobs: options.jobs ?? 1,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onSettled: (i, r) => {
-        if (!r.ok) return;
-        const { run } = r.value;
-        options.onStage?.(
-          `doctor: [${++settled}/${candidates.length}] ${inputs[i]!.label}: test loss ${run.outcome.testLoss?.toPrecision(3) ?? "-"}${inputs[i]!.rates.length > 1 ? ` at lr ${run.lr}` : ""}`,
-        );
-      },
-    });
-    for (let i = 0; i < candidates.length; i++) {
-      const c = candidates[i]!;
-      const r = results[i]!;
-      if (!r.ok) {
-        // not started (or stopped) by an abort: report what finished, as a sequential run would
-        if (options.signal?.aborted) break;
-        const error = new Error(`doctor: remedy '${c.label}' failed: ${r.error.message}`);
-        error.name = r.error.name;
-        throw error;
-      }
-      const { run, result } = r.value;
-      options.onRun?.(c.label, result);
-      const outcome = run.outcome;
-      const cfg = resolveTrainConfig({ ...config, ...c.changes, lr: run.lr }, "key");
-      const remaining = diagnoseRun(cfg, result)
-        .findings.filter((f: Finding) => f.severity !== "info")
-        .map((f: Finding) => f.id);
-      const rawLossGain = baseLoss - lossOf(outcome);
-      const lossGain = Number.isNaN(rawLossGain) ? Number.NEGATIVE_INFINITY : rawLossGain;
-      const flowGain = baseFlow - absLog10(outcome.initialGradRatio);
-      const acc = accuracyOf(outcome);
-      // An exploded baseline has no accuracy to compare with; a remedy then "rescues" the run
-      // when it completes and its loss ends no higher than it started (it did not blow up).
-      const accuracyGain = baselineBroke || acc === null || baseAcc === null ? null : acc - baseAcc;
-      const evidence = {
-        lossGain,
-        baselineLoss: baseLoss,
-        accuracyGain,
-        baselineBroke,
-        sane: isSane(outcome),
-        broke: broke(outcome),
-      };
-      const verdict = verdictOf(evidence);
-      treatments.push({
-        ...run,
-        label: c.label,
-        remedyIds: c.ids,
-        changes: c.changes,
-        lossGain,
-        accuracyGain,
-        flowGain: Number.isNaN(flowGain) ? 0 : flowGain,
-        remaining,
-        verdict,
-        note: mixedNote(evidence),
-        improves: verdict === "better" || verdict === "rescued",
+    })),
+  ];
+  const grid: ArmRuns[] = arms.map((arm) => ({
+    arm,
+    runs: arm.rates.map(() => seeds.map((): DoctorRunOutput | null => null)),
+  }));
+  firstRuns.forEach((r, s) => {
+    grid[0]!.runs[0]![s] = r;
+  });
+  const inputFor = (a: number, lr: number, seed: number, first: boolean): DoctorRunInput => {
+    const arm = arms[a]!;
+    return {
+      config: resolveTrainConfig({ ...config, ...arm.changes, lr, seed, out: null }, "key"),
+      label: arm.label,
+      changes: arm.changes,
+      runDir: dirFor(a, arm.label, lr, seed, arm.rates.length > 1),
+      target,
+      keepRecords: first,
+    };
+  };
+  // Seed-major order: a worker's consecutive runs share the seed's dataset (threadDataset).
+  const inputs: DoctorRunInput[] = [];
+  const where: { a: number; r: number; s: number }[] = [];
+  seeds.forEach((seed, s) => {
+    arms.forEach((arm, a) => {
+      arm.rates.forEach((lr, r) => {
+        if (a === 0 && r === 0) return; // the diagnosed runs
+        inputs.push(inputFor(a, lr, seed, s === 0));
+        where.push({ a, r, s });
       });
-    }
-    treatments.sort(compareTreatments);
+    });
+  });
+  options.onStage?.(
+    `doctor: ${diagnosis.headline}; ${arms.length - 1} remedies and no change, each at lr ${lrs.map(rateText).join(", ")} x ${seeds.length} seed${seeds.length > 1 ? "s" : ""} (${inputs.length + seeds.length} runs)`,
+  );
+  const left = grid.map((g, a) => (g.arm.rates.length - (a === 0 ? 1 : 0)) * seeds.length);
+  let armsDone = 0;
+  const results = await runJobs(DOCTOR_RUN_TASK, inputs, {
+    jobs: options.jobs ?? 1,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onSettled: (i, r) => {
+      const { a, r: ri, s } = where[i]!;
+      if (r.ok) grid[a]!.runs[ri]![s] = r.value;
+      if (--left[a]! > 0 || !r.ok) return;
+      const g = grid[a]!;
+      options.onStage?.(
+        `doctor: [${++armsDone}/${arms.length}] ${g.arm.label}: ${g.arm.rates.map((lr, k) => `lr ${rateText(lr)} ${ratesSummary(g.runs[k]!)}`).join(", ")}`,
+      );
+    },
+  });
+  const rethrow = (r: (typeof results)[number], label: string): void => {
+    if (r.ok || options.signal?.aborted) return;
+    // not started (or stopped) by an abort: report what finished, as a sequential run would
+    const error = new Error(`doctor: '${label}' failed: ${r.error.message}`);
+    error.name = r.error.name;
+    throw error;
+  };
+  results.forEach((r, i) => {
+    rethrow(r, inputs[i]!.label);
+  });
+
+  const kept = grid.map((g) => keepBestRate(g));
+  const baseKept = kept[0];
+  if (!baseKept) {
+    const error = new Error("doctor: interrupted before no change ran at every seed");
+    error.name = "AbortError";
+    throw error;
   }
-  const best = treatments.find((t) => t.improves);
-  const mixed = treatments.filter((t) => t.verdict === "mixed");
+  let runs = kept.map((k) => (k ? runOf(k, chances, classification) : null));
+
+  // Verdicts that rest on noise get more seeds, for the remedy and for no change alike, in
+  // rounds of as many seeds as the first, until every verdict is decided or moreSeeds are used.
+  let allSeeds = [...seeds];
+  let extraRuns = 0;
+  while (!options.signal?.aborted) {
+    const unsure = runs.flatMap((run, a) =>
+      a > 0 &&
+      run &&
+      needsMoreSeeds(judge(runs[0]!, run, classification), run, chances, classification)
+        ? [a]
+        : [],
+    );
+    const step = Math.min(seeds.length, moreSeeds - (allSeeds.length - seeds.length));
+    if (unsure.length === 0 || step <= 0) break;
+    const more = Array.from({ length: step }, (_, i) => config.seed + allSeeds.length + i);
+    await addChances(more);
+    const extra: { a: number; input: DoctorRunInput }[] = [];
+    for (const seed of more)
+      for (const a of [0, ...unsure])
+        extra.push({ a, input: inputFor(a, kept[a]!.lr, seed, false) });
+    options.onStage?.(
+      `doctor: not decided within the noise: ${unsure.map((a) => arms[a]!.label).join(", ")}; seeds ${more.join(", ")} for ${unsure.length > 1 ? "them" : "it"} and no change (${extra.length} runs)`,
+    );
+    const round = await runJobs(
+      DOCTOR_RUN_TASK,
+      extra.map((x) => x.input),
+      { jobs: options.jobs ?? 1, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    round.forEach((r, i) => {
+      rethrow(r, extra[i]!.input.label);
+    });
+    // whole seeds only: an interrupted round leaves every configuration as it was
+    if (!round.every((r) => r.ok && r.value.run.outcome.status !== "interrupted")) break;
+    extraRuns += extra.length;
+    allSeeds = [...allSeeds, ...more];
+    round.forEach((r, i) => {
+      if (r.ok) kept[extra[i]!.a]!.seedRuns.push(r.value.run);
+    });
+    runs = kept.map((k) => (k ? runOf(k, chances, classification) : null));
+  }
+
+  const base = runs[0]!;
+  options.onRun?.("no change", baseKept.result);
+  const baseFlow = absLog10(firstRun.run.outcome.initialGradRatio);
+  const treatments: Treatment[] = [];
+  for (let a = 1; a < arms.length; a++) {
+    const k = kept[a];
+    const run = runs[a];
+    if (!k || !run) continue; // interrupted
+    const arm = arms[a]!;
+    options.onRun?.(arm.label, k.result);
+    const cfg = resolveTrainConfig({ ...config, ...arm.changes, lr: k.lr }, "key");
+    const remaining = diagnoseRun(cfg, k.result)
+      .findings.filter((f: Finding) => f.severity !== "info")
+      .map((f: Finding) => f.id);
+    const j = judge(base, run, classification);
+    const e = j.evidence;
+    const verdict = verdictOf(e);
+    const flowGain = baseFlow - absLog10(run.outcome.initialGradRatio);
+    treatments.push({
+      ...run,
+      label: arm.label,
+      remedyIds: arm.ids,
+      changes: arm.changes,
+      lossGain:
+        e.broke > 0
+          ? Number.NEGATIVE_INFINITY
+          : e.baselineBroke > 0
+            ? Number.POSITIVE_INFINITY
+            : spreadOf(j.lossGains).mean,
+      accuracyGain:
+        e.baselineBroke > 0 || e.broke > 0 || j.accuracyGains === null
+          ? null
+          : spreadOf(j.accuracyGains).mean,
+      accuracyGains: j.accuracyGains,
+      lossGains: j.lossGains,
+      noise: {
+        accuracy: j.accuracyGains && j.accuracyGains.length > 0 ? noiseOf(j.accuracyGains) : null,
+        loss: j.lossGains.length > 0 ? noiseOf(j.lossGains) : null,
+      },
+      flowGain: Number.isNaN(flowGain) ? 0 : flowGain,
+      remaining,
+      verdict,
+      note: verdictNote(e),
+      improves: verdict === "better" || verdict === "rescued",
+      rank: null,
+    });
+  }
+
+  // Per-seed scores for ordering: accuracy (a run that blew up scores chance), or the loss;
+  // two treatments are compared over the seeds both ran at.
+  const scoreOf = (t: Treatment, seed: number): number | undefined => {
+    const s = t.seeds.find((x) => x.seed === seed);
+    if (!s) return undefined;
+    const c = chances.get(seed);
+    if (classification) return seedBroke(s) ? (c?.accuracy ?? 0) : (seedAcc(s) ?? 0);
+    return seedBroke(s) ? (c?.loss ?? Number.POSITIVE_INFINITY) : seedLoss(s);
+  };
+  const beats = (x: number, y: number): boolean => {
+    const tx = treatments[x]!;
+    const ty = treatments[y]!;
+    const pairs = tx.seeds
+      .map((s) => [scoreOf(tx, s.seed)!, scoreOf(ty, s.seed)] as const)
+      .filter((p): p is readonly [number, number] => p[1] !== undefined);
+    if (classification)
+      return clears(
+        pairs.map(([a, b]) => a - b),
+        ACCURACY_GAIN_MARGIN,
+      );
+    const ref = Math.abs(spreadOf(pairs.map((p) => p[1])).mean) || 1;
+    return clears(
+      pairs.map(([a, b]) => (b - a) / ref),
+      LOSS_GAIN_MARGIN,
+    );
+  };
+  // Within a tier: fewer changes first, then the diagnosis's order.
+  const tieKey = (x: number, y: number): number =>
+    treatments[x]!.remedyIds.length - treatments[y]!.remedyIds.length || x - y;
+  // the groups follow VERDICT_ORDER, the two wins ranked together
+  const wins: TreatmentVerdict[] = ["rescued", "better"];
+  const groups = [wins, ...VERDICT_ORDER.filter((v) => !wins.includes(v)).map((v) => [v])];
+  const ordered: Treatment[] = [];
+  for (const group of groups) {
+    const members = treatments.flatMap((t, i) => (group.includes(t.verdict) ? [i] : []));
+    const { order, rank } = rankInTiers(
+      members.length,
+      (x, y) => beats(members[x]!, members[y]!),
+      (x, y) => tieKey(members[x]!, members[y]!),
+    );
+    for (const i of order) {
+      const t = treatments[members[i]!]!;
+      if (t.improves) t.rank = rank[i]!;
+      ordered.push(t);
+    }
+  }
+
+  const learnedAny = base.learned || treatments.some((t) => t.learned);
+  const chanceList = allSeeds.map((s) => chances.get(s)!);
+  const chance: Chance = {
+    accuracy: meanOf(chanceList.map((c) => c.accuracy)),
+    loss: meanOf(chanceList.map((c) => c.loss)),
+  };
+  const headline = headlineOf({
+    found: agreedHeadline(diagnoses, acted, seen),
+    healthy: acted.length === 0,
+    budget,
+    seeds: seeds,
+    baseLr,
+    lrs,
+    base,
+    treatments: ordered,
+    covered,
+    arms,
+    chance,
+    learnedAny,
+    interrupted: options.signal?.aborted === true,
+  });
+  return {
+    config,
+    budget,
+    steps: budget,
+    seeds: allSeeds,
+    moreSeeds: allSeeds.slice(seeds.length),
+    runs: inputs.length + seeds.length + extraRuns,
+    kernels: gemmBackend(),
+    margins: {
+      accuracy: ACCURACY_GAIN_MARGIN,
+      loss: LOSS_GAIN_MARGIN,
+      chanceLoss: CHANCE_LOSS_MARGIN,
+      noiseStandardErrors: NOISE_STANDARD_ERRORS,
+    },
+    chance,
+    diagnosis,
+    findingsSeen: seen,
+    baseline: base.outcome,
+    baselineRun: base,
+    lrFactors: factors,
+    covered,
+    treatments: ordered,
+    learnedAny,
+    headline,
+    elapsedMs: Date.now() - started,
+  };
+}
+
+/** A learning rate as printed: 4 significant digits at most. */
+function rateText(lr: number): string {
+  return String(Number(lr.toPrecision(4)));
+}
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+/** Mean test accuracy (or loss) of one rate's runs so far, for progress lines. */
+function ratesSummary(runs: readonly (DoctorRunOutput | null)[]): string {
+  const done = runs.filter((r): r is DoctorRunOutput => r !== null).map((r) => r.run.seed);
+  const broke = done.filter(seedBroke).length;
+  if (broke > 0) return `blew up in ${broke} of ${done.length}`;
+  const acc = meanOf(done.map(seedAcc));
+  if (acc !== null) return pct(acc);
+  const loss = meanOf(done.map((s) => s.testLoss ?? s.finalLoss));
+  return loss === null ? "-" : `loss ${loss.toPrecision(3)}`;
+}
+
+/** "test accuracy 98.3% (96.5-99.5%)" or "test loss 0.12 (0.1-0.14)" over the seeds. */
+function measureText(run: DoctorRun, withSpread: boolean): string {
+  const s = run.spread.testAcc;
+  if (s)
+    return `test accuracy ${pct(s.mean)}${withSpread && s.n > 1 ? ` (${pct(s.min).slice(0, -1)}-${pct(s.max)})` : ""}`;
+  const l = run.spread.testLoss;
+  if (!l) return `blew up in ${run.broke} of ${run.seeds.length} seeds`;
+  return `test loss ${l.mean.toPrecision(3)}${withSpread && l.n > 1 ? ` (${l.min.toPrecision(3)}-${l.max.toPrecision(3)})` : ""}`;
+}
+
+interface HeadlineInput {
+  /** What the seeds' diagnoses agree on, in one line. */
+  found: string;
+  /** No finding in most seeds. */
+  healthy: boolean;
+  budget: number;
+  seeds: readonly number[];
+  baseLr: number;
+  lrs: readonly number[];
+  base: DoctorRun;
+  treatments: readonly Treatment[];
+  covered: readonly string[];
+  arms: readonly Arm[];
+  chance: Chance;
+  learnedAny: boolean;
+  interrupted: boolean;
+}
+
+function headlineOf(h: HeadlineInput): string {
+  const k = h.seeds.length;
+  const seedsText = `${k} seed${k > 1 ? "s" : ""}`;
+  const atLr = (run: DoctorRun): string =>
+    sameRate(run.lr, h.baseLr) ? "" : ` at lr ${rateText(run.lr)}`;
+  const baseText = `${measureText(h.base, false).replace(/^test (accuracy|loss) /, "")} with no change${atLr(h.base)}`;
+  const gain = (t: Treatment): string =>
+    `${measureText(t, true)} vs ${baseText}, ${t.seeds.length} seeds`;
+  const wins = h.treatments.filter((t) => t.improves);
+  const best = wins[0];
+  const equals = wins.filter((t) => t !== best && t.rank === 1);
+  const mixed = h.treatments.filter((t) => t.verdict === "mixed");
   const mixedText =
     mixed.length > 0
       ? `; mixed evidence (not counted as a win): ${mixed.map((t) => `${t.label} (${t.note})`).join(", ")}`
       : "";
-  const base = baseline.run.outcome;
-  const headline =
-    (diagnosis.findings.length === 0 || diagnosis.healthy
-      ? `no gradient-flow problem found in ${budget} steps${best ? `; still, ${best.label} does better (${describeGain(best, base)})` : ""}`
-      : best
-        ? `${diagnosis.headline}. Best measured remedy: ${best.label} (${describeGain(best, base)})`
-        : `${diagnosis.headline}. No remedy beat "no change" on both accuracy and loss within ${budget} steps`) +
-    mixedText;
-  return {
-    config,
-    budget,
-    diagnosis,
-    baseline: base,
-    baselineRun: baseline.run,
-    lrFactors: factors,
-    treatments,
-    headline,
-  };
-}
-
-/** a - b, with equal infinities (and NaN) as a tie. */
-const diff = (a: number, b: number): number => (a === b || Number.isNaN(a - b) ? 0 : a - b);
-
-/**
- * Verdict first; then higher accuracy, then lower test loss (the loss itself, not the gain,
- * so runs that rescued an exploded baseline, all with gain +Infinity, are still ordered),
- * then more decades of gradient imbalance removed.
- */
-function compareTreatments(a: Treatment, b: Treatment): number {
-  return (
-    VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict) ||
-    diff(b.accuracyGain ?? 0, a.accuracyGain ?? 0) ||
-    diff(lossOf(a.outcome), lossOf(b.outcome)) ||
-    diff(b.flowGain, a.flowGain)
-  );
-}
-
-function describeGain(t: Treatment, baseline: VariantOutcome): string {
-  const loss = `test loss ${lossOf(t.outcome).toPrecision(3)} vs ${lossOf(baseline).toPrecision(3)}`;
-  const acc = accuracyOf(t.outcome);
-  const base = accuracyOf(baseline);
-  return acc !== null && base !== null
-    ? `test accuracy ${(100 * acc).toFixed(1)}% vs ${(100 * base).toFixed(1)}%, ${loss} with no change`
-    : `${loss} with no change`;
+  const prefix = h.interrupted ? "interrupted (only finished runs compared): " : "";
+  if (!h.learnedAny) {
+    const chance =
+      h.chance.accuracy !== null
+        ? `chance accuracy ${pct(h.chance.accuracy)}`
+        : `loss of predicting the mean ${h.chance.loss?.toPrecision(3) ?? "-"}`;
+    const remedies = h.arms.slice(1).map((a) => a.label);
+    const covered =
+      h.covered.length > 0 ? `; ${h.covered.join(", ")}: part of the learning-rate sweep` : "";
+    return `${prefix}${h.found}. Nothing learned above chance (${chance}) in ${h.budget} steps. Tried: no change${remedies.length > 0 ? `, ${remedies.join(", ")}` : ""}, each at lr ${h.lrs.map(rateText).join(", ")} with ${seedsText}${covered}`;
+  }
+  const equalText =
+    equals.length > 0
+      ? `; as good within the noise: ${equals.map((t) => `${t.label}${atLr(t)}`).join(", ")}`
+      : "";
+  if (h.healthy) {
+    return `${prefix}no gradient-flow problem found in ${h.budget} steps${best ? `; still, ${best.label}${atLr(best)} does better (${gain(best)})${equalText}` : ""}${mixedText}`;
+  }
+  if (best) {
+    return `${prefix}${h.found}. Best measured remedy: ${best.label}${atLr(best)} (${gain(best)})${equalText}${mixedText}`;
+  }
+  return `${prefix}${h.found}. No remedy beat "no change" (${measureText(h.base, true)}${atLr(h.base)}) on both accuracy and loss beyond the margins and the seed noise within ${h.budget} steps (${seedsText})${mixedText}`;
 }

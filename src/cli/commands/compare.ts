@@ -175,7 +175,7 @@ export function formatComparison(c: Comparison): string {
     rows,
   );
   const lines = [
-    "gradscope compare: same data, seed and budget; only the listed change differs",
+    `gradscope compare: ${c.steps} steps per run, seed ${c.seed}, ${c.kernels} kernels; same data, seed and budget; only the listed change differs`,
     "",
     table,
     "",

@@ -1,7 +1,14 @@
 /**
  * How a treatment compares with "no change": the rule `doctor` ranks by. Pure numbers in,
  * a verdict out, so the rule is tested on its own (verdict.test.ts).
+ *
+ * Every configuration is trained at several seeds (doctor's `seeds`), and a treatment is
+ * compared with no change seed by seed: the same seed gives both the same data, the same
+ * split and the same minibatch order, so the paired difference removes what the seed alone
+ * decides. A gain counts only when the mean paired difference clears its margin AND the seed
+ * noise (stats.ts: 2 standard errors of the paired differences).
  */
+import { clears, direction } from "./stats.ts";
 
 /**
  * Relative loss changes smaller than this (2% of the baseline's loss) count as no measurable
@@ -11,20 +18,29 @@
 export const LOSS_GAIN_MARGIN = 0.02;
 /**
  * Accuracy gains smaller than this count as "no measurable gain": about two standard errors
- * of an accuracy near 50% on the default 200-example test set.
+ * of an accuracy near 50% on the default 200-example test set. Also how far above chance a
+ * classifier must be to count as having learned anything.
  */
 export const ACCURACY_GAIN_MARGIN = 0.07;
+/**
+ * A regression model has learned something when its test loss is below the loss of predicting
+ * the training targets' mean by more than this fraction of it (R^2 above 0.1).
+ */
+export const CHANCE_LOSS_MARGIN = 0.1;
 
 /**
  * - better: the headline metric (test accuracy for classification, test loss for regression)
- *   improved beyond its margin, and the other one did not get worse beyond its margin;
- * - rescued: "no change" exploded or failed, and this run completed with a loss that ended no
- *   higher than it started;
+ *   improved beyond its margin and the seed noise, the other one did not get worse beyond
+ *   them, no seed blew up, and the remedy learned above chance;
+ * - rescued: "no change" blew up (in at least one seed), and this remedy completed in every
+ *   seed and learned above chance;
  * - mixed: one metric improved beyond its margin while the other got worse beyond its margin
  *   (e.g. higher accuracy with a higher test loss: right more often, but confidently wrong on
  *   the rest): reported, never ranked as a win;
- * - no gain: neither metric moved beyond its margin;
- * - worse: a metric got worse beyond its margin and none improved, or the run blew up.
+ * - no gain: neither metric moved beyond its margin and the noise, or the remedy did not learn
+ *   above chance, or it blew up in some seed where no change blew up in every seed;
+ * - worse: a metric got worse beyond its margin and none improved, or the remedy blew up in a
+ *   seed (no change did not blow up in every seed).
  */
 export type TreatmentVerdict = "better" | "rescued" | "mixed" | "no gain" | "worse";
 
@@ -37,32 +53,34 @@ export const VERDICT_ORDER: readonly TreatmentVerdict[] = [
   "worse",
 ];
 
+/** What the verdict reads, per seed and paired with no change at the same seed. */
 export interface GainEvidence {
-  /** Baseline loss minus this run's (test loss when there is a test set); +/-Inf for runs that blew up. */
-  lossGain: number;
-  /** The baseline's loss, for the relative margin. */
-  baselineLoss: number;
-  /** Test accuracy minus the baseline's (null: regression, or no comparable accuracy). */
-  accuracyGain: number | null;
-  /** The baseline exploded or failed. */
-  baselineBroke: boolean;
-  /** This run completed with a finite loss that ended no higher than it started. */
-  sane: boolean;
-  /** This run exploded or failed. */
-  broke: boolean;
+  /** Seeds each configuration was trained at. */
+  seeds: number;
+  /** Seeds in which this treatment blew up (exploded or failed). */
+  broke: number;
+  /** Seeds in which "no change" blew up. */
+  baselineBroke: number;
+  /**
+   * Per seed in which neither blew up: test accuracy minus no change's (classification;
+   * null for regression).
+   */
+  accuracyGains: readonly number[] | null;
+  /**
+   * Per seed in which neither blew up: (no change's loss - this loss) / |no change's mean
+   * loss| (test loss when there is a test set): > 0 is better.
+   */
+  relativeLossGains: readonly number[];
+  /** This treatment learned above chance (learnedAboveChance). */
+  learned: boolean;
 }
 
-/** -1 worse beyond the margin, 0 within it, +1 better beyond it. */
-function direction(gain: number, margin: number): -1 | 0 | 1 {
-  return gain > margin ? 1 : gain < -margin ? -1 : 0;
-}
-
-export function verdictOf(e: GainEvidence): TreatmentVerdict {
-  if (e.baselineBroke) return e.sane ? "rescued" : "worse";
-  if (e.broke) return "worse";
-  const lossMargin = LOSS_GAIN_MARGIN * Math.abs(e.baselineLoss);
-  const loss = direction(e.lossGain, lossMargin);
-  const acc = e.accuracyGain === null ? null : direction(e.accuracyGain, ACCURACY_GAIN_MARGIN);
+/** The verdict before the above-chance rule (which only takes wins away). */
+function rawVerdict(e: GainEvidence): TreatmentVerdict {
+  if (e.broke > 0) return e.baselineBroke === e.seeds ? "no gain" : "worse";
+  if (e.baselineBroke > 0) return "rescued";
+  const loss = direction(e.relativeLossGains, LOSS_GAIN_MARGIN);
+  const acc = e.accuracyGains === null ? null : direction(e.accuracyGains, ACCURACY_GAIN_MARGIN);
   // Regression: the loss is the only measure.
   if (acc === null) return loss > 0 ? "better" : loss < 0 ? "worse" : "no gain";
   if (acc > 0) return loss < 0 ? "mixed" : "better";
@@ -71,10 +89,46 @@ export function verdictOf(e: GainEvidence): TreatmentVerdict {
   return loss > 0 ? "better" : loss < 0 ? "worse" : "no gain";
 }
 
-/** What a mixed verdict means, in words (null for the other verdicts). */
-export function mixedNote(e: GainEvidence): string | null {
-  if (verdictOf(e) !== "mixed") return null;
-  return (e.accuracyGain ?? 0) > 0
-    ? "higher accuracy but higher test loss"
-    : "lower test loss but lower accuracy";
+export function verdictOf(e: GainEvidence): TreatmentVerdict {
+  const v = rawVerdict(e);
+  // A remedy that does not learn above chance fixes nothing, whatever it beat.
+  return (v === "better" || v === "rescued") && !e.learned ? "no gain" : v;
+}
+
+/** What a verdict rests on when that is not plain from the gains (null otherwise). */
+export function verdictNote(e: GainEvidence): string | null {
+  const v = verdictOf(e);
+  if (e.broke > 0) return `blew up in ${e.broke} of ${e.seeds} seeds`;
+  if (v === "mixed") {
+    const accUp = e.accuracyGains !== null && direction(e.accuracyGains, ACCURACY_GAIN_MARGIN) > 0;
+    return accUp ? "higher accuracy but higher test loss" : "lower test loss but lower accuracy";
+  }
+  if (v === "no gain" && rawVerdict(e) !== "no gain") return "did not learn above chance";
+  return null;
+}
+
+/** Per-seed measures of one configuration for the above-chance rule. */
+export interface ChanceEvidence {
+  /** Per seed: test accuracy minus the chance accuracy of that seed's test set (classification). */
+  accuracyOverChance: readonly number[] | null;
+  /**
+   * Per seed: (loss of predicting the training targets' mean - test loss) / that loss
+   * (regression).
+   */
+  relativeLossUnderChance: readonly number[] | null;
+  /** Seeds in which the run blew up. */
+  broke: number;
+}
+
+/**
+ * Learned above chance: no seed blew up, and the accuracy is above chance by more than
+ * ACCURACY_GAIN_MARGIN and the seed noise (regression: the test loss is below the mean
+ * predictor's by more than CHANCE_LOSS_MARGIN of it and the noise).
+ */
+export function learnedAboveChance(e: ChanceEvidence): boolean {
+  if (e.broke > 0) return false;
+  if (e.accuracyOverChance !== null) return clears(e.accuracyOverChance, ACCURACY_GAIN_MARGIN);
+  if (e.relativeLossUnderChance !== null)
+    return clears(e.relativeLossUnderChance, CHANCE_LOSS_MARGIN);
+  return false;
 }
