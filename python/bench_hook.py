@@ -2,12 +2,13 @@
 
 Usage: /usr/bin/python3 python/bench_hook.py [--rounds R] [--steps K] [--threads T] [--json]
 
-Each round trains K steps without the hook, then K steps with it (a fresh run directory), on
-the same model and optimizer; the first 2 steps of each block are warm-up and not timed (the
-hooked block's first step also writes config.json). The overhead is the median hooked step time
-over the median plain step time, minus 1, over all rounds (interleaving the blocks evens out
-the load of a shared machine). A step is zero_grad, forward, loss, backward, optimizer.step and,
-hooked, handle.step(loss).
+Each round trains K steps without the hook and K steps with it (a fresh run directory; the
+order alternates between rounds), on the same model and optimizer; the first 2 steps of each
+block are warm-up and not timed (the hooked block's first step also writes config.json). A
+round's overhead is its hooked block's median step time over its plain block's, minus 1; the
+report gives the median over rounds and the quartiles (interleaving short blocks evens out the
+drifting load of a shared machine). A step is zero_grad, forward, loss, backward,
+optimizer.step and, hooked, handle.step(loss).
 """
 
 from __future__ import annotations
@@ -72,6 +73,41 @@ class TinyCNN(nn.Module):
         return self.head(self.features(x).flatten(1))
 
 
+class BasicBlock(nn.Module):
+    """ResNet's basic block: two 3x3 convs with batch norm, ReLU, and the (projected) input added."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.relu1 = nn.ReLU()
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.relu2 = nn.ReLU()
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = self.relu1(self.bn1(self.conv1(x)))
+        return self.relu2(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+
+class SmallResNet(nn.Module):
+    """A small CIFAR ResNet: a 3x3 stem and one basic block per stage at `channels` channels
+    (strides 1, 2, 2), global average pooling, a linear head."""
+
+    def __init__(self, channels=(32, 64, 128), classes=10):
+        super().__init__()
+        c1, c2, c3 = channels
+        self.stem = nn.Sequential(nn.Conv2d(3, c1, 3, padding=1, bias=False), nn.BatchNorm2d(c1), nn.ReLU())
+        self.stages = nn.Sequential(BasicBlock(c1, c1, 1), BasicBlock(c1, c2, 2), BasicBlock(c2, c3, 2))
+        self.head = nn.Linear(c3, classes)
+
+    def forward(self, x):
+        return self.head(self.stages(self.stem(x)).mean(dim=(2, 3)))
+
+
 def transformer_case(batch=32, seq=32, vocab=128, pool=8):
     torch.manual_seed(0)
     model = TinyTransformer(vocab=vocab, seq=seq)
@@ -89,9 +125,9 @@ def transformer_case(batch=32, seq=32, vocab=128, pool=8):
     return model, opt, loss_fn
 
 
-def cnn_case(batch=32, pool=32, channels=(32, 64, 64)):
+def cnn_case(batch=32, pool=32, channels=(32, 64, 64), net=None):
     torch.manual_seed(0)
-    model = TinyCNN(channels)
+    model = net() if net is not None else TinyCNN(channels)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     batches = [(torch.randn(batch, 3, 32, 32), torch.randint(0, 10, (batch,))) for _ in range(pool)]
     step = [0]
@@ -105,40 +141,70 @@ def cnn_case(batch=32, pool=32, channels=(32, 64, 64)):
 
 
 def timed_block(model, opt, loss_fn, steps, handle=None, warmup=2):
-    times = []
+    """(wall, cpu) seconds of each step after the warm-up: wall-clock time, and the CPU time of
+    the process (all its threads; time spent descheduled by other load is not counted)."""
+    wall, cpu = [], []
     for i in range(steps):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         loss = loss_fn()
         loss.backward()
         opt.step()
         if handle is not None:
             handle.step(loss)
-        elapsed = time.perf_counter() - t
         if i >= warmup:
-            times.append(elapsed)
-    return times
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+    return wall, cpu
 
 
 def measure(name, make, rounds, steps, tmp):
+    """Per round, a plain block and a hooked block of `steps` steps (alternating which goes
+    first); the round's overhead is the ratio of the blocks' median step times. Reported: the
+    median over rounds, with the quartiles (the load of a shared machine drifts between rounds),
+    in wall-clock time and in CPU time."""
     model, opt, loss_fn = make()
-    plain, hooked = [], []
     timed_block(model, opt, loss_fn, 3)  # first-call costs (allocator, kernels)
+    wall = {"plain": [], "hooked": []}
+    cpu = {"plain": [], "hooked": []}
+    ratios = {"wall": [], "cpu": []}
     for r in range(rounds):
-        plain += timed_block(model, opt, loss_fn, steps)
         run_dir = os.path.join(tmp, f"{name}-{r}")
-        with gradscope_hook.watch(model, run_dir, every=1, optimizer=opt) as handle:
-            hooked += timed_block(model, opt, loss_fn, steps, handle)
+
+        def plain():
+            return timed_block(model, opt, loss_fn, steps)
+
+        def hooked():
+            with gradscope_hook.watch(model, run_dir, every=1, optimizer=opt) as handle:
+                return timed_block(model, opt, loss_fn, steps, handle)
+
+        if r % 2 == 0:
+            p, h = plain(), hooked()
+        else:
+            h, p = hooked(), plain()
         shutil.rmtree(run_dir)
-    p = statistics.median(plain)
-    h = statistics.median(hooked)
+        wall["plain"] += p[0]
+        wall["hooked"] += h[0]
+        cpu["plain"] += p[1]
+        cpu["hooked"] += h[1]
+        ratios["wall"].append(statistics.median(h[0]) / statistics.median(p[0]) - 1)
+        ratios["cpu"].append(statistics.median(h[1]) / statistics.median(p[1]) - 1)
+
+    def summary(xs):
+        q = statistics.quantiles(xs, n=4) if len(xs) >= 2 else [xs[0]] * 3
+        return {"median": q[1] * 100, "q1": q[0] * 100, "q3": q[2] * 100}
+
     return {
         "case": name,
-        "params": sum(q.numel() for q in model.parameters()),
-        "plainMs": p * 1e3,
-        "hookedMs": h * 1e3,
-        "overheadPct": (h / p - 1) * 100,
-        "steps": len(plain),
+        "params": sum(x.numel() for x in model.parameters()),
+        "plainMs": statistics.median(wall["plain"]) * 1e3,
+        "hookedMs": statistics.median(wall["hooked"]) * 1e3,
+        "plainCpuMs": statistics.median(cpu["plain"]) * 1e3,
+        "hookedCpuMs": statistics.median(cpu["hooked"]) * 1e3,
+        "overheadPct": summary(ratios["wall"]),
+        "cpuOverheadPct": summary(ratios["cpu"]),
+        "rounds": rounds,
+        "stepsPerBlock": steps,
     }
 
 
@@ -161,10 +227,10 @@ def main():
         os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, **BENCH_ENV})
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--default-env", action="store_true", help="run without BENCH_ENV")
-    ap.add_argument("--rounds", type=int, default=6)
-    ap.add_argument("--steps", type=int, default=12)
+    ap.add_argument("--rounds", type=int, default=16)
+    ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--case", choices=["transformer", "cnn", "cnn-narrow", "all"], default="all")
+    ap.add_argument("--case", choices=["transformer", "cnn", "cnn-narrow", "resnet", "all"], default="all")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -172,6 +238,7 @@ def main():
         "transformer": transformer_case,
         "cnn": cnn_case,
         "cnn-narrow": lambda: cnn_case(channels=(16, 32, 32)),
+        "resnet": lambda: cnn_case(batch=16, net=SmallResNet),
     }
     names = list(cases) if args.case == "all" else [args.case]
     tmp = tempfile.mkdtemp(prefix="gradscope-bench-")
@@ -185,9 +252,12 @@ def main():
     tuning = "default environment" if args.default_env else " ".join(f"{k}={v}" for k, v in BENCH_ENV.items())
     print(f"torch {torch.__version__}, {args.threads} threads, every=1, {args.rounds} rounds x {args.steps} steps, {tuning}")
     for r in results:
+        w, c = r["overheadPct"], r["cpuOverheadPct"]
         print(
-            f"{r['case']:12s} {r['params']:>8d} params  plain {r['plainMs']:8.2f} ms/step  "
-            f"hooked {r['hookedMs']:8.2f} ms/step  overhead {r['overheadPct']:+6.1f}%"
+            f"{r['case']:12s} {r['params']:>7d} params  wall: plain {r['plainMs']:6.1f} ms/step, "
+            f"hooked {r['hookedMs']:6.1f}, overhead {w['median']:+5.1f}% ({w['q1']:+.1f}% .. {w['q3']:+.1f}%)  "
+            f"cpu: plain {r['plainCpuMs']:6.1f} ms/step, hooked {r['hookedCpuMs']:6.1f}, "
+            f"overhead {c['median']:+5.1f}% ({c['q1']:+.1f}% .. {c['q3']:+.1f}%)"
         )
 
 

@@ -234,6 +234,29 @@ def _rows(x: torch.Tensor) -> int:
     return row
 
 
+def _precise_moments(x: torch.Tensor, s: float, v: float) -> Tuple[float, float]:
+    """(sum, sum of squares) of x from float32-accurate ones, redone in float64 about the mean
+    when the spread is tiny against the mean (var < 1e-3 of the mean square: the difference of
+    the float32 sums would lose it, e.g. a batch-norm gain of ones, saturated sigmoids)."""
+    n = x.numel()
+    if not n or not (math.isfinite(s) and math.isfinite(v)) or v / n - (s / n) ** 2 >= 1e-3 * v / n:
+        return s, v
+    d = x.detach().double()
+    m = float(d.mean())
+    c = float(_sum_squares(d - m))
+    return m * n, c + n * m * m
+
+
+def _norms(tensors: List[torch.Tensor]) -> List[torch.Tensor]:
+    """L2 norm of each tensor (one foreach call when torch has it and the tensors allow)."""
+    if hasattr(torch, "_foreach_norm"):
+        try:
+            return list(torch._foreach_norm(tensors))
+        except (RuntimeError, TypeError):
+            pass
+    return [torch.linalg.vector_norm(t) for t in tensors]
+
+
 def _exact_sum(x: torch.Tensor) -> torch.Tensor:
     """float64 sum of small integers held in x (counts): rows of <= 4096 sum exactly in float32,
     their sums add up exactly in float64."""
@@ -247,12 +270,13 @@ def _exact_sum(x: torch.Tensor) -> torch.Tensor:
 
 class _Stats:
     """Tensor statistics with the device policy. On CPU (`lazy`), reading a scalar is not a
-    device sync, so sums of squares are taken in the tensor's dtype (float32: torch's pairwise
-    sum, relative error ~1e-7) and redone in float64 only when the float32 result may have
-    overflowed or underflowed, and passes that can only count zeros (NaN/Inf counts when the sum
-    is finite, dead units when no derivative is zero) are skipped. Elsewhere (`lazy` False) every
-    statistic is computed in float64 and every pass runs, so nothing is read before the step's
-    single transfer to the host."""
+    device sync: statistics are Python floats as soon as computed, sums of squares are taken in
+    the tensor's dtype (float32 norms of rows of <= 4096 entries, relative error ~1e-7) and
+    redone in float64 only when the float32 result may have overflowed or underflowed, and
+    passes that can only count zeros (NaN/Inf counts when the sum is finite, dead units when no
+    derivative is zero) are skipped. Elsewhere (`lazy` False, GPUs) every statistic is a
+    float64 tensor, every pass runs, and the step's statistics are stacked and moved to the host
+    once."""
 
     def __init__(self, lazy: bool, acc: torch.dtype):
         self.lazy = lazy
@@ -260,8 +284,19 @@ class _Stats:
         self._bufs: Dict[Tuple[int, torch.dtype, torch.device], torch.Tensor] = {}
         self._zeros: Dict[torch.device, torch.Tensor] = {}
 
-    def need(self, flag: torch.Tensor) -> bool:
+    def need(self, flag: Any) -> bool:
         return (not self.lazy) or bool(flag)
+
+    def val(self, t: torch.Tensor) -> Any:
+        """A statistic: a float (lazy) or an accumulation-dtype tensor."""
+        return float(t) if self.lazy else t.to(self.acc)
+
+    def pack(self, *values: Any) -> Any:
+        """The statistics of one call: a tuple of floats (lazy) or one stacked tensor."""
+        return tuple(values) if self.lazy else torch.stack(values)
+
+    def zero_of(self, device: torch.device) -> Any:
+        return 0.0 if self.lazy else self.zero(device)
 
     def sums(self, x: torch.Tensor, want_sum: bool = True) -> Tuple[torch.Tensor, torch.Tensor, Optional[bool]]:
         """(sum, sum of squares, finite) of x, the sums as accumulation-dtype scalars; `finite`
@@ -271,20 +306,20 @@ class _Stats:
             return (d.sum() if want_sum else self.zero(x.device)), (d * d).sum(), None
         if x.dtype in (torch.float16, torch.bfloat16):
             x = x.float()
-        sq = _sum_squares(x)
-        v = float(sq)
+        v = float(_sum_squares(x))
         if x.dtype != torch.float64 and not (x.numel() * 1e-30 <= v < math.inf):
             x = x.double()  # squares may have overflowed or underflowed float32
-            sq = _sum_squares(x)
-            v = float(sq)
-        s = x.sum().to(self.acc) if want_sum else self.zero(x.device)
-        return s, sq.to(self.acc), math.isfinite(v)
+            v = float(_sum_squares(x))
+        if not want_sum:
+            return 0.0, v, math.isfinite(v)
+        s = float(x.sum())
+        return (*_precise_moments(x, s, v), math.isfinite(v))
 
     def nonfinite(self, x: torch.Tensor, finite: Optional[bool]) -> torch.Tensor:
         """Count of NaN/Inf in x (none when its sum of squares is finite)."""
         if finite:
-            return self.zero(x.device)
-        return (~torch.isfinite(x)).sum().to(self.acc)
+            return self.zero_of(x.device)
+        return self.val((~torch.isfinite(x)).sum())
 
     def zero(self, device: torch.device) -> torch.Tensor:
         """A 0-d zero of the accumulation dtype (shared: only ever read)."""
@@ -308,19 +343,19 @@ class _Stats:
     def count_nonzero(self, x: torch.Tensor, finite: Optional[bool]) -> torch.Tensor:
         """Number of nonzero entries of x >= 0 (NaN counts as nonzero)."""
         if not finite or not self.lazy:
-            return (x != 0).sum().to(self.acc)
+            return self.val((x != 0).sum())
         b = self.scratch(x, 1)
         torch.sign(x, out=b)
-        return _exact_sum(b).to(self.acc)
+        return float(_exact_sum(b))
 
     def count_below(self, x: torch.Tensor, threshold: float, finite: Optional[bool]) -> torch.Tensor:
         """Number of entries of x below `threshold`."""
         if not finite or not self.lazy:
-            return (x < threshold).sum().to(self.acc)
+            return self.val((x < threshold).sum())
         b = self.scratch(x, 1)
         torch.sub(x, threshold, out=b)
         b.clamp_(max=0).sign_()  # -1 below the threshold, 0 elsewhere
-        return (-_exact_sum(b)).to(self.acc)
+        return -float(_exact_sum(b))
 
     def sample(self, x: torch.Tensor) -> torch.Tensor:
         """A copy of at most HIST_SAMPLE entries of x for its histogram (every k-th entry, k
@@ -573,8 +608,7 @@ class Handle:
             z = _first_tensor(output)
             if z is None or z.dtype not in _FLOAT_BITS:
                 return
-            with torch.no_grad():
-                self._forward_stats(r, z.detach())
+            self._forward_stats(r, z.detach())  # detached: no graph is recorded
             if r.activation_source != "declared" and (r.activation is not None or not self._ordered):
                 self._outputs[id(z)] = (r, weakref.ref(z))
             if z.requires_grad:
@@ -621,7 +655,7 @@ class Handle:
         n = float(z.numel())
         as_activation = r.activation is None or not self._ordered
         zsum, zsq, finite = S.sums(z, want_sum=as_activation)
-        vec = torch.stack([zsq, S.nonfinite(z, finite)])
+        vec = S.pack(zsq, S.nonfinite(z, finite))
         for t in r.targets:
             self._fwd.append((t, n, vec))
         if r.activation_source == "declared":
@@ -630,8 +664,8 @@ class Handle:
             self._activation_stats(r, z, act.value(z, S.scratch(z, 0) if act.name == "relu" else None))
         elif as_activation:
             # No activation follows (known so far): the output's own statistics stand for it.
-            zero = S.zero(z.device)
-            avec = torch.stack([zsum, zsq, zero, zero, zero])  # NaN/Inf counted in z
+            zero = S.zero_of(z.device)
+            avec = S.pack(zsum, zsq, zero, zero, zero)  # NaN/Inf counted in z
             h = S.sample(z)
             for t in r.targets:
                 self._act.append((t, n, avec, h, False))
@@ -646,13 +680,13 @@ class Handle:
         relu = act.zero_is_inactive and bool(dims)
         asum, asq, finite = S.sums(a, want_sum=not relu)
         h = S.sample(a)
-        zero_t = S.zero(a.device)
+        zero_t = S.zero_of(a.device)
         d: Optional[torch.Tensor]
         if relu:
             # ReLU: phi'(u) = 0 exactly where a = 0 (NaN counts as nonzero). a >= 0 is its own
             # |phi'|: its sums per unit give the dead units and, summed, the mean.
             per_unit = a.sum(dim=dims)
-            asum = per_unit.sum().to(S.acc)
+            asum = S.val(per_unit.sum())
             low = zero = n - S.count_nonzero(a, finite)
             if S.need(zero > 0):
                 self._merge_dead(r, per_unit.to(S.acc))
@@ -685,7 +719,7 @@ class Handle:
             self._merge_dead(r, d.sum(dim=dims).to(S.acc))
         else:
             self._alive.add(r.reg)
-        avec = torch.stack([asum, asq, low, zero, S.nonfinite(a, finite)])
+        avec = S.pack(asum, asq, low, zero, S.nonfinite(a, finite))
         for t in r.targets:
             self._act.append((t, n, avec, h, True))
 
@@ -702,7 +736,7 @@ class Handle:
         S = self.stats
         n = float(g.numel())
         _, sq, finite = S.sums(g, want_sum=False)
-        vec = torch.stack([sq, S.nonfinite(g, finite)])
+        vec = S.pack(sq, S.nonfinite(g, finite))
         h = S.sample(g)
         for t in r.targets:
             self._bwd.append((t, n, vec, h))
@@ -710,22 +744,21 @@ class Handle:
     # -- parameters ----------------------------------------------------------------------------
 
     def _weights(self) -> List[torch.Tensor]:
-        return [r.weight.detach().reshape(-1) for r in self.mods if r.weight is not None]
+        return [r.weight.detach() for r in self.mods if r.weight is not None]
 
     def _snapshot(self) -> None:
         """The weights before the coming optimizer step, when that step is recorded (for the
         update ratio and the weights' statistics, which are of W before the update)."""
         ws = self._weights()
-        if not ws:
-            self._w_before = None
-            return
+        snap = self._w_before
         with torch.no_grad():
-            ws = [w.to(self.device) for w in ws]
-            buf = self._w_before
-            if buf is not None and buf.numel() == sum(w.numel() for w in ws) and buf.dtype == ws[0].dtype:
-                torch.cat(ws, out=buf)
+            if snap is not None and len(snap) == len(ws) and all(
+                s.shape == w.shape and s.dtype == w.dtype and s.device == w.device for s, w in zip(snap, ws)
+            ):
+                for s, w in zip(snap, ws):
+                    s.copy_(w)
             else:
-                self._w_before = torch.cat(ws)
+                self._w_before = [w.clone() for w in ws]
 
     def _grad_list(self) -> List[torch.Tensor]:
         out = []
@@ -741,62 +774,82 @@ class Handle:
         grads = self._grad_list()
         if not grads:
             return 0.0
-        if hasattr(torch, "_foreach_norm") and all(g.device == grads[0].device for g in grads):
-            norms = list(torch._foreach_norm(grads))
-        else:
-            norms = [torch.linalg.vector_norm(g) for g in grads]
-        return float((torch.stack([v.to(self.device) for v in norms]).to(self.stats.acc) ** 2).sum())
+        return float((torch.stack([v.to(self.device) for v in _norms(grads)]).to(self.stats.acc) ** 2).sum())
 
     def _param_stats(self, have_before: bool) -> Dict[str, Any]:
-        """Segment sums, per module, over the concatenated gradients (weight, bias, others) and
-        weights (before the step, and the step's update)."""
-        acc = self.stats.acc
-        dev = self.device
-        segs: List[torch.Tensor] = []
-        lengths: List[int] = []
-        numel: List[int] = []
+        """Per-tensor norms and sums of the gradients (segments: each module's weight, bias and
+        other parameters), of the weights before the step and of the step's update: torch
+        tensors to move to the host with the rest, then `_param_sums` adds them up per segment.
+        No temporary as large as the parameters (foreach norms, per-tensor sums)."""
+        M = len(self.mods)
+        tensors: List[torch.Tensor] = []
+        seg: List[int] = []
+        numel: List[int] = [0] * (3 * M)
 
-        def add(ps):
-            total = 0
-            count = 0
+        def add(j, ps):
             for p in ps:
-                count += p.numel()
+                numel[j] += p.numel()
                 g = p.grad
                 if g is None:
                     continue  # no gradient: zeros, which add nothing to the sums
-                g = g.coalesce()._values() if g.is_sparse else g
-                segs.append(g.detach().reshape(-1).to(dev))
-                total += g.numel()
-            lengths.append(total)
-            numel.append(count)
+                tensors.append((g.coalesce()._values() if g.is_sparse else g).detach())
+                seg.append(j)
 
-        for r in self.mods:
-            add([r.weight] if r.weight is not None else [])
-        for r in self.mods:
-            add([r.bias] if r.bias is not None else [])
-        for r in self.mods:
-            add(r.others)
-        M3 = 3 * len(self.mods)
-        if segs:
-            G = torch.cat(segs).to(acc)
-            L = torch.tensor(lengths, device=dev)
-            tensors = [torch.segment_reduce(G, "sum", lengths=L), torch.segment_reduce(G * G, "sum", lengths=L)]
-        else:
-            G = None
-            tensors = [torch.zeros(M3, dtype=acc, device=dev), torch.zeros(M3, dtype=acc, device=dev)]
-        wl = [r.weight.numel() for r in self.mods if r.weight is not None]
-        if wl:
-            WL = torch.tensor(wl, device=dev)
-            Wa = torch.cat([w.to(dev) for w in self._weights()]).to(acc)
-            Wb = self._w_before.to(acc) if (have_before and self._w_before is not None) else Wa
-            delta = Wa - Wb
-            tensors += [
-                torch.segment_reduce(Wb, "sum", lengths=WL),
-                torch.segment_reduce(Wb * Wb, "sum", lengths=WL),
-                torch.segment_reduce(delta, "sum", lengths=WL),
-                torch.segment_reduce(delta * delta, "sum", lengths=WL),
-            ]
-        return {"tensors": tensors, "lengths": lengths, "numel": numel, "G": G, "weights": len(wl)}
+        for i, r in enumerate(self.mods):
+            add(i, [r.weight] if r.weight is not None else [])
+            add(M + i, [r.bias] if r.bias is not None else [])
+            add(2 * M + i, r.others)
+        ws = self._weights()
+        W = len(ws)
+        if W:
+            before = self._w_before if (have_before and self._w_before is not None) else None
+            if before is not None:
+                tensors += before
+                seg += [3 * M + w for w in range(W)]
+            else:
+                tensors += ws
+                seg += [3 * M + w for w in range(W)]
+        norms = _norms(tensors) if tensors else []
+        sums = [t.sum() for t in tensors]
+        if W and before is not None:
+            delta = torch._foreach_sub(ws, before) if hasattr(torch, "_foreach_sub") else [w - b for w, b in zip(ws, before)]
+            tensors += delta
+            seg += [3 * M + W + w for w in range(W)]
+            norms += _norms(delta)
+            sums += [d.sum() for d in delta]
+        acc = self.stats.acc
+        dev = self.device
+        flat = None
+        if tensors:
+            try:
+                flat = torch.stack(norms + sums).to(acc)
+            except RuntimeError:  # parameters on several devices or of several dtypes
+                flat = torch.stack([v.to(dev, acc) for v in norms + sums])
+        return {"flat": flat, "tensors": tensors, "seg": seg, "numel": numel, "weights": W, "updated": W and before is not None}
+
+    def _param_sums(self, ps: Dict[str, Any], host: List[float]) -> Dict[str, List[float]]:
+        """Per segment: sum, sum of squares and NaN/Inf count, from the per-tensor norms and sums
+        (a float32 norm that may have overflowed or underflowed is redone in float64)."""
+        M = len(self.mods)
+        W = ps["weights"]
+        nseg = 3 * M + 2 * W
+        total = [0.0] * nseg
+        squares = [0.0] * nseg
+        nonfinite = [0] * nseg
+        k = len(ps["tensors"])
+        for t, j, v, s in zip(ps["tensors"], ps["seg"], host[:k], host[k : 2 * k]):
+            n = t.numel()
+            v2 = v * v
+            if n and not (n * 1e-30 <= v2 < math.inf and math.isfinite(s)):
+                d = t.detach().double()  # the float32 norm may have overflowed or underflowed
+                v2 = float(_sum_squares(d))
+                s = float(d.sum())
+                if not (math.isfinite(v2) and math.isfinite(s)):
+                    nonfinite[j] += int((~torch.isfinite(t)).sum())
+            s, v2 = _precise_moments(t, s, v2)
+            squares[j] += v2
+            total[j] += s
+        return {"sum": total, "sq": squares, "nonfinite": nonfinite}
 
     # -- the step ------------------------------------------------------------------------------
 
@@ -860,19 +913,32 @@ class Handle:
         dev = self.device
         mods = self.mods
         M = len(mods)
-        have_before = sampled and self._w_before is not None
-        ps = self._param_stats(have_before)
+        ps = self._param_stats(sampled and self._w_before is not None)
+        have_before = bool(ps["updated"])
 
         # Per-module sums of the hooks' statistics (index_add over the calls).
         count = {"f": [0.0] * M, "a": [0.0] * M, "b": [0.0] * M}
 
+        host_sums = {}
+
         def gather(key, entries, width):
+            """Per-module sums of the entries' statistics: float tuples (CPU) added here, tensors
+            stacked and added on the device, to move with the rest."""
+            sums = [[0.0] * width for _ in range(M)]
+            host_sums[key] = sums
+            tensors = []
             for e in entries:
                 count[key][e[0]] += e[1]
+                if isinstance(e[2], tuple):
+                    row = sums[e[0]]
+                    for k, v in enumerate(e[2]):
+                        row[k] += v
+                else:
+                    tensors.append(e)
             out = torch.zeros(M, width, dtype=acc, device=dev)
-            if entries:
-                idx = torch.tensor([e[0] for e in entries], device=dev)
-                out.index_add_(0, idx, torch.stack([e[2].to(dev) for e in entries]))
+            if tensors:
+                idx = torch.tensor([e[0] for e in tensors], device=dev)
+                out.index_add_(0, idx, torch.stack([e[2].to(dev) for e in tensors]))
             return out
 
         act_entries = [e for e in self._act if e[4] == (mods[e[0]].activation is not None)]
@@ -900,12 +966,18 @@ class Handle:
             keys = sorted(set(k for k, _ in items))
             pos = {k: j for j, k in enumerate(keys)}
             counts = _histograms([h.to(dev) for _, h in items], [pos[k] for k, _ in items], len(keys))
-            hist_parts.append(counts.reshape(-1).to(acc))
+            # the filled range of finite bins of each histogram: first and last bin, or -1
+            finite = counts[:, : counts.shape[1] - 2] > 0
+            first = finite.int().argmax(dim=1)
+            last = finite.shape[1] - 1 - finite.flip(1).int().argmax(dim=1)
+            empty = ~finite.any(dim=1)
+            span = torch.stack([first.masked_fill(empty, -1), last.masked_fill(empty, -1)], dim=1)
+            hist_parts += [counts.reshape(-1).to(acc), span.reshape(-1).to(acc)]
             hist_keys.append((counts.shape[1], keys, dtype))
 
         # One transfer to the host.
         parts = [fwd.reshape(-1), act.reshape(-1), bwd.reshape(-1)]
-        parts += [t.reshape(-1).to(acc) for t in ps["tensors"]] + dead + hist_parts
+        parts += ([ps["flat"]] if ps["flat"] is not None else []) + dead + hist_parts
         host = torch.cat(parts).tolist()
 
         pos = 0
@@ -916,28 +988,26 @@ class Handle:
             pos += k
             return out
 
-        F_ = take(2 * M)
-        A_ = take(5 * M)
-        B_ = take(2 * M)
-        gsum = take(3 * M)
-        gsq = take(3 * M)
+        def add_host(values, key, width):
+            return [v + host_sums[key][i // width][i % width] for i, v in enumerate(values)]
+
+        F_ = add_host(take(2 * M), "f", 2)
+        A_ = add_host(take(5 * M), "a", 5)
+        B_ = add_host(take(2 * M), "b", 2)
         W = ps["weights"]
-        wsum, wsq, dsum, dsq = (take(W), take(W), take(W), take(W)) if W else ([], [], [], [])
+        P = self._param_sums(ps, take(2 * len(ps["tensors"])))
+        gsum, wsum, dsum = P["sum"][: 3 * M], P["sum"][3 * M : 3 * M + W], P["sum"][3 * M + W :]
+        gsq, wsq, dsq = P["sq"][: 3 * M], P["sq"][3 * M : 3 * M + W], P["sq"][3 * M + W :]
+        grad_nonfinite = P["nonfinite"][: 3 * M]
         deadv = dict(zip(dead_regs, take(len(dead_regs))))
         hist_of: Dict[Tuple[int, int], Tuple[List[float], torch.dtype]] = {}
         for length, keys, dtype in hist_keys:
-            for k in keys:
-                hist_of[k] = (take(length), dtype)
+            rows = [take(length) for _ in keys]
+            spans = take(2 * len(keys))
+            for j, k in enumerate(keys):
+                hist_of[k] = (rows[j], dtype, int(spans[2 * j]), int(spans[2 * j + 1]))
 
-        # NaN/Inf counts of the gradients, only where their sums are not finite.
         numel = ps["numel"]
-        starts = [0]
-        for length in ps["lengths"]:
-            starts.append(starts[-1] + length)
-        grad_nonfinite = [0] * (3 * M)
-        for j in range(3 * M):
-            if ps["G"] is not None and not (math.isfinite(gsq[j]) and math.isfinite(gsum[j])):
-                grad_nonfinite[j] = int((~torch.isfinite(ps["G"][starts[j] : starts[j + 1]])).sum())
         total_sq = math.fsum(gsq) if all(math.isfinite(v) for v in gsq) else sum(gsq)
         grad_norm = math.sqrt(total_sq) if not math.isnan(total_sq) else float("nan")
 
@@ -1038,11 +1108,8 @@ class Handle:
         over `sampled` of the `total` entries (a systematic sample: every k-th entry)."""
         if hd is None or counted is None:
             return None
-        h, dtype = hd
-        nb = len(h) - 2  # finite exponent bins (bin 0: subnormal numbers)
-        filled = [b for b in range(nb) if h[b] > 0]
-        if filled:
-            lo, hi = filled[0], filled[-1]
+        h, dtype, lo, hi = hd  # lo, hi: the first and last filled finite bin (-1: none)
+        if lo >= 0:
             edges = _edges(dtype)[lo : hi + 2]
             counts = [int(c) for c in h[lo : hi + 1]]
         else:

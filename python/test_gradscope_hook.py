@@ -628,3 +628,33 @@ def test_conv_embedding_lstm_and_custom_modules(tmp_path):
         assert scale["weight"] is None and scale["gradWeightNorm"] == 0.0 and scale["updateRatio"] is None
         bn = next(layer for layer in r["layers"] if layer["path"] == "bn")
         assert 0 <= bn["dead"] <= 1 and 0 < bn["inactive"] < 1
+
+
+def test_near_constant_weights_keep_their_spread(tmp_path):
+    """A layer-norm gain of ones: std(W) = 0 exactly (update ratio not measurable, gradient to
+    weight ratio infinite); a gain of 1 +- 1e-4: its std is 1e-4, not float32 rounding noise."""
+    torch.manual_seed(0)
+    results = []
+    for spread in (0.0, 1e-4):
+        model = nn.Sequential(nn.Linear(4, 4), nn.LayerNorm(4))
+        with torch.no_grad():
+            model[1].weight.copy_(1 + spread * torch.tensor([1.0, -1.0, 1.0, -1.0]))
+        gamma = model[1].weight.detach().double().clone()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        x = torch.randn(8, 4)
+        with gradscope_hook.watch(model, tmp_path / f"run-{spread}", optimizer=opt) as h:
+            opt.zero_grad()
+            loss = (model(x) * torch.randn(8, 4)).sum()
+            loss.backward()
+            dgamma = model[1].weight.grad.detach().double().clone()
+            opt.step()
+            h.step(loss)
+        _, records, _ = read_run(tmp_path / f"run-{spread}")
+        results.append((records[0]["layers"][1], gamma, dgamma))
+    layer, gamma, dgamma = results[0]
+    assert layer["gradToWeight"] == "Infinity" and layer["updateRatio"] is None
+    layer, gamma, dgamma = results[1]
+    w_std = float(gamma.std(unbiased=False))
+    assert w_std == pytest.approx(1e-4, rel=1e-3)
+    assert layer["gradToWeight"] == pytest.approx(float(dgamma.std(unbiased=False)) / w_std, rel=1e-4)
+    assert layer["updateRatio"] == pytest.approx(math.log10(0.1 * float(dgamma.std(unbiased=False)) / w_std), abs=1e-3)
