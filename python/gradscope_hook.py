@@ -198,7 +198,7 @@ def _bin_edge(dtype: torch.dtype, b: int) -> float:
 
 # Histograms count a systematic sample of at most this many entries per tensor (every k-th
 # entry, k coprime with the row length so every unit is visited); "total" says of how many.
-HIST_SAMPLE = 1 << 12
+HIST_SAMPLE = 1 << 11
 
 
 _CHUNK = 4096
@@ -283,6 +283,7 @@ class _Stats:
         self.acc = acc
         self._bufs: Dict[Tuple[int, torch.dtype, torch.device], torch.Tensor] = {}
         self._zeros: Dict[torch.device, torch.Tensor] = {}
+        self._views: Dict[Any, torch.Tensor] = {}
 
     def need(self, flag: Any) -> bool:
         return (not self.lazy) or bool(flag)
@@ -332,13 +333,19 @@ class _Stats:
         """A reusable buffer shaped like x (two slots per dtype and device): elementwise
         passes write into it instead of allocating a temporary the size of an activation, whose
         page faults would cost more than the pass on CPU."""
+        shape = x.shape
+        view = self._views.get((slot, shape, x.dtype, x.device))
+        if view is not None:
+            return view
         key = (slot, x.dtype, x.device)
         buf = self._bufs.get(key)
         n = x.numel()
         if buf is None or buf.numel() < n:
             buf = torch.empty(n, dtype=x.dtype, device=x.device)
             self._bufs[key] = buf
-        return buf[:n].view(x.shape)
+            self._views = {k: v for k, v in self._views.items() if k[0] != slot or k[2:] != key[1:]}
+        view = self._views[(slot, shape, x.dtype, x.device)] = buf[:n].view(shape)
+        return view
 
     def count_nonzero(self, x: torch.Tensor, finite: Optional[bool]) -> torch.Tensor:
         """Number of nonzero entries of x >= 0 (NaN counts as nonzero)."""
@@ -846,7 +853,8 @@ class Handle:
                 s = float(d.sum())
                 if not (math.isfinite(v2) and math.isfinite(s)):
                     nonfinite[j] += int((~torch.isfinite(t)).sum())
-            s, v2 = _precise_moments(t, s, v2)
+            if j < M or j >= 3 * M:  # segments whose std is reported (W, dW, the update)
+                s, v2 = _precise_moments(t, s, v2)
             squares[j] += v2
             total[j] += s
         return {"sum": total, "sq": squares, "nonfinite": nonfinite}
@@ -1017,6 +1025,7 @@ class Handle:
                 w_index[r.reg] = len(w_index)
 
         layers = []
+        hists: List[str] = []
         nf_parts = []
         for r in self.order:
             i = r.reg
@@ -1070,10 +1079,10 @@ class Handle:
             rec["nonfinite"] = nf_z + nf_a + nf_g + nf_w + nf_b
             rec["subnormal"] = 0  # not measured
             rec["underflow"] = False
-            rec["hist"] = {
-                "grad": self._hist_json(hg, hist_counts.get((i, 1))),
-                "act": self._hist_json(ha, hist_counts.get((i, 0))),
-            }
+            hists.append(
+                '{"grad":%s,"act":%s}'
+                % (_hist_json(hg, hist_counts.get((i, 1))), _hist_json(ha, hist_counts.get((i, 0))))
+            )
             layers.append(rec)
             nf_parts.append((nf_z, nf_a, nf_g, nf_w, nf_b, nf_o))
 
@@ -1087,13 +1096,16 @@ class Handle:
         )
         if bad and self.explosion is None:
             self.explosion = self._locate(n, loss, layers, nf_parts, sampled)
-        for rec in layers:  # histograms hold finite numbers only: encode the scalars
+        # The line, written by hand around json.dumps of the scalars: each layer's object gets its
+        # histograms (finite numbers, pre-rendered) as a last member "hist".
+        parts = []
+        for rec, hist in zip(layers, hists):
             for k, v in rec.items():
                 if type(v) is float and not math.isfinite(v):
                     rec[k] = _enc_float(v)
-        record = {"step": n, "loss": _enc_float(loss), "gradNorm": _enc_float(grad_norm), "lr": _enc_float(self._lr())}
-        record["layers"] = layers
-        self._append(record)
+            parts.append(_dump(rec)[:-1] + ',"hist":' + hist + "}")
+        head = {"step": n, "loss": _enc_float(loss), "gradNorm": _enc_float(grad_norm), "lr": _enc_float(self._lr())}
+        self._append(_dump(head)[:-1] + ',"layers":[' + ",".join(parts) + "]}")
         self.recorded += 1
 
     def _lr(self) -> Optional[float]:
@@ -1101,27 +1113,6 @@ class Handle:
             return None
         v = self.optimizer.param_groups[0].get("lr")
         return float(v) if isinstance(v, (int, float, torch.Tensor)) else None
-
-    def _hist_json(self, hd, counted) -> Optional[Dict[str, Any]]:
-        """A histogram of |x|: bins between powers of two (`edges`, trimmed to the filled range;
-        the first bin of a dtype holds its subnormal numbers), exact zeros and NaN/Inf apart,
-        over `sampled` of the `total` entries (a systematic sample: every k-th entry)."""
-        if hd is None or counted is None:
-            return None
-        h, dtype, lo, hi = hd  # lo, hi: the first and last filled finite bin (-1: none)
-        if lo >= 0:
-            edges = _edges(dtype)[lo : hi + 2]
-            counts = [int(c) for c in h[lo : hi + 1]]
-        else:
-            edges, counts = [], []
-        return {
-            "edges": edges,
-            "counts": counts,
-            "zeros": int(h[-1]),
-            "nonfinite": int(h[-2]),
-            "sampled": int(counted[0]),
-            "total": int(counted[1]),
-        }
 
     def _locate(self, n, loss, layers, nf_parts, sampled) -> Dict[str, Any]:
         """Where NaN/Inf first appears, in the order of computation: the forward pass from the
@@ -1195,11 +1186,11 @@ class Handle:
     def _write_config(self) -> None:
         _write_atomic(os.path.join(self.run_dir, "config.json"), _dumps(self._config(), indent=2) + "\n")
 
-    def _append(self, record: Dict[str, Any]) -> None:
+    def _append(self, line: str) -> None:
         if self._metrics_fd is None:
             path = os.path.join(self.run_dir, "metrics.jsonl")
             self._metrics_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        data = (json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n").encode()
+        data = (line + "\n").encode()
         # One write() per line: a killed process leaves whole lines.
         done = os.write(self._metrics_fd, data)
         while done < len(data):
@@ -1261,15 +1252,42 @@ class Handle:
         self.close(interrupted=exc_type is not None)
 
 
-_EDGES: Dict[torch.dtype, List[float]] = {}
+_EDGES: Dict[torch.dtype, List[str]] = {}
 
 
-def _edges(dtype: torch.dtype) -> List[float]:
-    """Lower edges of every exponent bin of `dtype`, and the top edge of the last finite one."""
+def _edges(dtype: torch.dtype) -> List[str]:
+    """Lower edges of every exponent bin of `dtype`, and the top edge of the last finite one, as
+    JSON numbers."""
     if dtype not in _EDGES:
         emax = _FLOAT_BITS[dtype][2]
-        _EDGES[dtype] = [_bin_edge(dtype, b) for b in range(emax + 1)]
+        _EDGES[dtype] = [repr(_bin_edge(dtype, b)) for b in range(emax + 1)]
     return _EDGES[dtype]
+
+
+def _hist_json(hd, counted) -> str:
+    """A histogram of |x| as JSON: bins between powers of two (`edges`, trimmed to the filled
+    range; the first bin of a dtype holds its subnormal numbers), exact zeros and NaN/Inf apart,
+    over `sampled` of the `total` entries (a systematic sample: every k-th entry)."""
+    if hd is None or counted is None:
+        return "null"
+    h, dtype, lo, hi = hd  # lo, hi: the first and last filled finite bin (-1: none)
+    if lo >= 0:
+        edges = ",".join(_edges(dtype)[lo : hi + 2])
+        counts = ",".join(str(int(c)) for c in h[lo : hi + 1])
+    else:
+        edges = counts = ""
+    return '{"edges":[%s],"counts":[%s],"zeros":%d,"nonfinite":%d,"sampled":%d,"total":%d}' % (
+        edges,
+        counts,
+        int(h[-1]),
+        int(h[-2]),
+        int(counted[0]),
+        int(counted[1]),
+    )
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
 def _sqrt(v: float, clamp: bool = False) -> float:
