@@ -13,6 +13,8 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { main } from "../src/cli/main.ts";
+import { captureOutput } from "../src/cli/test-output.ts";
 import { readRunDir } from "../src/experiment/train/run-dir.ts";
 import { type FlowJudgment, judgeFlow, layerPoint } from "../src/verdict/index.ts";
 
@@ -185,5 +187,19 @@ describe.skipIf(!hasTorch)("PyTorch hook: real training runs judged by the verdi
     const before = run.records.filter((r) => r.step < e!.step);
     expect(before.every((r) => Number.isFinite(r.loss))).toBe(true);
     expect(before.at(-1)!.gradNorm).toBeGreaterThan(before[0]!.gradNorm * 1e3);
+  });
+
+  it("gradscope diagnose RUN_DIR gives the runs the same verdicts", async () => {
+    const verdicts: Record<string, string> = {};
+    for (const c of ["sigmoid-mlp", "relu-he-mlp", "explode"]) {
+      const output = captureOutput();
+      expect(await main(["diagnose", join(out, c), "--json"], output)).toBe(0);
+      const result = JSON.parse(output.stdout()) as { source: string; verdict: string };
+      expect(result.source).toBe("imported");
+      verdicts[c] = result.verdict;
+    }
+    expect(verdicts["sigmoid-mlp"]).toBe("vanishing");
+    expect(["vanishing", "exploding", "exploded"]).not.toContain(verdicts["relu-he-mlp"]);
+    expect(verdicts["explode"]).toBe("exploded");
   });
 });
