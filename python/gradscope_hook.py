@@ -14,21 +14,23 @@ One file, depending on nothing but torch. Usage::
 then ``gradscope diagnose runs/mine`` (or ``report``). ``watch`` registers forward hooks on
 every module that owns parameters (Linear, Conv, Embedding, LayerNorm, MultiheadAttention,
 custom modules with raw nn.Parameter, ...) and, on recorded steps only, a gradient hook on
-each module's output. Every ``every`` steps (and step 1, and any step whose loss or gradient
-is NaN/Inf) it appends one line to metrics.jsonl with, per module, the metrics of
+each module's output. Every ``every`` steps (and step 1, and the first step whose loss or
+gradient is NaN/Inf) it appends one line to metrics.jsonl with, per module, the metrics of
 docs/METRICS.md (``q``, ``gradPreactMeanSq``, ``gradWeightNorm``, ``gradToWeight``,
 ``updateRatio``, activation statistics, saturated and dead fractions, non-finite counts) and
 log-binned histograms, plus the loss and the global gradient norm.
 
 The directory is written as it goes: summary.json at once (status "running") and atomically
-(temporary file + rename) every few seconds; config.json once the first forward pass has shown
-the modules' order; metrics.jsonl one line per recorded step, each written with a single
-write() and flushed, so a killed run leaves a readable directory. NaN and Inf are written as
-the strings "NaN", "Infinity" and "-Infinity" (JSON has none).
+(temporary file + rename) every few seconds; config.json at once and again, atomically, when
+the first forward pass has shown the modules' order; metrics.jsonl one line per recorded step,
+each written with a single unbuffered write(), so a killed run leaves a readable directory. NaN
+and Inf are written as the strings "NaN", "Infinity" and "-Infinity" (JSON has none).
 
-Statistics are computed with torch ops on the tensors' own device, under torch.no_grad(), and
-moved to the host once per recorded step. On steps that are not recorded the forward hooks
-return at once and only the loss and the global gradient norm are read (to catch an explosion).
+Statistics are computed with torch ops on the tensors' own device, without autograd, and moved
+to the host once per recorded step (on CPU, where a read is no device sync, they are read as
+they are computed; see _Stats). On steps that are not recorded the hooks return at once and only
+the loss and the global gradient norm are read (to catch an explosion). python/README.md
+documents the fields, the files and the measured overhead.
 """
 
 from __future__ import annotations
@@ -569,7 +571,7 @@ class Handle:
         self._last_summary = 0.0
         self._recording = True  # step 1 is recorded
         self._reset_step()
-        self._w_before: Optional[torch.Tensor] = None
+        self._w_before: Optional[List[torch.Tensor]] = None
         self._snapshot()
 
         self._pre_hooks: List[Any] = []
@@ -718,14 +720,13 @@ class Handle:
                 d = act.derivative(u, a).abs()
             low = S.count_below(d, 0.01 * act.max_derivative, finite)
             zero = n - S.count_nonzero(d, finite) if S.need(low > 0) else zero_t
-        if relu:
-            pass
-        elif d is not None and dims and S.need(zero > 0):
-            # A unit is dead when phi' = 0 for every entry: its sum of |phi'| over the batch is
-            # 0 (a sum of non-negative numbers is 0 only if all are).
-            self._merge_dead(r, d.sum(dim=dims).to(S.acc))
-        else:
-            self._alive.add(r.reg)
+        if not relu:
+            if d is not None and dims and S.need(zero > 0):
+                # A unit is dead when phi' = 0 for every entry: its sum of |phi'| over the batch
+                # is 0 (a sum of non-negative numbers is 0 only if all are).
+                self._merge_dead(r, d.sum(dim=dims).to(S.acc))
+            else:
+                self._alive.add(r.reg)
         avec = S.pack(asum, asq, low, zero, S.nonfinite(a, finite))
         for t in r.targets:
             self._act.append((t, n, avec, h, True))
