@@ -72,13 +72,12 @@ describe("doctor", () => {
     );
   }, 300_000);
 
-  it("exploding: the learning rate joins the search; critical init at a lower rate learns, clipping alone does not count", async () => {
+  it("exploding: the learning rate joins the search; critical init at a lower rate learns", async () => {
     // issue 13: each single remedy still explodes at lr 1; critical init with a 10x lower rate
     // learns. A narrower net than the CLI example (width 32, 150 steps) to stay fast.
     const report = await doctor(
       { depth: 30, width: 32, init: "normal", weightVar: 4, loss: "mse", lr: 1, dataset: "blobs" },
-      // two seeds and no extra ones: this test is about the search, not the noise
-      { budget: 150, maxTreatments: 5, seeds: 2, moreSeeds: 0, jobs: 2 },
+      { budget: 150, maxTreatments: 3, jobs: 2 },
     );
     // no change blows up at lr 1 in the diagnosis run: the sweep goes down to x1/30
     expect(
@@ -86,11 +85,11 @@ describe("doctor", () => {
     ).toBe(true);
     expect(report.lrFactors).toEqual([...EXPLODING_LR_FACTORS]);
     const atOne = report.baselineRun.lrTried.find((r) => r.lr === 1)!;
-    expect(atOne.broke).toBe(2);
+    expect(atOne.broke).toBe(3);
     // "a 10x lower learning rate" alone is no change at lr 0.1, which the sweep trains anyway
     expect(report.covered).toContain("a 10x lower learning rate");
     const critical = report.treatments.find((t) => t.remedyIds[0] === "critical-init")!;
-    expect(critical.lrTried.find((r) => r.lr === 1)!.broke).toBe(2);
+    expect(critical.lrTried.find((r) => r.lr === 1)!.broke).toBe(3);
     expect(critical.lr).toBeLessThan(1);
     expect(critical.verdict).toBe("better");
     expect(critical.spread.testAcc!.min).toBeGreaterThan(0.95);
@@ -100,15 +99,6 @@ describe("doctor", () => {
     expect(top.learned).toBe(true);
     expect(top.spread.testAcc!.mean).toBeGreaterThan(0.95);
     expect(report.headline).toMatch(/Best measured remedy: /);
-    // clipping at lr 1 completes but does not learn: it is never kept at that rate
-    const clip = report.treatments.find((t) => t.remedyIds.includes("gradient-clipping"));
-    if (clip) {
-      const atLr1 = clip.lrTried.find((r) => r.lr === 1)!;
-      expect(clip.lr).toBeLessThan(1);
-      expect(clip.spread.testAcc!.mean).toBeGreaterThan(
-        Math.max(...atLr1.seeds.map((s) => s.testAcc ?? 0)),
-      );
-    }
   }, 300_000);
 
   it("says when nothing learned above chance, and what was tried", async () => {

@@ -1,6 +1,6 @@
 import { gemmBackend } from "../core/kernels/gemm.ts";
-import { diagnose, RULES } from "../diagnose/index.ts";
-import type { Diagnosis, Finding, Remedy, Snapshot } from "../diagnose/types.ts";
+import { RULES } from "../diagnose/index.ts";
+import type { Diagnosis, Finding, Remedy } from "../diagnose/types.ts";
 import { outcomeOf, type VariantOutcome } from "./compare.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
 import { type Chance, chanceOf } from "./doctor/chance.ts";
@@ -24,8 +24,17 @@ import {
   verdictNote,
   verdictOf,
 } from "./doctor/verdict.ts";
-import { defineTask, type JobContext, runJobs, threadDataset } from "./pool/index.ts";
-import type { TrainRecord, TrainStatus } from "./train/recorder.ts";
+import {
+  defineTask,
+  type JobContext,
+  type JobResult,
+  type RunJobsOptions,
+  runJobs,
+  threadDataset,
+  WorkerPool,
+} from "./pool/index.ts";
+import { diagnoseTraining } from "./train/diagnose-training.ts";
+import type { TrainStatus } from "./train/recorder.ts";
 import { DEFAULT_LR } from "./train/train-config.ts";
 import { type TrainResult, train } from "./train/trainer.ts";
 
@@ -270,22 +279,12 @@ export const EXPLODING_LR_FACTORS: readonly number[] = [1, 1 / 3, 1 / 10, 1 / 30
 /** --lr-sweep: also three times the rate (a net that learns too slowly). */
 export const HIGHER_LR_FACTOR = 3;
 
-function snapshotsOf(records: readonly TrainRecord[]): Snapshot[] {
-  return records.map((r) => ({ step: r.step, layers: r.layers, loss: r.loss }));
-}
-
+/**
+ * The diagnosis of one run, exactly as train and report give it (global gradient norms and the
+ * run's explosion included, so growth and NaN/Inf are judged the same everywhere).
+ */
 function diagnoseRun(config: TrainConfig, result: DoctorRunResult): Diagnosis {
-  return diagnose({
-    config,
-    snapshots: snapshotsOf(result.records),
-    lossHistory: result.records.map((r) => ({ step: r.step, loss: r.loss })),
-    training: {
-      lr: result.config.lr ?? undefined,
-      clip: config.clip,
-      clipThreshold: config.clipThreshold,
-      optimizer: config.optimizer,
-    },
-  });
+  return diagnoseTraining({ ...config, lr: result.config.lr }, result.records, result.summary);
 }
 
 /** The changes a remedy makes to a training config. */
@@ -770,9 +769,12 @@ function needsMoreSeeds(
 ): boolean {
   const e = j.evidence;
   if (e.broke > 0 || e.baselineBroke > 0) return false;
+  // the loss decides a classification verdict only next to an accuracy that moved
+  const lossMatters =
+    e.accuracyGains === null || direction(e.accuracyGains, ACCURACY_GAIN_MARGIN) !== 0;
   return (
     undecided(e.accuracyGains, ACCURACY_GAIN_MARGIN) ||
-    undecided(e.relativeLossGains, LOSS_GAIN_MARGIN) ||
+    (lossMatters && undecided(e.relativeLossGains, LOSS_GAIN_MARGIN)) ||
     undecided(
       overChance(t.seeds, chances, classification),
       classification ? ACCURACY_GAIN_MARGIN : CHANCE_LOSS_MARGIN,
@@ -789,6 +791,32 @@ function needsMoreSeeds(
 export async function doctor(
   input: Readonly<Partial<TrainConfig>>,
   options: DoctorOptions = {},
+): Promise<DoctorReport> {
+  // One pool for every batch (the diagnosed runs, the sweep, the extra seeds): workers start
+  // once.
+  const jobs = options.jobs ?? 1;
+  const pool = jobs > 1 ? new WorkerPool(jobs) : null;
+  const batch: Batch = (inputs, opts) =>
+    pool
+      ? pool.run(DOCTOR_RUN_TASK, inputs, opts)
+      : runJobs(DOCTOR_RUN_TASK, inputs, { ...opts, jobs: 1 });
+  try {
+    return await runDoctor(input, options, batch);
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** Runs a batch of doctor's training runs (on the pool, or in this thread). */
+type Batch = (
+  inputs: readonly DoctorRunInput[],
+  options: Omit<RunJobsOptions<DoctorRunOutput>, "jobs">,
+) => Promise<JobResult<DoctorRunOutput>[]>;
+
+async function runDoctor(
+  input: Readonly<Partial<TrainConfig>>,
+  options: DoctorOptions,
+  batch: Batch,
 ): Promise<DoctorReport> {
   const started = Date.now();
   const budget = options.budget ?? 300;
@@ -825,8 +853,7 @@ export async function doctor(
   // The configuration exactly as given, at every seed: what is diagnosed. Every seed's run is
   // diagnosed, and doctor acts on the findings of most seeds: a finding of one chaotic run
   // (a loss that happened to rise) would make the remedies tried depend on round-off.
-  const asGiven = await runJobs(
-    DOCTOR_RUN_TASK,
+  const asGiven = await batch(
     seeds.map(
       (seed): DoctorRunInput => ({
         config: resolveTrainConfig({ ...config, seed, out: null }, "key"),
@@ -837,7 +864,7 @@ export async function doctor(
         keepRecords: true,
       }),
     ),
-    { jobs: options.jobs ?? 1, ...(options.signal ? { signal: options.signal } : {}) },
+    options.signal ? { signal: options.signal } : {},
   );
   const firstRuns = asGiven.map((r, s) => {
     if (r.ok && r.value.run.outcome.status !== "interrupted") return r.value;
@@ -944,8 +971,7 @@ export async function doctor(
   );
   const left = grid.map((g, a) => (g.arm.rates.length - (a === 0 ? 1 : 0)) * seeds.length);
   let armsDone = 0;
-  const results = await runJobs(DOCTOR_RUN_TASK, inputs, {
-    jobs: options.jobs ?? 1,
+  const results = await batch(inputs, {
     ...(options.signal ? { signal: options.signal } : {}),
     onSettled: (i, r) => {
       const { a, r: ri, s } = where[i]!;
@@ -1000,10 +1026,9 @@ export async function doctor(
     options.onStage?.(
       `doctor: not decided within the noise: ${unsure.map((a) => arms[a]!.label).join(", ")}; seeds ${more.join(", ")} for ${unsure.length > 1 ? "them" : "it"} and no change (${extra.length} runs)`,
     );
-    const round = await runJobs(
-      DOCTOR_RUN_TASK,
+    const round = await batch(
       extra.map((x) => x.input),
-      { jobs: options.jobs ?? 1, ...(options.signal ? { signal: options.signal } : {}) },
+      options.signal ? { signal: options.signal } : {},
     );
     round.forEach((r, i) => {
       rethrow(r, extra[i]!.input.label);

@@ -18,7 +18,18 @@ describe("doctor verdict: paired gains over seeds against no change", () => {
     expect(v({ accuracyGains: same(0.2), relativeLossGains: same(0.3) })).toBe("better");
     // loss within 2% of no change's: not worse
     expect(v({ accuracyGains: same(0.2), relativeLossGains: same(-0.01) })).toBe("better");
-    expect(v({ accuracyGains: same(0), relativeLossGains: same(0.1) })).toBe("better");
+  });
+
+  it("a test loss that moves at the same accuracy is calibration: no gain, named in the note", () => {
+    // float32 ReLU at lr 3 on moons: no change at lr 0.1 reaches 98%, remedies 99-100%; their
+    // test losses differ by large, noisy factors. Counted as wins they made the top remedy
+    // depend on the kernels.
+    const lower = { ...ok, accuracyGains: same(0.01), relativeLossGains: same(0.5) };
+    expect(verdictOf(lower)).toBe("no gain");
+    expect(verdictNote(lower)).toBe("lower test loss at the same accuracy");
+    const higher = { ...ok, accuracyGains: same(0), relativeLossGains: same(-0.5) };
+    expect(verdictOf(higher)).toBe("no gain");
+    expect(verdictNote(higher)).toBe("higher test loss at the same accuracy");
   });
 
   it("calls higher accuracy with a clearly higher test loss mixed, not a win", () => {
@@ -37,8 +48,9 @@ describe("doctor verdict: paired gains over seeds against no change", () => {
   it("uses margins: 7 accuracy points and 2% of the baseline loss", () => {
     expect(v({ accuracyGains: same(0.069) })).toBe("no gain");
     expect(v({ accuracyGains: same(0.071) })).toBe("better");
-    expect(v({ relativeLossGains: same(0.019) })).toBe("no gain");
-    expect(v({ relativeLossGains: same(-0.021) })).toBe("worse");
+    // a loss within 2% next to an accuracy gain: still better; beyond: mixed
+    expect(v({ accuracyGains: same(0.1), relativeLossGains: same(-0.019) })).toBe("better");
+    expect(v({ accuracyGains: same(0.1), relativeLossGains: same(-0.021) })).toBe("mixed");
     // regression: the loss is the only measure, relative to no change's
     expect(v({ accuracyGains: null, relativeLossGains: same(0.1) })).toBe("better");
     expect(v({ accuracyGains: null, relativeLossGains: same(0.01) })).toBe("no gain");

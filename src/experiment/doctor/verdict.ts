@@ -37,10 +37,12 @@ export const CHANCE_LOSS_MARGIN = 0.1;
  * - mixed: one metric improved beyond its margin while the other got worse beyond its margin
  *   (e.g. higher accuracy with a higher test loss: right more often, but confidently wrong on
  *   the rest): reported, never ranked as a win;
- * - no gain: neither metric moved beyond its margin and the noise, or the remedy did not learn
- *   above chance, or it blew up in some seed where no change blew up in every seed;
- * - worse: a metric got worse beyond its margin and none improved, or the remedy blew up in a
- *   seed (no change did not blow up in every seed).
+ * - no gain: the headline metric did not move beyond its margin and the noise (a test loss
+ *   that moved while the accuracy did not is named in the note: calibration, not a fix), or
+ *   the remedy did not learn above chance, or it blew up in some seed where no change blew up
+ *   in every seed;
+ * - worse: the headline metric got worse beyond its margin and the noise and the other did not
+ *   improve, or the remedy blew up in a seed (no change did not blow up in every seed).
  */
 export type TreatmentVerdict = "better" | "rescued" | "mixed" | "no gain" | "worse";
 
@@ -85,8 +87,10 @@ function rawVerdict(e: GainEvidence): TreatmentVerdict {
   if (acc === null) return loss > 0 ? "better" : loss < 0 ? "worse" : "no gain";
   if (acc > 0) return loss < 0 ? "mixed" : "better";
   if (acc < 0) return loss > 0 ? "mixed" : "worse";
-  // Accuracy unchanged: a clearly lower loss is a real but secondary gain (better calibrated).
-  return loss > 0 ? "better" : loss < 0 ? "worse" : "no gain";
+  // Accuracy unchanged: a loss that moved is calibration, not a fix or a harm. (When both
+  // remedies and no change are near 100%, the relative loss differences are large and noisy;
+  // counting them made the verdict, and the top remedy, depend on the kernels.)
+  return "no gain";
 }
 
 export function verdictOf(e: GainEvidence): TreatmentVerdict {
@@ -104,6 +108,11 @@ export function verdictNote(e: GainEvidence): string | null {
     return accUp ? "higher accuracy but higher test loss" : "lower test loss but lower accuracy";
   }
   if (v === "no gain" && rawVerdict(e) !== "no gain") return "did not learn above chance";
+  if (v === "no gain" && e.accuracyGains !== null) {
+    const loss = direction(e.relativeLossGains, LOSS_GAIN_MARGIN);
+    if (loss > 0) return "lower test loss at the same accuracy";
+    if (loss < 0) return "higher test loss at the same accuracy";
+  }
   return null;
 }
 
