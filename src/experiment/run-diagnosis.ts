@@ -19,6 +19,8 @@ export interface ImportedModule {
   params?: number;
   /** The activation applied right after it, when the recorder could tell. */
   activation?: string | null;
+  /** The module whose output was measured for it (differs for an attention's out_proj). */
+  outputOf?: string;
 }
 
 /** config.json of an imported run. */
@@ -78,6 +80,20 @@ export function importedDiagnosisConfig(config: ImportedRunConfig): DiagnosisCon
   };
 }
 
+/**
+ * The modules of an imported run the verdict judges: weight layers (Linear, Conv) measured at
+ * their own output, in forward order. Norms, embeddings, attention blocks and a projection
+ * measured at another module's output (MultiheadAttention never calls out_proj) would mix
+ * unlike points into one gradient path. All modules when none qualifies.
+ */
+export function judgedModules(config: ImportedRunConfig): number[] {
+  const layers = config.modules
+    .filter((m) => /^(Linear|LazyLinear|Conv\d?d?|Bilinear)$/.test(m.type))
+    .filter((m) => m.outputOf === undefined || m.outputOf === m.path)
+    .map((m) => m.layer);
+  return layers.length >= 2 ? layers : config.modules.map((m) => m.layer);
+}
+
 /** The diagnosis input of a run directory's contents, whichever wrote it. */
 export function runDiagnosisInput(
   config: TrainConfig | ImportedRunConfig,
@@ -94,11 +110,18 @@ export function runDiagnosisInput(
   const explosion = summary?.explosion ?? null;
   if (isImportedConfig(config)) {
     const lr = config.optimizer?.lr;
+    const keep = new Set(judgedModules(config));
+    const modules = config.modules.filter((m) => keep.has(m.layer));
+    // the judged modules renumbered 1..n in forward order (their paths stay on the records)
+    const judged = snapshots.map((s) => ({
+      ...s,
+      layers: s.layers.filter((m) => keep.has(m.layer)).map((m, i) => ({ ...m, layer: i + 1 })),
+    }));
     return {
       source: "imported",
       input: {
-        config: importedDiagnosisConfig(config),
-        snapshots,
+        config: importedDiagnosisConfig({ ...config, modules }),
+        snapshots: judged,
         lossHistory,
         training: typeof lr === "number" ? { lr } : {},
         explosion,

@@ -174,8 +174,9 @@ export function measureFlow(points: readonly FlowPoint[], dtype: DType = "f64"):
     .filter(
       (p) =>
         p.nonfinite === 0 &&
+        // null or missing (not measured, e.g. an imported run's skipped module) is not overflow
         [p.signal, p.gradMeanSq, p.gradNorm].some(
-          (v) => !Number.isFinite(v) || v > max * T.overflowMargin,
+          (v) => typeof v === "number" && (!Number.isFinite(v) || v > max * T.overflowMargin),
         ),
     )
     .map((p) => p.index);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { contradictions } from "../../diagnose/consistency.ts";
 import type { Diagnosis } from "../../diagnose/types.ts";
+import { judgedModules } from "../../experiment/run-diagnosis.ts";
 import { main } from "../main.ts";
 import { captureOutput } from "../test-output.ts";
 
@@ -166,5 +167,24 @@ describe("gradscope diagnose", () => {
     const t = await run("diagnose", torn);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/metrics\.jsonl line 2/);
+  });
+});
+
+describe("judgedModules", () => {
+  it("judges weight layers at their own output: no norms, embeddings or borrowed outputs", () => {
+    const modules = [
+      { layer: 1, path: "emb", type: "Embedding" },
+      { layer: 2, path: "l.0.self_attn", type: "MultiheadAttention" },
+      { layer: 3, path: "l.0.self_attn.out_proj", type: "Linear", outputOf: "l.0.self_attn" },
+      { layer: 4, path: "l.0.linear1", type: "Linear", outputOf: "l.0.linear1" },
+      { layer: 5, path: "l.0.norm1", type: "LayerNorm" },
+      { layer: 6, path: "l.0.linear2", type: "Linear" },
+      { layer: 7, path: "head", type: "Conv2d" },
+    ];
+    expect(judgedModules({ source: "pytorch-hook", modules })).toEqual([4, 6, 7]);
+    // fewer than two weight layers: every module
+    expect(judgedModules({ source: "pytorch-hook", modules: modules.slice(0, 3) })).toEqual([
+      1, 2, 3,
+    ]);
   });
 });
