@@ -120,23 +120,36 @@ async function runDoctor(c: TrainCase, budget: number, seeds: number, jobs: numb
   const report = await doctor(c.config, { budget, seeds, jobs, maxTreatments: 4 });
   const cfg = resolveTrainConfig({ ...c.config }, "key");
   const chance = chanceOf(await loadDatasetAsync(cfg.dataset, datasetOptions(cfg)));
-  // the top-ranked remedy: the first win (doctor lists wins first, by rank)
+  // the top-ranked remedy: the first win (doctor lists wins first, by rank); without one, the
+  // fix doctor found may be the configuration's own learning-rate sweep (no change at a lower
+  // rate), which its headline names
   const top = report.treatments.find((t) => t.rank === 1) ?? null;
-  const learns = top
-    ? learnedOf(chance, top.outcome.testAcc, null, top.outcome.testLoss) &&
-      top.outcome.status === "completed"
+  const base = report.baselineRun;
+  const rateFix =
+    top === null && base.lr !== report.config.lr && base.learned
+      ? {
+          label: `no change at lr ${base.lr}`,
+          outcome: base.outcome,
+          verdict: "rate",
+          learned: true,
+        }
+      : null;
+  const pick = top ?? rateFix;
+  const learns = pick
+    ? learnedOf(chance, pick.outcome.testAcc, null, pick.outcome.testLoss) &&
+      pick.outcome.status === "completed"
     : false;
   const row: DoctorRow = {
     id: c.id,
     knownFix: c.fix?.why ?? "",
     diagnosis: report.diagnosis.headline,
-    top: top?.label ?? null,
-    topVerdict: top?.verdict ?? null,
-    topTestAcc: top?.outcome.testAcc ?? null,
-    topTestLoss: top?.outcome.testLoss ?? null,
+    top: pick?.label ?? null,
+    topVerdict: pick?.verdict ?? null,
+    topTestAcc: pick?.outcome.testAcc ?? null,
+    topTestLoss: pick?.outcome.testLoss ?? null,
     chance: chance.accuracy ?? chance.loss!,
     learns,
-    doctorSaysLearned: top?.learned ?? null,
+    doctorSaysLearned: pick?.learned ?? null,
     treatments: report.treatments.length,
     ms: performance.now() - t0,
   };

@@ -1270,5 +1270,9 @@ function headlineOf(h: HeadlineInput): string {
   if (best) {
     return `${prefix}${h.found}. Best measured remedy: ${best.label}${atLr(best)} (${gain(best)})${equalText}${mixedText}`;
   }
+  if (!sameRate(h.base.lr, h.baseLr) && h.base.learned) {
+    // the sweep of no change found the fix: the configuration itself at another rate
+    return `${prefix}${h.found}. The fix is the learning rate: no change at lr ${rateText(h.base.lr)} instead of ${rateText(h.baseLr)} learns (${measureText(h.base, true)}, ${seedsText}); no remedy beat it beyond the margins and the seed noise within ${h.budget} steps${mixedText}`;
+  }
   return `${prefix}${h.found}. No remedy beat "no change" (${measureText(h.base, true)}${atLr(h.base)}) on both accuracy and loss beyond the margins and the seed noise within ${h.budget} steps (${seedsText})${mixedText}`;
 }
