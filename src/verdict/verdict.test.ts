@@ -4,7 +4,7 @@ import { contradictions } from "../diagnose/consistency.ts";
 import { diagnoseProbe } from "../diagnose/diagnose-probe.ts";
 import { resolveProbeConfig } from "../experiment/config.ts";
 import { runProbe } from "../experiment/probe-run.ts";
-import { type FlowPoint, measuredSpan, measureFlow } from "./flow-measures.ts";
+import { type FlowPoint, measuredSpan } from "./flow-measures.ts";
 import { judgeFlow } from "./flow-verdict.ts";
 import { type JudgedStep, judgeRun } from "./run-verdict.ts";
 import { RunVerdictTracker } from "./tracker.ts";

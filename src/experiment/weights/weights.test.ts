@@ -54,8 +54,12 @@ describe("safetensors", () => {
     view.setBigUint64(0, BigInt(head.length), true);
     bytes.set(head, 8);
     const d = 8 + head.length;
-    [0x3c00, 0xc000, 0x7bff, 0x0001].forEach((v, i) => view.setUint16(d + 2 * i, v, true));
-    [0x3f80, 0xc049].forEach((v, i) => view.setUint16(d + 8 + 2 * i, v, true));
+    [0x3c00, 0xc000, 0x7bff, 0x0001].forEach((v, i) => {
+      view.setUint16(d + 2 * i, v, true);
+    });
+    [0x3f80, 0xc049].forEach((v, i) => {
+      view.setUint16(d + 8 + 2 * i, v, true);
+    });
     const r = readSafetensors(bytes);
     expect([...r.tensors[0]!.data]).toEqual([1, -2, 65504, 2 ** -24]);
     expect([...r.tensors[1]!.data]).toEqual([1, -3.140625]);
@@ -131,7 +135,9 @@ describe("inspectWeights", () => {
   it("finds a known spectrum exactly (Jacobi) and by subspace iteration on a large matrix", () => {
     const s = [5, 3, 2, 1, 0.5, 0.25];
     const small = withSpectrum(40, 30, s, 11);
-    topSingularValues(40, 30, small, 3).forEach((v, i) => expect(v).toBeCloseTo(s[i]!, 12));
+    for (const [i, v] of topSingularValues(40, 30, small, 3).entries()) {
+      expect(v).toBeCloseTo(s[i]!, 12);
+    }
     // 400 x 300 is past the exact limit: subspace iteration with k + 4 vectors
     const large = withSpectrum(
       400,
@@ -140,7 +146,7 @@ describe("inspectWeights", () => {
       13,
     );
     const top = topSingularValues(400, 300, large, 3);
-    top.forEach((v, i) => expect(Math.abs(v / s[i]! - 1)).toBeLessThan(1e-10));
+    for (const [i, v] of top.entries()) expect(Math.abs(v / s[i]! - 1)).toBeLessThan(1e-10);
     // and on a random matrix it agrees with the full Jacobi SVD
     const g = gaussian(300 * 280, 1, 17);
     const exact = jacobiSvd(new Mat(300, 280, Float64Array.from(g))).S;
