@@ -1238,7 +1238,10 @@ function headlineOf(h: HeadlineInput): string {
   const seedsText = `${k} seed${k > 1 ? "s" : ""}`;
   const atLr = (run: DoctorRun): string =>
     sameRate(run.lr, h.baseLr) ? "" : ` at lr ${rateText(run.lr)}`;
-  const baseText = `${measureText(h.base, false).replace(/^test (accuracy|loss) /, "")} with no change${atLr(h.base)}`;
+  const baseText =
+    h.base.broke > 0
+      ? `no change, which blew up in ${h.base.broke} of ${h.base.seeds.length} seeds${atLr(h.base)}`
+      : `${measureText(h.base, false).replace(/^test (accuracy|loss) /, "")} with no change${atLr(h.base)}`;
   const gain = (t: Treatment): string =>
     `${measureText(t, true)} vs ${baseText}, ${t.seeds.length} seeds`;
   const wins = h.treatments.filter((t) => t.improves);

@@ -32,6 +32,10 @@ describe("gradscope compare and doctor", () => {
       join(dir, "c.csv"),
     );
     expect(r.code).toBe(0);
+    // the budget, the seed and the kernels, as doctor prints them
+    expect(r.stdout.split("\n")[0]).toMatch(
+      /^gradscope compare: 30 steps per run, seed 0, (native|wasm-simd|typescript)[^,]* kernels; /,
+    );
     expect(r.stdout).toMatch(/activation=sigmoid/);
     expect(r.stdout).toMatch(/ranking/);
     expect(
