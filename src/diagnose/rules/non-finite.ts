@@ -1,3 +1,4 @@
+import { EXPLOSION_SITES } from "../context.ts";
 import { explodingPicks } from "../gradient-flow.ts";
 import { isFiniteSnapshot, totalGradNorm } from "../measures.ts";
 import type { RemedyPick } from "../rank-remedies.ts";
@@ -18,21 +19,6 @@ interface NonFiniteDetection extends Detection {
 /** The global gradient norm of a snapshot when recorded, else that of the hidden weights. */
 const normOf = (s: Snapshot): number => s.gradNorm ?? totalGradNorm(s.layers);
 
-/** ExplosionInfo.what in words. */
-const SITES: Record<string, string> = {
-  z: "the pre-activations z",
-  a: "the activations",
-  output: "the network output",
-  loss: "the loss",
-  "readout-gradient": "the readout's gradient",
-  dz: "dL/dz",
-  dW: "dL/dW",
-  db: "dL/db",
-  dgamma: "dL/dgamma",
-  dbeta: "dL/dbeta",
-  gradient: "the global gradient norm",
-};
-
 /**
  * NaN or Inf: in any layer's metrics, the loss or the global gradient norm of a snapshot, a
  * loss in lossHistory, or the trainer's explosion. Which step first, and where.
@@ -52,7 +38,7 @@ export const nonFiniteRule = defineRule<NonFiniteDetection>({
     let where: string;
     if (layersAtFirst.length > 0) where = `layer ${layersAtFirst[0]}`;
     else if (explosion) {
-      const site = SITES[explosion.what] ?? explosion.what;
+      const site = EXPLOSION_SITES[explosion.what] ?? explosion.what;
       where = explosion.layer !== null ? `${site} of layer ${explosion.layer}` : site;
     } else if (at && at.gradNorm !== undefined && !Number.isFinite(at.gradNorm)) {
       where = "the global gradient norm";
