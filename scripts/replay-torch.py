@@ -6,41 +6,32 @@ Prints one JSON object: the worst relative errors of z, a and of every gradient,
 Exit code 0 when all agree within the tolerance (1e-10 for float64 dumps, 1e-4 for float32).
 """
 import json
-import math
+import os
 import sys
 
 import torch
 import torch.nn.functional as F
 
-
-def tensor(t, dtype):
-    data = [float(v) if not isinstance(v, str) else float(v.replace("Infinity", "inf")) for v in t["data"]]
-    return torch.tensor(data, dtype=dtype).reshape(t["shape"])
-
-
-def activation(name, slope):
-    return {
-        "identity": lambda u: u,
-        "sigmoid": torch.sigmoid,
-        "tanh": torch.tanh,
-        "relu": torch.relu,
-        "leaky-relu": lambda u: F.leaky_relu(u, slope),
-        "elu": F.elu,
-        "selu": F.selu,
-        "gelu": F.gelu,
-        # PyTorch's softplus switches to the identity above 20; use the exact formula.
-        "softplus": lambda u: torch.where(u > 0, u + torch.log1p(torch.exp(-u)), torch.log1p(torch.exp(u))),
-        "swish": F.silu,
-    }[name]
-
-
-def rel_err(ours, theirs):
-    scale = max(theirs.abs().max().item(), 1e-300)
-    return (ours - theirs).abs().max().item() / scale
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from replay_common import activation, probe_loss, rel_err, tensor, verdict  # noqa: E402
 
 
 def main(path):
     dump = json.load(open(path))
+    arch = dump.get("arch", "mlp")
+    if arch in ("rnn", "lstm", "gru"):
+        from replay_recurrent import replay
+    elif arch == "transformer":
+        from replay_transformer import replay
+    else:
+        replay = replay_mlp
+    report = replay(dump)
+    print(json.dumps(report))
+    return 0 if report["ok"] else 1
+
+
+def replay_mlp(dump):
+    """Replay a fully connected network's dump; returns the report (see replay_common.verdict)."""
     dtype = torch.float64 if dump["dtype"] == "f64" else torch.float32
     x = tensor(dump["input"], dtype)
     target = tensor(dump["target"], dtype)
@@ -71,13 +62,7 @@ def main(path):
         Wr = tensor(readout["W"], dtype).requires_grad_()
         br = tensor(readout["b"], dtype).reshape(-1).requires_grad_()
         out = a @ Wr.T + br
-    loss_name = dump.get("lossName", dump["config"]["loss"])
-    if loss_name == "random-projection":
-        loss = (target * out).sum()
-    elif loss_name == "mse":
-        loss = F.mse_loss(out, target)
-    else:
-        loss = -(target * F.log_softmax(out, dim=1)).sum(dim=1).mean()
+    loss = probe_loss(dump.get("lossName", dump["config"]["loss"]), out, target)
     loss.backward()
     worst = {}
 
@@ -99,10 +84,7 @@ def main(path):
         note("readout.dW", tensor(readout["dW"], dtype), Wr.grad)
     loss_err = abs(loss.item() - dump["loss"]) / max(abs(loss.item()), 1e-300)
     worst["loss"] = loss_err
-    tol = 1e-10 if dtype == torch.float64 else 1e-4
-    ok = all(v <= tol for v in worst.values() if not math.isnan(v))
-    print(json.dumps({"ok": ok, "tolerance": tol, "worst": worst, "torchLoss": loss.item()}))
-    return 0 if ok else 1
+    return verdict(worst, dtype, loss.item())
 
 
 if __name__ == "__main__":
