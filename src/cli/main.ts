@@ -11,7 +11,7 @@ import { reportCommand } from "./commands/report.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { theoryCommand } from "./commands/theory.ts";
 import { trainCommand } from "./commands/train.ts";
-import { UsageError } from "./errors.ts";
+import { describeSystemError, UsageError } from "./errors.ts";
 import { type Output, processOutput } from "./output.ts";
 
 export const VERSION = "0.1.0";
@@ -70,6 +70,11 @@ export async function main(
     if (err instanceof ConfigError || err instanceof UsageError) {
       output.err(`gradscope: ${oneLine(err.message)}\n`);
       return 2;
+    }
+    const system = describeSystemError(err);
+    if (system !== null) {
+      output.err(`gradscope: ${oneLine(system)}\n`);
+      return 1;
     }
     const message = err instanceof Error ? err.message : String(err);
     output.err(`gradscope: internal error: ${oneLine(message)}\n`);

@@ -38,6 +38,25 @@ describe("compare", () => {
     expect(readdirSync(dir).sort()).toEqual(["1-activation-tanh", "2-activation-relu"]);
     expect(result.outcomes.map((o) => o.status)).toEqual(["completed", "completed"]);
   });
+  it("stopped midway: the variants that never started are named, not silently dropped", async () => {
+    const controller = new AbortController();
+    const variants = variantsFromVary(["activation=tanh,relu,sigmoid"]);
+    const result = await compare({ depth: 3, width: 8, steps: 20, recordEvery: 5 }, variants, {
+      jobs: 1,
+      signal: controller.signal,
+      onVariant: (_i, _total, _label, outcome) => {
+        if (outcome) controller.abort(); // Ctrl-C as soon as the first variant ends
+      },
+    });
+    expect(result.outcomes.map((o) => o.label)).toEqual(["activation=tanh"]);
+    expect(result.notStarted).toEqual(["activation=relu", "activation=sigmoid"]);
+    expect(result.ranking).toEqual(["activation=tanh"]);
+    const full = await compare({ depth: 3, width: 8, steps: 20, recordEvery: 5 }, variants, {
+      jobs: 1,
+    });
+    expect(full.notStarted).toEqual([]);
+  });
+
   it("builds cartesian variants from --vary and rejects malformed specs", () => {
     const v = variantsFromVary(["activation=tanh,relu", "depth=2,4"]);
     expect(v.map((x) => x.label)).toEqual([

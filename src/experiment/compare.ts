@@ -80,6 +80,11 @@ export interface Comparison {
   outcomes: VariantOutcome[];
   /** Labels ordered best first: by test loss (train loss without a test set), exploded last. */
   ranking: string[];
+  /**
+   * Labels of the variants that never started because the comparison was stopped (Ctrl-C);
+   * empty for a complete comparison. The ranking covers only the variants that ran.
+   */
+  notStarted: string[];
 }
 
 export interface CompareOptions {
@@ -216,8 +221,12 @@ export async function compare(
   const target =
     given ?? 0.5 * (firstRun?.ok ? (firstRun.value.summary.initialLoss ?? Number.NaN) : Number.NaN);
   const outcomes: VariantOutcome[] = [];
+  const notStarted: string[] = [];
   results.forEach((r, i) => {
-    if (!r.ok && r.error.name === "AbortError") return; // never started
+    if (!r.ok && r.error.name === "AbortError") {
+      notStarted.push(variants[i]!.label);
+      return;
+    }
     if (r.ok) options.onResult?.(i, r.value);
     outcomes.push(toOutcome(variants[i]!, r, jobs[i]!.runDir, target));
   });
@@ -231,6 +240,7 @@ export async function compare(
     targetLoss: target,
     outcomes,
     ranking,
+    notStarted,
   };
 }
 

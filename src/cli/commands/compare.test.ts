@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main } from "../main.ts";
 import { captureOutput } from "../test-output.ts";
@@ -97,5 +99,40 @@ describe("gradscope compare and doctor", () => {
     const bad = await run("doctor", "--budget", "5");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--budget must be an integer between 10 and 100000/);
+  }, 60_000);
+
+  it("compare stopped by Ctrl-C exits 130 and names the variants that never started", async () => {
+    const root = fileURLToPath(new URL("../../..", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        ...["--import", "tsx", "src/cli/run.ts", "compare", "--vary"],
+        ...["activation=tanh,relu,sigmoid", "--depth", "3", "--width", "8", "--steps", "10000000"],
+        ...["--jobs", "1"],
+      ],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !stderr.includes("[1/3]")) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500)); // a few steps into the first variant
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stdout).toMatch(
+      /never started \(interrupted\): activation=relu, activation=sigmoid: not ranked/,
+    );
+    expect(stderr).toMatch(
+      /gradscope: compare interrupted: 2 of 3 variants never started \(activation=relu, activation=sigmoid\)/,
+    );
   }, 60_000);
 });

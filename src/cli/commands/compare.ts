@@ -22,6 +22,7 @@ import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
 import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
+import { INTERRUPTED_EXIT_CODE } from "./train.ts";
 
 export function compareCommand(output: Output): Command {
   const command = new Command("compare")
@@ -132,6 +133,16 @@ Examples:
         throw err instanceof DatasetError ? new UsageError(err.message) : err;
       });
       output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatComparison(result)}\n`);
+      if (controller.signal.aborted) {
+        const missing = result.notStarted.length;
+        output.err(
+          `gradscope: compare interrupted: ${missing === 0 ? "every variant had started" : `${missing} of ${variants.length} variants never started (${result.notStarted.join(", ")})`}; the ranking covers only the runs above\n`,
+        );
+        // as `train`: the process exits 130 after everything is written
+        process.once("exit", () => {
+          process.exitCode = INTERRUPTED_EXIT_CODE;
+        });
+      }
       await writePlotCsv(files, output, opts.json === true, {
         table: () => outcomesCsv(result.outcomes),
         figures: () =>
@@ -183,5 +194,8 @@ export function formatComparison(c: Comparison): string {
   lines.push(`ranking (by test loss): ${c.ranking.map((l, i) => `${i + 1}. ${l}`).join("  ")}`);
   for (const o of c.outcomes) if (o.explosion) lines.push(`${o.label}: ${o.explosion}`);
   for (const o of c.outcomes) if (o.error) lines.push(`${o.label}: failed: ${o.error}`);
+  if (c.notStarted.length > 0) {
+    lines.push(`never started (interrupted): ${c.notStarted.join(", ")}: not ranked`);
+  }
   return lines.join("\n");
 }

@@ -205,4 +205,48 @@ describe("gradscope train", () => {
     expect(back.records[back.records.length - 1]!.step).toBeLessThanOrEqual(done);
     expect(done - back.records[back.records.length - 1]!.step).toBeLessThan(5);
   }, 30_000);
+
+  it("a second writer is refused while a run trains; after kill -9 the run resumes and completes with every step once", async () => {
+    const dir = join(tempDir(), "contended");
+    const root = fileURLToPath(new URL("../../..", import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        ...["--import", "tsx", "src/cli/run.ts", "train", "--depth", "3", "--width", "8"],
+        ...["--samples", "100", "--steps", "12000", "--record-every", "100"],
+        ...["--checkpoint-every", "1000", "--quiet", "--out", dir],
+      ],
+      { cwd: root, stdio: "ignore" },
+    );
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    const checkpoint = join(dir, "checkpoint.json");
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !existsSync(checkpoint)) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const second = await run("train", "--resume", dir);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `^gradscope: run directory ${dir} is in use by process ${child.pid} \\(train, since [^)]+\\): wait for it to finish or stop it\n$`,
+      ),
+    );
+    const rerun = await run("train", ...SMALL, "--out", dir);
+    expect(rerun.code).toBe(2);
+    expect(rerun.stderr).toMatch(
+      /already holds a run \(continue it with 'gradscope train --resume /,
+    );
+    child.kill("SIGKILL");
+    await exited;
+    expect(readRunDir(dir).summary?.status).toBe("interrupted"); // not "running" forever
+    const resumed = await run("train", "--resume", dir, "--quiet");
+    expect(resumed.code).toBe(0);
+    const back = readRunDir(dir);
+    expect(back.summary?.status).toBe("completed");
+    const steps = back.records.map((r) => r.step);
+    // every recorded step (each 100th and each evaluation) exactly once, in order, to the end
+    expect(steps.every((s, k) => k === 0 || s > steps[k - 1]!)).toBe(true);
+    expect(steps.filter((s) => s % 100 === 0).length).toBe(120);
+    expect(steps[steps.length - 1]).toBe(12000);
+  }, 60_000);
 });

@@ -12,7 +12,12 @@ import {
   loadResumable,
   resumeTrain,
 } from "../../experiment/train/resume.ts";
-import { checkRunDirFree, readRunDir } from "../../experiment/train/run-dir.ts";
+import {
+  checkRunDirFree,
+  claimFreshRunDir,
+  readRunDir,
+  removeIfEmpty,
+} from "../../experiment/train/run-dir.ts";
 import { datasetOptions, defaultRunDir } from "../../experiment/train/train-config.ts";
 import { type TrainOptions, type TrainResult, train } from "../../experiment/train/trainer.ts";
 import {
@@ -95,13 +100,33 @@ Examples:
       resolveTrainConfig(fromFile, "key"); // report config-file mistakes by their key names
       config = resolveTrainConfig({ ...fromFile, ...input }, "flag");
     } else {
-      config = loadResumable(resumeDir).config;
+      const resumable = loadResumable(resumeDir);
+      config = resumable.config;
+      if (resumable.checkpoint === null && !opts.quiet) {
+        output.err(
+          `gradscope: ${resumeDir} stopped before its first checkpoint: training it again from step 1\n`,
+        );
+      }
     }
-    const runDir = resumeDir ?? config.out ?? defaultRunDir(config);
-    if (resumeDir === null) checkRunDirFree(runDir); // before loading any data
     const files = plotCsvFlags(opts, "csvOut");
+    let runDir: string;
+    let claimed = false;
+    if (resumeDir !== null) runDir = resumeDir;
+    else if (config.out) {
+      runDir = config.out;
+      checkRunDirFree(runDir); // before loading any data
+    } else {
+      runDir = claimFreshRunDir(defaultRunDir(config)); // unique even for runs started together
+      claimed = true;
+    }
     const firstAndLast = new FirstAndLast();
-    const dataset = await loadData(config);
+    let dataset: Awaited<ReturnType<typeof loadData>>;
+    try {
+      dataset = await loadData(config);
+    } catch (err) {
+      if (claimed) removeIfEmpty(runDir);
+      throw err;
+    }
     const quiet = opts.quiet === true;
     const progress = quiet ? null : new TrainProgressReporter(output);
     const controller = new AbortController();

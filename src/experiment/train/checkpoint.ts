@@ -163,7 +163,7 @@ export function decodeCheckpoint(text: string, source: string): Checkpoint {
  * renamed over `path`.
  */
 export function writeFileDurable(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
+  const tmp = temporaryName(path);
   const fd = openSync(tmp, "w");
   try {
     writeSync(fd, text);
@@ -173,6 +173,15 @@ export function writeFileDurable(path: string, text: string): void {
   }
   renameSync(tmp, path);
 }
+
+/**
+ * A temporary name beside `path` that no other process picks: two writers with one fixed
+ * name unlink each other's files halfway (seen with two resumes of one run).
+ */
+export function temporaryName(path: string): string {
+  return `${path}.tmp-${process.pid}-${(tmpCounter++).toString(36)}`;
+}
+let tmpCounter = 0;
 
 /** Write the checkpoint of `trainer` into run directory `dir` (atomically). */
 export function writeCheckpoint(dir: string, trainer: Trainer): void {

@@ -1,11 +1,12 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, type TrainConfig } from "../config.ts";
-import { writeCheckpoint } from "./checkpoint.ts";
+import { checkpointOption, writeCheckpoint } from "./checkpoint.ts";
 import { resumeTrain, truncateMetrics } from "./resume.ts";
 import { readRunDir } from "./run-dir.ts";
+import { LOCK_FILE } from "./run-lock.ts";
 import { type TrainResult, train } from "./trainer.ts";
 
 function tempDir(): string {
@@ -127,6 +128,66 @@ describe("train --resume: bit-identical continuation", () => {
     expectSameRun(full, fullDir, resumed, dir);
   });
 
+  it("a run killed before its first checkpoint is trained again from step 1, not stuck", async () => {
+    const config = { ...BASE, optimizer: "adam" as const, lr: 0.01 };
+    const fullDir = join(tempDir(), "full");
+    const full = await train(config, { runDir: fullDir });
+    const dir = join(tempDir(), "early");
+    const controller = new AbortController();
+    await train(config, {
+      runDir: dir,
+      signal: controller.signal,
+      checkpoint: { every: 1000, write: () => {} }, // killed: no checkpoint ever written
+      onProgress: (p) => {
+        if (p.step === 12) controller.abort();
+      },
+    });
+    expect(existsSync(join(dir, "checkpoint.json"))).toBe(false);
+    expect(readRunDir(dir).records.length).toBeGreaterThan(0);
+    const resumed = await resumeTrain(dir);
+    const steps = readRunDir(dir).records.map((r) => r.step);
+    expect(new Set(steps).size).toBe(steps.length);
+    expectSameRun(full, fullDir, resumed, dir);
+  });
+
+  it("refuses a second writer of one run directory while the first runs; a dead owner's lock is taken over", async () => {
+    const dir = join(tempDir(), "locked");
+    const controller = new AbortController();
+    let second: unknown = null;
+    await train(
+      { ...BASE, steps: 40 },
+      {
+        runDir: dir,
+        signal: controller.signal,
+        checkpoint: checkpointOption(dir, 5),
+        onProgress: (p) => {
+          if (p.step === 10 && second === null) {
+            // a resume while the first writer still holds the directory
+            second = resumeTrain(dir).then(
+              () => "resumed",
+              (err: Error) => err.message,
+            );
+            controller.abort();
+          }
+        },
+      },
+    );
+    expect(await second).toMatch(
+      new RegExp(
+        `^run directory ${dir} is in use by process ${process.pid} \\(train, since [^)]+\\): wait for it to finish or stop it$`,
+      ),
+    );
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false); // given back at the end
+    // a lock left by a process killed with -9 (a pid that no longer runs) does not block
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: "then", purpose: "train" }),
+    );
+    const resumed = await resumeTrain(dir);
+    expect(resumed.summary.status).toBe("completed");
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
   it("resuming twice in a row (interrupted again after resuming) still gives the same run", async () => {
     const config = { ...BASE, optimizer: "momentum" as const };
     const fullDir = join(tempDir(), "full");
@@ -160,7 +221,7 @@ describe("train --resume: bit-identical continuation", () => {
     await expect(resumeTrain(empty)).rejects.toThrow(/no config.json/);
     const done = join(tempDir(), "done");
     await train({ ...BASE, steps: 5 }, { runDir: done });
-    await expect(resumeTrain(done)).rejects.toThrow(/no checkpoint/);
+    await expect(resumeTrain(done)).rejects.toThrow(/already completed/);
     expect(existsSync(join(done, "checkpoint.json"))).toBe(false);
   });
 

@@ -10,6 +10,7 @@ import {
 } from "./checkpoint.ts";
 import type { RunSink, TrainRecord, TrainSummary } from "./recorder.ts";
 import { RUN_FILES, readRunDir } from "./run-dir.ts";
+import { acquireRunLock, type RunLock } from "./run-lock.ts";
 import type { ResolvedTrainConfig } from "./train-config.ts";
 import { type TrainOptions, type TrainResult, train } from "./trainer.ts";
 
@@ -51,7 +52,11 @@ export function truncateMetrics(dir: string, step: number): { kept: number; drop
 /** A RunSink that continues an existing run directory: appends metrics, rewrites the summary. */
 export class ResumeRunDirWriter implements RunSink {
   private fd: number | null = null;
-  constructor(readonly dir: string) {}
+  /** `lock`: the run directory's lock, held by the caller and given back by close(). */
+  constructor(
+    readonly dir: string,
+    private readonly lock: RunLock | null = null,
+  ) {}
 
   writeConfig(_config: ResolvedTrainConfig): void {
     // config.json is the run's own and already in place.
@@ -67,9 +72,13 @@ export class ResumeRunDirWriter implements RunSink {
   }
 
   close(): void {
-    if (this.fd !== null) {
-      closeSync(this.fd);
-      this.fd = null;
+    try {
+      if (this.fd !== null) {
+        closeSync(this.fd);
+        this.fd = null;
+      }
+    } finally {
+      this.lock?.release();
     }
   }
 }
@@ -81,30 +90,24 @@ export interface ResumeOptions
 }
 
 /**
- * The config and checkpoint of a run directory that can be resumed. Throws a ConfigError
- * when the directory holds no run, no checkpoint, a checkpoint of another config, or a run
- * that already finished.
+ * The config and checkpoint of a run directory that can be resumed. `checkpoint` is null for
+ * a run stopped before its first checkpoint: it is trained again from step 1. Throws a
+ * ConfigError when the directory holds no run, a checkpoint of another config, or a run that
+ * already finished.
  */
 export function loadResumable(runDir: string): {
   config: ResolvedTrainConfig;
-  checkpoint: Checkpoint;
+  checkpoint: Checkpoint | null;
 } {
   const configPath = join(runDir, RUN_FILES.config);
   if (!existsSync(configPath)) {
     throw new ConfigError(`cannot resume ${runDir}: it holds no run (no ${RUN_FILES.config})`);
-  }
-  const checkpoint = readCheckpoint(runDir);
-  if (checkpoint === null) {
-    throw new ConfigError(`cannot resume ${runDir}: it holds no checkpoint.json`);
   }
   let config: ResolvedTrainConfig;
   try {
     config = JSON.parse(readFileSync(configPath, "utf8")) as ResolvedTrainConfig;
   } catch (err) {
     throw new ConfigError(`cannot resume ${runDir}: ${configPath}: ${(err as Error).message}`);
-  }
-  if (toJson(config) !== toJson(checkpoint.config)) {
-    throw new ConfigError(`cannot resume ${runDir}: checkpoint.json is of another config`);
   }
   const summaryPath = join(runDir, RUN_FILES.summary);
   if (existsSync(summaryPath)) {
@@ -117,6 +120,10 @@ export function loadResumable(runDir: string): {
     if (status === "completed" || status === "exploded") {
       throw new ConfigError(`cannot resume ${runDir}: the run already ${status}`);
     }
+  }
+  const checkpoint = readCheckpoint(runDir);
+  if (checkpoint !== null && toJson(config) !== toJson(checkpoint.config)) {
+    throw new ConfigError(`cannot resume ${runDir}: checkpoint.json is of another config`);
   }
   return { config, checkpoint };
 }
@@ -132,17 +139,33 @@ export async function resumeTrain(
   runDir: string,
   options: ResumeOptions = {},
 ): Promise<TrainResult> {
-  const { config, checkpoint } = loadResumable(runDir);
+  if (!existsSync(join(runDir, RUN_FILES.config))) loadResumable(runDir); // its one-line error
+  const lock = acquireRunLock(runDir, "train --resume");
+  let sink: ResumeRunDirWriter;
+  let loaded: ReturnType<typeof loadResumable>;
+  try {
+    loaded = loadResumable(runDir); // under the lock: the files cannot change from here on
+    sink = new ResumeRunDirWriter(runDir, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const { config, checkpoint } = loaded;
   const { checkpointEvery, ...rest } = options;
   const every = checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const writeCheckpoint = checkpointOption(runDir, every);
-  truncateMetrics(runDir, checkpoint.state.stepsDone);
+  try {
+    truncateMetrics(runDir, checkpoint ? checkpoint.state.stepsDone : 0);
+  } catch (err) {
+    sink.close();
+    throw err;
+  }
   const priorRecords = readRunDir(runDir).records;
   const result = await train(config, {
     ...rest,
     priorRecords,
-    sink: new ResumeRunDirWriter(runDir),
-    resumeState: checkpoint.state,
+    sink,
+    ...(checkpoint ? { resumeState: checkpoint.state } : {}),
     checkpoint: writeCheckpoint,
   });
   return { ...result, runDir };

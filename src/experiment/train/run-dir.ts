@@ -5,13 +5,16 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ConfigError } from "../config.ts";
 import { toJson } from "../json-numbers.ts";
+import { temporaryName } from "./checkpoint.ts";
 import type { RunSink, TrainRecord, TrainSummary } from "./recorder.ts";
+import { acquireRunLock, type RunLock, runDirInUse } from "./run-lock.ts";
 import type { ResolvedTrainConfig } from "./train-config.ts";
 
 /** The files of a run directory (DESIGN.md "Run directory"). */
@@ -23,7 +26,7 @@ export const RUN_FILES = {
 
 /** Write `text` to `path` atomically: a temporary file in the same directory, then rename. */
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
+  const tmp = temporaryName(path);
   writeFileSync(tmp, text);
   renameSync(tmp, path);
 }
@@ -32,11 +35,34 @@ export function writeFileAtomic(path: string, text: string): void {
 export function checkRunDirFree(dir: string): void {
   for (const file of Object.values(RUN_FILES)) {
     if (existsSync(join(dir, file))) {
+      const hint = existsSync(join(dir, RUN_FILES.config))
+        ? ` (continue it with 'gradscope train --resume ${dir}')`
+        : "";
       throw new ConfigError(
-        `run directory ${dir} already holds a run (${file}): choose another --out or remove it`,
+        `run directory ${dir} already holds a run${hint}: choose another --out or remove it`,
       );
     }
   }
+}
+
+/**
+ * Claim a fresh default run directory `base` (runs/<time>-<hash>): created with mkdir, which
+ * fails when the name exists, so two runs started in the same second with the same config get
+ * `base` and `base-2` rather than one directory. Returns the directory claimed.
+ */
+export function claimFreshRunDir(base: string): string {
+  const parent = dirname(base);
+  mkdirSync(parent, { recursive: true });
+  for (let n = 1; n < 10_000; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+  throw new ConfigError(`cannot find a free run directory name beside ${base}`);
 }
 
 /**
@@ -49,6 +75,7 @@ export function checkRunDirFree(dir: string): void {
 export class RunDirWriter implements RunSink {
   readonly dir: string;
   private fd: number | null = null;
+  private readonly lock: RunLock;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -59,6 +86,13 @@ export class RunDirWriter implements RunSink {
       throw new ConfigError(
         `cannot create run directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
       );
+    }
+    this.lock = acquireRunLock(dir, "train");
+    try {
+      checkRunDirFree(dir); // again, under the lock: another run may have started in between
+    } catch (err) {
+      this.lock.release();
+      throw err;
     }
   }
 
@@ -76,10 +110,23 @@ export class RunDirWriter implements RunSink {
   }
 
   close(): void {
-    if (this.fd !== null) {
-      closeSync(this.fd);
-      this.fd = null;
+    try {
+      if (this.fd !== null) {
+        closeSync(this.fd);
+        this.fd = null;
+      }
+    } finally {
+      this.lock.release();
     }
+  }
+}
+
+/** Remove `dir` if it is an empty directory (a claimed name never used); else leave it. */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty or already gone: nothing to tidy
   }
 }
 
@@ -121,10 +168,15 @@ export function readRunDir(dir: string): RunData {
       if (!last) throw new Error(`${join(dir, RUN_FILES.metrics)} line ${i + 1}: ${String(err)}`);
     }
   });
-  return {
-    config: configText === null ? null : (JSON.parse(configText) as ResolvedTrainConfig),
-    records,
-    summary:
-      summaryText === null ? null : (JSON.parse(summaryText, nonFiniteReviver) as TrainSummary),
-  };
+  const config = configText === null ? null : (JSON.parse(configText) as ResolvedTrainConfig);
+  let summary =
+    summaryText === null ? null : (JSON.parse(summaryText, nonFiniteReviver) as TrainSummary);
+  // A gradscope run says "running" only while its writer holds the lock; a writer killed
+  // with -9 (or by a full disk) leaves "running" behind, which is then simply not true.
+  // Imported runs (a `source` in config.json) are written by tools that take no lock.
+  const imported = config !== null && typeof (config as { source?: unknown }).source === "string";
+  if (summary?.status === "running" && !imported && runDirInUse(dir) === null) {
+    summary = { ...summary, status: "interrupted" };
+  }
+  return { config, records, summary };
 }
