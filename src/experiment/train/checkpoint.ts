@@ -109,6 +109,14 @@ export function encodeCheckpoint(config: ResolvedTrainConfig, state: TrainerStat
       ...state,
       tensors,
       optimizer: { name: state.optimizer.name, step: state.optimizer.step, buffers },
+      ...(state.weightSums
+        ? {
+            weightSums: {
+              forStep: state.weightSums.forStep,
+              sums: encodeArray(state.weightSums.sums),
+            },
+          }
+        : {}),
     },
   };
   return `${JSON.stringify(body, replacer)}\n`;
@@ -151,7 +159,19 @@ export function decodeCheckpoint(text: string, source: string): Checkpoint {
       }
     }
     const optimizer = { ...s.optimizer, buffers } as OptimizerState;
-    return { config: body.config, state: { ...s, tensors, optimizer } };
+    const { weightSums: sums, ...rest } = s as typeof s & {
+      weightSums?: { forStep?: unknown; sums?: unknown };
+    };
+    const state: TrainerState = { ...rest, tensors, optimizer };
+    if (sums !== undefined) {
+      if (!Number.isInteger(sums.forStep)) throw new Error("bad weight sums");
+      const a = decodeArray(sums.sums, "weight sums");
+      state.weightSums = {
+        forStep: sums.forStep as number,
+        sums: a instanceof Float64Array ? a : Float64Array.from(a),
+      };
+    }
+    return { config: body.config, state };
   } catch (err) {
     throw new ConfigError(`checkpoint ${source} is damaged: ${(err as Error).message}`);
   }

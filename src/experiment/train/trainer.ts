@@ -116,6 +116,12 @@ export interface TrainerState {
   tensors: Record<string, Float32Array | Float64Array>;
   optimizer: OptimizerState;
   sampler: SamplerState;
+  /**
+   * The weight sums the last update took for the next recorded step (see Trainer.weightSums).
+   * A restore that recomputed them would sum in another order and differ in the last bit, so
+   * they travel with the checkpoint. Absent when the next step is not recorded.
+   */
+  weightSums?: { forStep: number; sums: Float64Array };
 }
 
 /** The last evaluation on the full sets. */
@@ -394,6 +400,9 @@ export class Trainer {
       tensors,
       optimizer: this.optimizer.state(),
       sampler: this.sampler.state(),
+      ...(this.weightSumsFor > 0
+        ? { weightSums: { forStep: this.weightSumsFor, sums: this.weightSums.slice() } }
+        : {}),
     });
   }
 
@@ -425,7 +434,13 @@ export class Trainer {
     this.optimizer.load(state.optimizer);
     const s = structuredClone(state);
     this.stepsDone = s.stepsDone;
-    this.weightSumsFor = 0; // the weights were replaced
+    const sums = s.weightSums;
+    if (sums && sums.forStep === s.stepsDone + 1 && sums.sums.length === this.weightSums.length) {
+      this.weightSums.set(sums.sums);
+      this.weightSumsFor = sums.forStep;
+    } else {
+      this.weightSumsFor = 0; // the weights were replaced; the measurement sums them itself
+    }
     this.clippedSteps = s.clippedSteps;
     this.recordedSteps = s.recordedSteps;
     this.initialLoss = s.initialLoss;
