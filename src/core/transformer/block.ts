@@ -53,6 +53,8 @@ export class TransformerBlock implements Layer {
   private readonly grad1: Buffer;
   private readonly dx: Buffer;
   private x: Mat | null = null;
+  private out: Mat | null = null;
+  private hasGrad = false;
 
   constructor(spec: TransformerBlockSpec) {
     const dtype = spec.dtype ?? "f64";
@@ -79,6 +81,22 @@ export class TransformerBlock implements Layer {
   get input(): Mat {
     if (!this.x) throw new Error("transformer block: no forward yet");
     return this.x;
+  }
+
+  /** dL/d(block input) of the last backward, [batch, T*d]. */
+  get inputGrad(): Mat {
+    if (!this.x || !this.hasGrad) throw new Error("transformer block: no backward yet");
+    return this.dxView.of(
+      this.dx.get(this.x.rows * this.seqLen, this.width),
+      this.x.rows,
+      this.inputDim,
+    );
+  }
+
+  /** The block's output of the last forward, [batch, T*d]. */
+  get output(): Mat {
+    if (!this.out) throw new Error("transformer block: no forward yet");
+    return this.out;
   }
 
   forward(x: Mat, _mode: Mode = "train"): Mat {
@@ -111,7 +129,8 @@ export class TransformerBlock implements Layer {
       for (let i = 0; i < n; i++) sd[i] = alpha * ud[i]! + f[i]!;
       y = this.ln2.forward(s);
     }
-    return this.outView.of(y, x.rows, this.inputDim);
+    this.out = this.outView.of(y, x.rows, this.inputDim);
+    return this.out;
   }
 
   backward(dy: Mat): Mat {
@@ -144,6 +163,7 @@ export class TransformerBlock implements Layer {
       const dhd = dh.data;
       for (let i = 0; i < n; i++) dxd[i] = alpha * dhd[i]! + viaAttn[i]!;
     }
+    this.hasGrad = true;
     return this.dxView.of(dx, x.rows, this.inputDim);
   }
 

@@ -134,7 +134,9 @@ export class TransformerModel {
     };
     add("embed", this.embedding.params());
     add("pos", this.positions.params());
-    this.blocks.forEach((block, l) => add(`block${l + 1}`, block.params()));
+    this.blocks.forEach((block, l) => {
+      add(`block${l + 1}`, block.params());
+    });
     if (this.finalNorm) add("final", this.finalNorm.params());
     if (this.head) add("head", this.head.params());
     return out;
