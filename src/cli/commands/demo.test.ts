@@ -269,4 +269,23 @@ describe("parseMatrix", () => {
     ]);
     expect(parseMatrix("1e-3")).toEqual([[0.001]]);
   });
+
+  it("runs that could never finish are refused up front with their cost estimate", async () => {
+    for (const [argv, flag] of [
+      [["jacobian", "--depth", "10000", "--width", "4096"], "--depth or --width"],
+      [
+        ["demo", "depth", "--max-depth", "10000", "--width", "4096"],
+        "--max-depth, --width or --batch",
+      ],
+    ] as const) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err).toMatch(
+        new RegExp(
+          `^gradscope: .* would take about [\\d.]+ (h|days) \\([\\d.]+e\\d+ floating-point operations at the measured [\\d.]+ GFLOP/s\\): reduce ${flag.replace(/[-]/g, "\\-")}, or add --force to run it anyway\n$`,
+        ),
+      );
+    }
+  });
 });

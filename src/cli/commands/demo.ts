@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { ACTIVATION_NAMES } from "../../core/activations.ts";
-import { resolveProbeConfig } from "../../experiment/config.ts";
+import { networkShape, resolveProbeConfig } from "../../experiment/config.ts";
+import { depthSweepFlops, estimateCost } from "../../experiment/cost.ts";
 import {
   activationPointsCsv,
   activationSummaryCsv,
@@ -31,6 +32,7 @@ import {
 import type { Eigenvalue } from "../../theory/demos/eigenvalues.ts";
 import { type MatrixPowerDemo, matrixPowerDemo } from "../../theory/demos/matrix-power.ts";
 import { VERDICT_THRESHOLDS } from "../../verdict/thresholds.ts";
+import { gateCost } from "../cost-gate.ts";
 import { UsageError } from "../errors.ts";
 import { logBars } from "../format/bars.ts";
 import { formatMetric } from "../format/numbers.ts";
@@ -441,6 +443,7 @@ function depthCommand(output: Output): Command {
     )
     .option("--max-depth <n>", "deepest network", String(DEFAULT_MAX_SWEEP_DEPTH))
     .option("--min-depth <n>", "shallowest network", "1")
+    .option("--force", "run even when the cost estimate is over 10 minutes")
     .option(
       "--json",
       "print {config, minDepth, maxDepth, rows, perLayerFactor, perLayerNormFactor}",
@@ -471,12 +474,26 @@ Examples:
       max: maxDepth,
       integer: true,
     });
+    const { inputDim } = networkShape(config);
+    const progress = gateCost(
+      `demo depth --max-depth ${maxDepth} --width ${config.width}`,
+      estimateCost(
+        depthSweepFlops(minDepth, maxDepth, config.width, config.batch, inputDim, config.repeats),
+      ),
+      {
+        force: opts.force === true,
+        reduce: "reduce --max-depth, --width or --batch",
+        unit: "depth",
+      },
+      output,
+    );
     const result = depthSweep(config, {
       minDepth,
       maxDepth,
       memoryLimitBytes: memoryLimit(),
       onDepth: (d, last) => {
-        if (output.isTTY) output.err(`\rdepth ${d}/${last}${d === last ? "\n" : ""}`);
+        if (progress) progress(d - minDepth + 1, last - minDepth + 1);
+        else if (output.isTTY) output.err(`\rdepth ${d}/${last}${d === last ? "\n" : ""}`);
       },
     });
     output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatDepthSweep(result)}\n`);

@@ -1,11 +1,13 @@
 import { Command } from "commander";
 import { ACTIVATION_NAMES } from "../../core/activations.ts";
 import { INIT_NAMES } from "../../core/init.ts";
+import { estimateCost, jacobianFlops } from "../../experiment/cost.ts";
 import { singularValuesCsv } from "../../experiment/csv-export.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
 import { jacobianFigures } from "../../report/figures-for/index.ts";
 import { nodeDocument } from "../../report/node-dom.ts";
 import { type JacobianSpectrum, jacobianSpectrum } from "../../theory/jacobian/jacobian.ts";
+import { gateCost } from "../cost-gate.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import type { Output } from "../output.ts";
@@ -37,6 +39,7 @@ export function jacobianCommand(output: Output): Command {
     .option("--slope <a>", "negative slope of leaky-relu (also used by he-* init)", "0.01")
     .option("--input-scale <s>", "the input is x ~ N(0, s^2 I)", "1")
     .option("--seed <n>", "random seed (weights, input)", "0")
+    .option("--force", "run even when the cost estimate is over 10 minutes")
     .option(
       "--json",
       "print {options, singularValues, meanSq, varSq, max, min, conditionNumber, ...}",
@@ -55,7 +58,7 @@ Time grows as depth * width^3: width 1000 takes seconds per layer.`,
   );
   command.action(async (opts: Record<string, string | boolean | undefined>) => {
     const files = plotCsvFlags(opts);
-    const spectrum = jacobianSpectrum({
+    const options = {
       activation: parseChoiceFlag("--activation", opts.activation, ACTIVATION_NAMES),
       init: parseChoiceFlag("--init", opts.init, INIT_NAMES),
       depth: parseNumberFlag("--depth", opts.depth, { min: 1, max: 10_000, integer: true }),
@@ -66,7 +69,14 @@ Time grows as depth * width^3: width 1000 takes seconds per layer.`,
       slope: parseNumberFlag("--slope", opts.slope, { min: 0, max: 1000 }),
       inputScale: parseNumberFlag("--input-scale", opts.inputScale, { min: 0, max: 1e6 }),
       seed: parseNumberFlag("--seed", opts.seed, { min: 0, max: 4_294_967_295, integer: true }),
-    });
+    };
+    const progress = gateCost(
+      `jacobian --depth ${options.depth} --width ${options.width}`,
+      estimateCost(jacobianFlops(options.depth, options.width, options.init === "orthogonal")),
+      { force: opts.force === true, reduce: "reduce --depth or --width", unit: "layer" },
+      output,
+    );
+    const spectrum = jacobianSpectrum(options, progress ?? undefined);
     output.out(opts.json ? `${toJson(spectrum, 2)}\n` : `${formatJacobian(spectrum)}\n`);
     await writePlotCsv(files, output, opts.json === true, {
       table: () => singularValuesCsv(spectrum),

@@ -75,7 +75,10 @@ export function resolveJacobianOptions(options: JacobianOptions): ResolvedJacobi
  * the first fork of `new Rng(seed)`; x from the second fork, as the probe's first example)
  * and multiply out its Jacobian. Cost: depth - 1 products of width x width matrices.
  */
-export function networkJacobian(options: JacobianOptions): NetworkJacobian {
+export function networkJacobian(
+  options: JacobianOptions,
+  onLayer?: (done: number, total: number) => void,
+): NetworkJacobian {
   const o = resolveJacobianOptions(options);
   const n = o.width;
   const act = getActivation(o.activation, { slope: o.slope });
@@ -138,6 +141,7 @@ export function networkJacobian(options: JacobianOptions): NetworkJacobian {
       [T, next] = [next, T];
     }
     a = Float64Array.from(phi);
+    onLayer?.(l + 1, o.depth);
   }
   // J = T^T.
   const J = Mat.zeros(n, n);
@@ -168,8 +172,12 @@ export interface JacobianSpectrum {
   inactiveFraction: number;
 }
 
-export function jacobianSpectrum(options: JacobianOptions): JacobianSpectrum {
-  const jac = networkJacobian(options);
+/** The Jacobian's spectrum; `onLayer` hears after each layer's product (for progress). */
+export function jacobianSpectrum(
+  options: JacobianOptions,
+  onLayer?: (done: number, total: number) => void,
+): JacobianSpectrum {
+  const jac = networkJacobian(options, onLayer);
   const sigma = singularValues(jac.J);
   return {
     ...spectrumStats(sigma),
