@@ -260,3 +260,30 @@ describe("finite differences: transformer parts", () => {
     });
   });
 });
+
+describe("buffers", () => {
+  it("steady-state passes reuse the same output and gradient matrices", () => {
+    const rng = new Rng(9);
+    const model = new TransformerModel({
+      inputDim: 3,
+      seqLen: 4,
+      width: 8,
+      heads: 2,
+      ffnWidth: 8,
+      depth: 2,
+      normPosition: "pre",
+      positions: "learned",
+    });
+    initTransformer(model, "xavier-uniform", { embeddingStd: 1 }, rng);
+    const x = randomMat(2, 12, rng);
+    const pass = () => {
+      const y = model.forward(x);
+      model.backward(y);
+      return [y, model.blocks[0]!.inputGrad, model.blocks[1]!.output];
+    };
+    pass();
+    const first = pass();
+    const second = pass();
+    second.forEach((m, i) => expect(m).toBe(first[i]));
+  });
+});
