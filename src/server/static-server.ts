@@ -9,6 +9,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, isAbsolute, resolve, sep } from "node:path";
+import { RUN_PREFIX, type RunRoute, runRoute, serveRunRoute } from "./run-route.ts";
 
 /**
  * A tiny static file server for the built browser lab (dist-web). It serves only regular
@@ -17,6 +18,8 @@ import { extname, isAbsolute, resolve, sep } from "node:path";
  * symlinks followed, inside the root. Everything else is 400, 404 or 405. Responses carry
  * the headers that isolate the page (COOP/COEP, so the workers get a cross-origin-isolated
  * context) and a strict Content-Security-Policy: the lab loads nothing from elsewhere.
+ * Dotfiles are never served. With a run directory (`gradscope serve RUN_DIR`), /run/ serves
+ * that run's files read-only through a fixed table (run-route.ts).
  */
 
 export const DEFAULT_PORT = 4178;
@@ -89,6 +92,8 @@ export function resolveRequestPath(root: string, url: string | undefined): strin
   if (/%2f|%5c|%00/i.test(path) || /%[0-9a-f]{2}/i.test(decoded)) return null;
   const segments = decoded.split("/").slice(1);
   if (segments.some((s) => s === "." || s === "..")) return null;
+  // dotfiles and dot-folders (.git, .env, ...) are never part of the lab
+  if (segments.some((s) => s.startsWith("."))) return null;
   if (segments.slice(0, -1).some((s) => s === "")) return null;
   const relative = segments.join("/") + (decoded.endsWith("/") ? "index.html" : "");
   if (isAbsolute(relative) || /^[a-z]:/i.test(relative)) return null;
@@ -131,6 +136,7 @@ function hostName(header: string | undefined): string | null {
 
 async function handle(
   realRoot: string,
+  run: RunRoute | null,
   loopbackOnly: boolean,
   req: IncomingMessage,
   res: ServerResponse,
@@ -144,6 +150,17 @@ async function handle(
   }
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "method not allowed\n", { Allow: "GET, HEAD" });
+    return;
+  }
+  if (run !== null && req.url?.startsWith(RUN_PREFIX)) {
+    await serveRunRoute(
+      run,
+      req.url.replace(/[?#].*$/s, ""),
+      req.method === "HEAD",
+      res,
+      (status, body, headers) => send(res, status, body, headers),
+      SECURITY_HEADERS,
+    );
     return;
   }
   const file = resolveRequestPath(realRoot, req.url);
@@ -198,6 +215,8 @@ export interface StaticServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** A run directory to offer read-only under /run/ (gradscope serve RUN_DIR). */
+  run?: string;
 }
 
 export interface StaticServer {
@@ -224,11 +243,19 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   } catch {
     throw new ServeError(`cannot serve ${root}: no such directory`);
   }
+  let run: RunRoute | null = null;
+  if (options.run !== undefined) {
+    try {
+      run = await runRoute(options.run);
+    } catch {
+      throw new ServeError(`cannot serve the run ${options.run}: no such directory`);
+    }
+  }
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
   const loopbackOnly = isLoopback(host.toLowerCase()) || host === "localhost";
   const server = createServer((req, res) => {
-    handle(realRoot, loopbackOnly, req, res).catch(() => {
+    handle(realRoot, run, loopbackOnly, req, res).catch(() => {
       if (!res.headersSent) send(res, 500, "internal error\n");
       else res.destroy();
     });

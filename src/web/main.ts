@@ -1,5 +1,7 @@
 import { FigureClient } from "./figures.ts";
 import type { LabInput } from "./lab-options.ts";
+import { isRunHash, RUN_HASH, RunPage } from "./run-view/run-page.ts";
+import { servedRunBase } from "./run-view/served-run.ts";
 import { CompareView, REMEDIES } from "./ui/compare-view.ts";
 import { h } from "./ui/dom.ts";
 import { LabView } from "./ui/lab-view.ts";
@@ -99,6 +101,10 @@ for (const view of Object.keys(TITLES) as View[]) {
   const panel = h("div", { class: "panel", id: `panel-${view}`, hidden: true }, panels[view]);
   main.append(panel);
 }
+// The Run view (a recorded run, served or dropped) keeps no state in the hash: #view=run.
+const runPage = new RunPage();
+nav.append(runPage.link);
+main.append(runPage.panel);
 
 function openLab(input: LabInput): void {
   show("lab", true);
@@ -110,6 +116,7 @@ function openLab(input: LabInput): void {
 
 /** Make `view` the visible page. */
 function show(view: View, fromCode = false): void {
+  runPage.hide();
   state.view = view;
   for (const [v, link] of links) {
     if (v === view) link.setAttribute("aria-current", "page");
@@ -131,6 +138,11 @@ function writeHash(push = false): void {
 /** Read the hash: switch page and give it the state the link holds, explaining problems. */
 function applyHash(): void {
   const hash = location.hash;
+  if (isRunHash(hash)) {
+    runPage.show();
+    lastHash = hash;
+    return;
+  }
   if (hash === lastHash && loaded.has(state.view)) return;
   const { state: decoded, errors, rejected } = decodeState(hash);
   const hasConfig = [...new URLSearchParams(hash.slice(1)).keys()].some(
@@ -192,7 +204,7 @@ nav.addEventListener("click", (event) => {
   if (!link) return;
   event.preventDefault();
   const view = (link as HTMLElement).dataset.view as View;
-  if (view === state.view) return;
+  if (view === state.view && !runPage.visible) return;
   show(view);
   if (!loaded.has(view)) {
     loaded.add(view);
@@ -250,4 +262,14 @@ window.addEventListener("resize", () => {
   resizeTimer = setTimeout(() => lab.refreshFigures(), 250);
 });
 
-applyHash();
+// Served with a run (gradscope serve RUN_DIR) and opened without a hash: open on the run.
+if (location.hash === "" || location.hash === "#") {
+  servedRunBase().then((base) => {
+    if (base !== null && (location.hash === "" || location.hash === "#")) {
+      history.replaceState(null, "", RUN_HASH);
+    }
+    applyHash();
+  });
+} else {
+  applyHash();
+}

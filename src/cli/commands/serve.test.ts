@@ -74,6 +74,43 @@ describe("gradscope serve", () => {
     }
   });
 
+  it("serve RUN_DIR offers the run read-only under /run/ and says so", async () => {
+    const run = mkdtempSync(join(tmpdir(), "gradscope-serve-run-"));
+    writeFileSync(join(run, "metrics.jsonl"), '{"step":1,"loss":1,"layers":[]}\n');
+    const output = captureOutput();
+    const server = await startServe({ port: 0, host: "127.0.0.1", dir: builtLab(), run }, output);
+    try {
+      expect(output.stdout()).toBe(
+        `gradscope lab: ${server.url}\nrun: ${run} (read-only; the lab opens on it: ${server.url}#view=run)\n`,
+      );
+      const res = await fetch(`${server.url}run/metrics.jsonl`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('"step":1');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("rejects a RUN_DIR that is missing, a file, or holds no run, in one line", async () => {
+    const lab = builtLab();
+    const missing = await run("serve", "/nonexistent/run", "--port", "0", "--dir", lab);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      "gradscope: serve: run directory /nonexistent/run does not exist\n",
+    );
+    const file = join(lab, "index.html");
+    const notDir = await run("serve", file, "--port", "0", "--dir", lab);
+    expect(notDir.stderr).toBe(
+      `gradscope: serve: ${file} is not a directory (give a run directory)\n`,
+    );
+    const empty = mkdtempSync(join(tmpdir(), "gradscope-serve-empty-"));
+    const noRun = await run("serve", empty, "--port", "0", "--dir", lab);
+    expect(noRun.code).toBe(2);
+    expect(noRun.stderr).toMatch(
+      /^gradscope: serve: .* holds no run \(no metrics.jsonl or config.json\)/,
+    );
+  });
+
   it("runs as a process until SIGTERM", async () => {
     const root = fileURLToPath(new URL("../../../", import.meta.url));
     const child = spawn(
