@@ -284,6 +284,6 @@ describe("buffers", () => {
     pass();
     const first = pass();
     const second = pass();
-    second.forEach((m, i) => expect(m).toBe(first[i]));
+    for (let i = 0; i < second.length; i++) expect(second[i]).toBe(first[i]);
   });
 });
