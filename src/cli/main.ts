@@ -4,6 +4,7 @@ import { compareCommand } from "./commands/compare.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { diagnoseCommand } from "./commands/diagnose.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { importCommand } from "./commands/import.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
@@ -32,6 +33,7 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(reportCommand(output));
   program.addCommand(diagnoseCommand(output));
   program.addCommand(inspectCommand(output));
+  program.addCommand(importCommand(output));
   // Without a command, show the overview instead of doing nothing.
   program.action(() => program.help());
   // Errors are printed by main() as one line; help goes to stdout.

@@ -1,14 +1,18 @@
 import { ACTIVATION_NAMES, type ActivationName } from "../core/activations.ts";
 import { diagnose } from "../diagnose/diagnose.ts";
 import type { Diagnosis, DiagnosisConfig, DiagnosisInput } from "../diagnose/types.ts";
+import { fmt } from "../verdict/flow-verdict.ts";
+import { VERDICT_THRESHOLDS } from "../verdict/thresholds.ts";
 import type { TrainConfig } from "./config.ts";
 import type { TrainRecord, TrainSummary } from "./train/recorder.ts";
 
 /**
  * Diagnosing any run directory: one written by `gradscope train`, or one imported from the
- * user's own model (python/gradscope_hook.py writes `source: "pytorch-hook"`). Both share the
+ * user's own model (python/gradscope_hook.py writes `source: "pytorch-hook"`) or from another
+ * tool's logs (`gradscope import tensorboard` writes `source: "tensorboard"`). All share the
  * metric names of metrics.jsonl; an imported run's config describes modules, not a network
  * gradscope can rebuild, so its diagnosis makes no mean-field claim (DiagnosisConfig.source).
+ * A metric an imported run could not measure is null in its records.
  */
 
 /** One recorded module of an imported run, in forward order. */
@@ -100,13 +104,16 @@ export function runDiagnosisInput(
   records: readonly TrainRecord[],
   summary: Pick<TrainSummary, "explosion"> | null,
 ): { source: RunSource; input: DiagnosisInput } {
+  // a record without a loss (an import whose loss was not logged on that step) has none: a
+  // missing loss is not a non-finite one (NaN comes back from JSON as a number)
+  const hasLoss = (r: TrainRecord) => typeof r.loss === "number";
   const snapshots = records.map((r) => ({
     step: r.step,
     layers: r.layers,
-    loss: r.loss,
+    ...(hasLoss(r) ? { loss: r.loss } : {}),
     ...(typeof r.gradNorm === "number" ? { gradNorm: r.gradNorm } : {}),
   }));
-  const lossHistory = records.map((r) => ({ step: r.step, loss: r.loss }));
+  const lossHistory = records.filter(hasLoss).map((r) => ({ step: r.step, loss: r.loss }));
   const explosion = summary?.explosion ?? null;
   if (isImportedConfig(config)) {
     const lr = config.optimizer?.lr;
@@ -152,5 +159,42 @@ export function diagnoseRunContents(
   summary: Pick<TrainSummary, "explosion"> | null,
 ): { source: RunSource; diagnosis: Diagnosis } {
   const { source, input } = runDiagnosisInput(config, records, summary);
-  return { source, diagnosis: diagnose(input) };
+  const diagnosis = diagnose(input);
+  return {
+    source,
+    diagnosis: source === "imported" ? sayWhatWasNotJudged(diagnosis, input) : diagnosis,
+  };
+}
+
+/**
+ * An imported run without per-layer dL/dz (a TensorBoard import, a JAX run without outputs):
+ * the verdict's flow measures have nothing to fit, so "healthy" only means that nothing it can
+ * see (NaN/Inf, growth of the global gradient norm) was found. Its sentence says so instead of
+ * printing NaN spans, and shows the weight-gradient profile for what it is: dL/dW = dL/dz x
+ * a_prev mixes the backward gradient with the forward signal, so it is shown, never judged
+ * (docs/METRICS.md, firstToLastRatio).
+ */
+export function sayWhatWasNotJudged(diagnosis: Diagnosis, input: DiagnosisInput): Diagnosis {
+  const flowMeasured = input.snapshots.some((s) =>
+    s.layers.some((m) => typeof m.gradPreactMeanSq === "number"),
+  );
+  if (flowMeasured || diagnosis.verdict !== "healthy") return diagnosis;
+  const last = [...input.snapshots]
+    .filter((s) => s.layers.length >= 2)
+    .sort((a, b) => a.step - b.step)
+    .pop();
+  let shown = "";
+  if (last) {
+    const layers = [...last.layers].sort((a, b) => a.layer - b.layer);
+    const ratio = layers[0]!.gradWeightNorm / layers[layers.length - 1]!.gradWeightNorm;
+    if (Number.isFinite(ratio)) {
+      shown = `; shown, not judged: the weight-gradient norm of module 1 over module ${layers.length} at step ${last.step} is ${fmt(ratio)} (dL/dW also carries each layer's input, so it cannot tell a vanishing gradient from a shrinking signal)`;
+    }
+  }
+  const message = `not judged across layers: the run has no per-layer dL/dz (gradPreactMeanSq), which the vanishing and exploding verdicts read; the verdict's other checks pass (no NaN/Inf, the gradient norm did not grow over ${fmt(VERDICT_THRESHOLDS.growthExploding)}x)${shown}`;
+  return {
+    ...diagnosis,
+    verdictMessage: message,
+    headline: diagnosis.healthy ? message : diagnosis.headline,
+  };
 }
