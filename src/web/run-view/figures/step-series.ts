@@ -55,7 +55,8 @@ export function stepSeries(data: StepSeriesData, options: StepSeriesOptions = {}
   const legend: LegendItem[] = [{ label: data.quantity, color: LINE, shape: "line" }];
   if (data.spikes.length > 0) {
     legend.push({
-      label: `${data.spikes.length} spike${data.spikes.length > 1 ? "s" : ""}${options.spikeRule ? ` (${options.spikeRule})` : ""}`,
+      // the rule in words where it fits; a narrow figure says it in a shorter form
+      label: `${data.spikes.length} spike${data.spikes.length > 1 ? "s" : ""}${options.spikeRule ? ` (${(options.width ?? DEFAULT_WIDTH) >= 560 ? options.spikeRule : "> 10× running median"})` : ""}`,
       color: SPIKE,
       shape: "dot",
     });

@@ -120,7 +120,7 @@ export function fixtureLines(options: FixtureOptions): string[] {
 
 export function fixtureSummary(steps: number, exploded = false) {
   return {
-    status: exploded ? "exploded" : "completed",
+    status: exploded ? ("exploded" as const) : ("completed" as const),
     steps: null,
     stepsDone: steps,
     initialLoss: 2.5,
