@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../experiment/config.ts";
+import { ConfigError, oneLine as safeText } from "../experiment/config.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { diagnoseCommand } from "./commands/diagnose.ts";
@@ -34,8 +34,19 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(diagnoseCommand(output));
   program.addCommand(inspectCommand(output));
   program.addCommand(importCommand(output));
-  // Without a command, show the overview instead of doing nothing.
-  program.action(() => program.help());
+  // Without a command, show the overview instead of doing nothing; a word that is no command
+  // gets its name back with the nearest command, not commander's "too many arguments".
+  program.argument("[command]").action((word: string | undefined) => {
+    if (word === undefined) {
+      program.help();
+      return;
+    }
+    const names = program.commands.map((c) => c.name());
+    const near = nearest(word, names);
+    throw new UsageError(
+      `unknown command '${safeText(word, 80)}'${near ? ` (did you mean '${near}'?)` : ""}; commands: ${names.join(", ")}`,
+    );
+  });
   // Errors are printed by main() as one line; help goes to stdout.
   const silenceErrors = (cmd: Command): void => {
     cmd.exitOverride();
@@ -85,6 +96,41 @@ export async function main(
   }
 }
 
+/** The name within edit distance 2 of `word` (or sharing its first 3 letters), if any. */
+function nearest(word: string, names: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const name of names) {
+    const d = editDistance(word.toLowerCase(), name);
+    if (d < bestDistance) {
+      best = name;
+      bestDistance = d;
+    }
+  }
+  if (best) return best;
+  return (
+    names.find((n) => word.length >= 3 && n.startsWith(word.slice(0, 3).toLowerCase())) ?? null
+  );
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** An error message as one safe line: newlines joined, control characters escaped. */
 function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, " ").trim();
+  // quoted values (a flag's argument echoed back) are cut: 10 MB of input is not a message
+  return safeText(s.replace(/\s*\n\s*/g, " ").trim()).replace(/'([^']{120})[^']+'/g, "'$1...'");
 }

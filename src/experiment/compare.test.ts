@@ -57,6 +57,12 @@ describe("compare", () => {
     expect(full.notStarted).toEqual([]);
   });
 
+  it("refuses one key varied twice (it would merge silently)", () => {
+    expect(() => variantsFromVary(["lr=0.1,0.01", "lr=0.001"])).toThrow(
+      "--vary lr is given twice: list all its values in one --vary lr=A,B,...",
+    );
+  });
+
   it("builds cartesian variants from --vary and rejects malformed specs", () => {
     const v = variantsFromVary(["activation=tanh,relu", "depth=2,4"]);
     expect(v.map((x) => x.label)).toEqual([

@@ -261,12 +261,20 @@ function toOutcome(
  */
 export function variantsFromVary(specs: readonly string[]): Variant[] {
   let combos: Record<string, unknown>[] = [{}];
+  const seen = new Set<string>();
   for (const spec of specs) {
     const eq = spec.indexOf("=");
     if (eq <= 0 || eq === spec.length - 1) {
       throw new RangeError(`--vary needs KEY=VALUE[,VALUE...] (got '${spec}')`);
     }
     const key = spec.slice(0, eq);
+    if (seen.has(key)) {
+      // two --vary of one key would silently keep only the later values in every variant
+      throw new RangeError(
+        `--vary ${key} is given twice: list all its values in one --vary ${key}=A,B,...`,
+      );
+    }
+    seen.add(key);
     const values = spec
       .slice(eq + 1)
       .split(",")

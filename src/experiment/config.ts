@@ -14,6 +14,7 @@ import {
   TRAIN_OPTIONS,
   type TrainDatasetName,
 } from "./options.ts";
+import { DEFAULT_LR } from "./train/train-config.ts";
 
 /** A fully resolved network configuration: plain JSON data, every field present. */
 export interface NetworkConfig {
@@ -49,23 +50,33 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
-/** Text with control characters and line separators escaped as \\uXXXX, so messages stay one line. */
-function oneLine(text: string): string {
+/**
+ * Text safe to print on a terminal: control characters (C0, DEL, C1, which can move the
+ * cursor or recolour the screen) and line separators escaped as \\uXXXX, so a message stays
+ * one harmless line; cut after `max` characters (a 10 MB value is not echoed whole).
+ */
+export function oneLine(text: string, max = Number.POSITIVE_INFINITY): string {
   let out = "";
   for (const c of text) {
     const code = c.charCodeAt(0);
     out +=
-      code < 0x20 || code === 0x2028 || code === 0x2029
+      code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029
         ? `\\u${code.toString(16).padStart(4, "0")}`
         : c;
+    if (out.length > max) return `${out.slice(0, max)}...`;
   }
   return out;
 }
 
 function describeValue(v: unknown): string {
   // Control characters are escaped so that a message stays one line whatever was typed.
-  return typeof v === "string" ? `'${oneLine(v)}'` : (JSON.stringify(v) ?? String(v));
+  return typeof v === "string"
+    ? `'${oneLine(v, 80)}'`
+    : oneLine(JSON.stringify(v) ?? String(v), 80);
 }
+
+/** A number in decimal notation, as a user types it: 3, -0.5, .5, 1e-3, 2.5E+4. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** Validate one raw value (a CLI string or a JSON value) against its option spec. */
 export function parseOptionValue(spec: OptionSpec, raw: unknown, source: OptionSource): unknown {
@@ -89,10 +100,12 @@ export function parseOptionValue(spec: OptionSpec, raw: unknown, source: OptionS
     }
     case "int":
     case "number": {
+      // Decimal notation only: Number() would also take "0x10", "0b101" and "0o7", which no
+      // one means as a learning rate or a width.
       const value =
         typeof raw === "number"
           ? raw
-          : typeof raw === "string" && raw.trim() !== ""
+          : typeof raw === "string" && DECIMAL.test(raw.trim())
             ? Number(raw)
             : Number.NaN;
       if (!Number.isFinite(value)) throw new ConfigError(`${name} must be a number ${got}`);
@@ -100,8 +113,13 @@ export function parseOptionValue(spec: OptionSpec, raw: unknown, source: OptionS
         throw new ConfigError(`${name} must be an integer ${got}`);
       }
       if (value < spec.min || value > spec.max) {
-        const range =
-          spec.min === 0 && spec.kind === "number" ? ">= 0" : `between ${spec.min} and ${spec.max}`;
+        // name the bound that was crossed: 1e308 is not refused for being below 0
+        const open = spec.min === 0 && spec.kind === "number";
+        const range = !open
+          ? `between ${spec.min} and ${spec.max}`
+          : value < spec.min
+            ? ">= 0"
+            : `<= ${spec.max}`;
         throw new ConfigError(`${name} must be ${range} ${got}`);
       }
       return value;
@@ -119,7 +137,7 @@ function resolve(
     if (!byKey.has(key)) {
       const known = specs.map((s) => (source === "flag" ? `--${s.flag}` : s.key)).join(", ");
       throw new ConfigError(
-        `unknown ${source === "flag" ? "option" : "config key"} '${oneLine(key)}' (known: ${known})`,
+        `unknown ${source === "flag" ? "option" : "config key"} '${oneLine(key, 80)}' (known: ${known})`,
       );
     }
   }
@@ -158,6 +176,52 @@ function checkCombination(config: NetworkConfig, source: OptionSource): void {
   }
 }
 
+/** Inits whose scale sigma_w^2 sets; the named schemes (xavier, he, lecun...) fix their own. */
+const WEIGHT_VAR_INITS: readonly string[] = ["normal", "uniform", "orthogonal", "identity"];
+
+/**
+ * Options given on the command line that would change nothing in this configuration: a
+ * silent no-op misleads (`--slope 0.2` with tanh looks like an experiment and is none), so
+ * the CLI refuses them. Only keys the user gave with a non-default value count.
+ */
+function checkApplicable(
+  config: Readonly<Record<string, unknown>>,
+  input: Readonly<Record<string, unknown>>,
+  specs: readonly OptionSpec[],
+  source: OptionSource,
+): void {
+  const given = (key: string): boolean => {
+    const spec = specs.find((s) => s.key === key);
+    const v = input[key];
+    return spec !== undefined && v !== undefined && v !== null && config[key] !== spec.default;
+  };
+  const name = (key: string): string => optionName(specs.find((s) => s.key === key)!, source);
+  const rules: [key: string, applies: boolean, needs: () => string][] = [
+    [
+      "weightVar",
+      WEIGHT_VAR_INITS.includes(String(config.init)),
+      () =>
+        `${name("init")} ${WEIGHT_VAR_INITS.join(", ")} (${String(config.init)} sets its own scale; ${name("gain")} scales any init)`,
+    ],
+    ["slope", config.activation === "leaky-relu", () => `${name("activation")} leaky-relu`],
+    ["branchScale", config.residual === true, () => name("residual")],
+    ["warmupSteps", config.schedule === "warmup", () => `${name("schedule")} warmup`],
+    ["stepSize", config.schedule === "step", () => `${name("schedule")} step`],
+    ["gamma", config.schedule === "step", () => `${name("schedule")} step`],
+    ["minLr", config.schedule === "cosine", () => `${name("schedule")} cosine`],
+    [
+      "clipThreshold",
+      config.clip !== "none",
+      () => `${name("clip")} global-norm, layer-norm or value`,
+    ],
+  ];
+  for (const [key, applies, needs] of rules) {
+    if (!applies && given(key)) {
+      throw new ConfigError(`${name(key)} has no effect without ${needs()}: remove it`);
+    }
+  }
+}
+
 /**
  * A complete, validated ProbeConfig from partial input (camelCase keys). Missing keys take
  * their defaults; unknown keys, wrong types and out-of-range values throw a ConfigError
@@ -169,6 +233,7 @@ export function resolveProbeConfig(
 ): ProbeConfig {
   const config = resolve(PROBE_OPTIONS, input, source) as unknown as ProbeConfig;
   checkCombination(config, source);
+  if (source === "flag") checkApplicable({ ...config }, input, PROBE_OPTIONS, source);
   return config;
 }
 
@@ -297,6 +362,12 @@ function checkTrainCombination(config: TrainConfig, source: OptionSource): void 
   if (config.schedule === "step" && !(config.gamma > 0)) {
     throw new ConfigError(`${name("gamma")} must be > 0 (got ${config.gamma})`);
   }
+  const lr = config.lr ?? DEFAULT_LR[config.optimizer];
+  if (config.schedule === "cosine" && config.minLr > lr) {
+    throw new ConfigError(
+      `${name("minLr")} (${config.minLr}) must be at most the learning rate ${name("lr")} (${lr}${config.lr === null ? `, ${config.optimizer}'s default` : ""})`,
+    );
+  }
 }
 
 /**
@@ -311,5 +382,6 @@ export function resolveTrainConfig(
   const raw = input as Readonly<Record<string, unknown>>;
   const config = resolve(TRAIN_OPTIONS, raw, source) as unknown as TrainConfig;
   checkTrainCombination(config, source);
+  if (source === "flag") checkApplicable({ ...config }, raw, TRAIN_OPTIONS, source);
   return config;
 }

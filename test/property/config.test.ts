@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { OptimizerName } from "../../src/core/optim/index.ts";
 import {
   ConfigError,
   parseOptionValue,
@@ -13,6 +14,7 @@ import {
   PROBE_OPTIONS,
   TRAIN_OPTIONS,
 } from "../../src/experiment/options.ts";
+import { DEFAULT_LR } from "../../src/experiment/train/train-config.ts";
 
 /** Runs per property (the counts docs/RELIABILITY.md reports). */
 const CONFIG_RUNS = { valid: 400, invalid: 400, unknownKey: 200, anything: 400 } as const;
@@ -135,6 +137,25 @@ function repair(input: Record<string, unknown>): Record<string, unknown> {
   if (effective(c, "schedule") === "step" && !((effective(c, "gamma") as number) > 0)) {
     delete c.gamma;
   }
+  const lr = (effective(c, "lr") as number | null) ?? DEFAULT_LR[optimizer as OptimizerName];
+  if (effective(c, "schedule") === "cosine" && (effective(c, "minLr") as number) > lr) {
+    delete c.minLr;
+  }
+  // options that change nothing in this config are refused on the command line: drop them
+  const schedule = effective(c, "schedule");
+  const applies: Record<string, boolean> = {
+    weightVar: ["normal", "uniform", "orthogonal", "identity"].includes(
+      String(effective(c, "init")),
+    ),
+    slope: effective(c, "activation") === "leaky-relu",
+    branchScale: effective(c, "residual") === true,
+    warmupSteps: schedule === "warmup",
+    stepSize: schedule === "step",
+    gamma: schedule === "step",
+    minLr: schedule === "cosine",
+    clipThreshold: effective(c, "clip") !== "none",
+  };
+  for (const [key, ok] of Object.entries(applies)) if (!ok) delete c[key];
   return c;
 }
 
