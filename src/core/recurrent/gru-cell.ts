@@ -1,3 +1,4 @@
+import { sigmoidForward32, tanhForward32 } from "../fast-math.ts";
 import { type RecurrentCell, type StepTensors, sigmoid } from "./cell.ts";
 
 /**
@@ -14,6 +15,44 @@ export class GruCell implements RecurrentCell {
   readonly directPath = true;
 
   forward(s: StepTensors, batch: number, hidden: number): void {
+    if (s.gates instanceof Float32Array) this.forward32(s, s.gates, batch, hidden);
+    else this.forward64(s, batch, hidden);
+  }
+
+  /**
+   * Float32: the gates go through fast-math's array kernels (at most 1 ulp each), about 3x
+   * faster than a transcendental call per entry. One sigmoid pass covers r and z (the n slots
+   * are overwritten next); n's pre-activation is staged in h, contiguous for the tanh pass.
+   */
+  private forward32(s: StepTensors, gates: Float32Array, batch: number, hidden: number): void {
+    const { gi, gh, hPrev } = s;
+    const h = s.h as Float32Array;
+    const H = hidden;
+    const G = 3 * H;
+    const n = batch * G;
+    for (let k = 0; k < n; k++) gates[k] = gi[k]! + gh[k]!;
+    sigmoidForward32(gates, gates, n);
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      const st = b * H;
+      for (let j = 0; j < H; j++)
+        h[st + j] = gi[row + 2 * H + j]! + gates[row + j]! * gh[row + 2 * H + j]!;
+    }
+    tanhForward32(h, h, batch * H);
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      const st = b * H;
+      for (let j = 0; j < H; j++) {
+        const nt = h[st + j]!;
+        const z = gates[row + H + j]!;
+        gates[row + 2 * H + j] = nt;
+        h[st + j] = (1 - z) * nt + z * hPrev[st + j]!;
+      }
+    }
+  }
+
+  /** Float64: Math.tanh and the exact sigmoid, entry by entry (what the replay checks). */
+  private forward64(s: StepTensors, batch: number, hidden: number): void {
     const { gi, gh, gates, hPrev, h } = s;
     const H = hidden;
     const G = 3 * H;

@@ -1,3 +1,4 @@
+import { sigmoidForward32, tanhForward32 } from "../fast-math.ts";
 import { type RecurrentCell, type StepTensors, sigmoid } from "./cell.ts";
 
 /**
@@ -14,6 +15,45 @@ export class LstmCell implements RecurrentCell {
   readonly directPath = false;
 
   forward(s: StepTensors, batch: number, hidden: number): void {
+    if (s.gates instanceof Float32Array) this.forward32(s, s.gates, batch, hidden);
+    else this.forward64(s, batch, hidden);
+  }
+
+  /**
+   * Float32: the gates go through fast-math's array kernels (at most 1 ulp each) instead of a
+   * transcendental call per entry, about 3x faster. g = tanh(x) is taken as 2 sigmoid(2x) - 1,
+   * so one sigmoid pass covers all four blocks (absolute error ~1e-7, float32's own).
+   */
+  private forward32(s: StepTensors, gates: Float32Array, batch: number, hidden: number): void {
+    const { gi, gh, cPrev, c, tanhC, h } = s;
+    const H = hidden;
+    const G = 4 * H;
+    const n = batch * G;
+    for (let k = 0; k < n; k++) gates[k] = gi[k]! + gh[k]!;
+    for (let b = 0; b < batch; b++) {
+      const kg = b * G + 2 * H;
+      for (let j = 0; j < H; j++) gates[kg + j] = 2 * gates[kg + j]!;
+    }
+    sigmoidForward32(gates, gates, n);
+    for (let b = 0; b < batch; b++) {
+      const row = b * G;
+      const st = b * H;
+      for (let j = 0; j < H; j++) {
+        const kg = row + 2 * H + j;
+        gates[kg] = 2 * gates[kg]! - 1;
+        c[st + j] = gates[row + H + j]! * cPrev[st + j]! + gates[row + j]! * gates[kg]!;
+      }
+    }
+    tanhForward32(c, tanhC as Float32Array, batch * H);
+    for (let b = 0; b < batch; b++) {
+      const ko = b * G + 3 * H;
+      const st = b * H;
+      for (let j = 0; j < H; j++) h[st + j] = gates[ko + j]! * tanhC[st + j]!;
+    }
+  }
+
+  /** Float64: Math.tanh and the exact sigmoid, entry by entry (what the replay checks). */
+  private forward64(s: StepTensors, batch: number, hidden: number): void {
     const { gi, gh, gates, cPrev, c, tanhC, h } = s;
     const H = hidden;
     const G = 4 * H;
