@@ -23,6 +23,12 @@ export {
   recurrentForwardBackward,
   recurrentLayerFromConfig,
 } from "./probe-setup.ts";
+export {
+  RECURRENT_REMEDY_IDS,
+  type RecurrentRemedy,
+  type RecurrentRemedyId,
+  recurrentRemedies,
+} from "./remedies.ts";
 export { measureTimeSteps, type TimeStepMetrics } from "./step-metrics.ts";
 export {
   addingProblem,
