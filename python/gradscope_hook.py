@@ -225,15 +225,34 @@ def _sum_squares(x: torch.Tensor) -> torch.Tensor:
     return torch.linalg.vector_norm(norms, dtype=torch.float64).square()
 
 
+def _sum_squares_float(x: torch.Tensor) -> float:
+    """_sum_squares(x) read as a Python float (CPU): the row norms' float64 norm, squared on the
+    host (one op fewer on the hot path)."""
+    row = _rows(x)
+    if row > 16 * _CHUNK or x.numel() == 0:
+        return float(_sum_squares(x))
+    norm = float(torch.linalg.vector_norm(torch.linalg.vector_norm(x.reshape(-1, row), dim=1), dtype=torch.float64))
+    return norm * norm
+
+
 def _rows(x: torch.Tensor) -> int:
     """Length of the rows x is cut into for sums: its trailing dimensions, up to ~4096 entries
     (at least the last dimension)."""
-    row = 1
-    for size in reversed(x.shape):
-        if row > 1 and row * size > _CHUNK:
-            break
-        row *= size
+    shape = x.shape
+    row = _ROWS.get(shape)
+    if row is None:
+        row = 1
+        for size in reversed(shape):
+            if row > 1 and row * size > _CHUNK:
+                break
+            row *= size
+        if len(_ROWS) > 1024:
+            _ROWS.clear()
+        _ROWS[shape] = row
     return row
+
+
+_ROWS: Dict[Any, int] = {}  # row length by shape
 
 
 def _precise_moments(x: torch.Tensor, s: float, v: float) -> Tuple[float, float]:
@@ -309,10 +328,10 @@ class _Stats:
             return (d.sum() if want_sum else self.zero(x.device)), (d * d).sum(), None
         if x.dtype in (torch.float16, torch.bfloat16):
             x = x.float()
-        v = float(_sum_squares(x))
+        v = _sum_squares_float(x)
         if x.dtype != torch.float64 and not (x.numel() * 1e-30 <= v < math.inf):
             x = x.double()  # squares may have overflowed or underflowed float32
-            v = float(_sum_squares(x))
+            v = _sum_squares_float(x)
         if not want_sum:
             return 0.0, v, math.isfinite(v)
         s = float(x.sum())
@@ -372,12 +391,20 @@ class _Stats:
         n = x.numel()
         flat = x.reshape(-1)
         if n > HIST_SAMPLE:
-            k = -(-n // HIST_SAMPLE)
             row = n // x.shape[0] if x.dim() > 1 and x.shape[0] > 0 else 1
-            while math.gcd(k, row) != 1:
-                k += 1
+            k = _STRIDES.get((n, row))
+            if k is None:
+                k = -(-n // HIST_SAMPLE)
+                while math.gcd(k, row) != 1:
+                    k += 1
+                if len(_STRIDES) > 1024:
+                    _STRIDES.clear()
+                _STRIDES[(n, row)] = k
             flat = flat[::k]
         return flat.clone()
+
+
+_STRIDES: Dict[Tuple[int, int], int] = {}  # the sample's stride by (entries, row length)
 
 
 def _histograms(samples: List[torch.Tensor], keys: List[int], n_keys: int) -> torch.Tensor:
@@ -389,9 +416,21 @@ def _histograms(samples: List[torch.Tensor], keys: List[int], n_keys: int) -> to
     nb = emax + 2
     e = torch.bitwise_and(x.view(idt), _ABS_MASK[idt]) >> shift
     e = e.to(torch.int32).masked_fill_(x == 0, emax + 1)
-    sizes = torch.tensor([s.numel() for s in samples], device=x.device)
-    seg = torch.repeat_interleave(torch.tensor(keys, dtype=torch.int32, device=x.device) * nb, sizes)
-    return torch.bincount(seg.add_(e), minlength=n_keys * nb).view(n_keys, nb)
+    sizes = tuple(s.numel() for s in samples)
+    ck = (x.device, nb, tuple(keys), sizes)
+    seg = _SEGMENTS.get(ck)
+    if seg is None:
+        if len(_SEGMENTS) > 64:
+            _SEGMENTS.clear()
+        seg = _SEGMENTS[ck] = torch.cat(
+            [torch.full((n,), k * nb, dtype=torch.int32, device=x.device) for k, n in zip(keys, sizes)]
+        )
+    return torch.bincount(e.add_(seg), minlength=n_keys * nb).view(n_keys, nb)
+
+
+# Segment offsets of the step's samples for their common bincount, by (device, bins, keys, sizes):
+# the same every recorded step of a run.
+_SEGMENTS: Dict[Any, torch.Tensor] = {}
 
 
 def _first_tensor(out: Any) -> Optional[torch.Tensor]:
@@ -456,6 +495,138 @@ def _write_atomic(path: str, text: str) -> None:
     with open(tmp, "w") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter statistics in a flat buffer.
+
+
+class _FlatParams:
+    """Every parameter's gradient, every weight before the step and every weight's update, each
+    zero-padded to whole chunks of CHUNK entries, in one flat buffer. A recorded step costs a
+    few tensor ops whatever the number of parameters: one copy of the weights before the step
+    (snapshot), at the step's end one copy of the gradients and one of the weights (minus the
+    snapshot: the update), then a sum and an L2 norm per chunk (float32 over 256 entries,
+    relative error ~1e-7) added up per tensor in float64. Used when every parameter has one
+    floating dtype and one device and the gradients are dense and of the parameters' dtype;
+    else (and for a step whose gradients do not fit) Handle._param_stats takes one op per
+    tensor."""
+
+    CHUNK = 256
+
+    def __init__(self, mods: List[_Module], dtype: torch.dtype, device: torch.device):
+        M = len(mods)
+        C = self.CHUNK
+        self.grads: List[Tuple[int, nn.Parameter]] = []  # (segment, parameter) in buffer order
+        for i, r in enumerate(mods):
+            if r.weight is not None:
+                self.grads.append((i, r.weight))
+            if r.bias is not None:
+                self.grads.append((M + i, r.bias))
+            for q in r.others:
+                self.grads.append((2 * M + i, q))
+        weights = [r.weight for r in mods if r.weight is not None]
+        self.n_weights = len(weights)
+        numel = [q.numel() for _, q in self.grads] + [w.numel() for w in weights] * 2
+        padded = [-(-n // C) * C for n in numel]
+        self.offsets = []
+        pos = 0
+        for n in padded:
+            self.offsets.append(pos)
+            pos += n
+        G = len(self.grads)
+        W = self.n_weights
+        self.g_end = self.offsets[G] if W else pos
+        self.wb = (self.g_end, self.offsets[G + W] if W else pos)
+        self.end = pos
+        self.numel = numel
+        self.pads = [p - n for p, n in zip(padded, numel)]
+        self.buf = torch.zeros(pos, dtype=dtype, device=device)
+        self.zeros = torch.zeros(max(numel + [C]), dtype=dtype, device=device)
+        chunk_of = []
+        for t, n in enumerate(padded):
+            chunk_of += [t] * (n // C)
+        self.chunk_tensor = torch.tensor(chunk_of, dtype=torch.int64, device=device)
+        self.dtype = dtype
+        self.device = device
+        self.seg = [j for j, _ in self.grads] + [3 * M + w for w in range(W)] + [3 * M + W + w for w in range(W)]
+        self.module_numel = [0] * (3 * M)
+        for j, q in self.grads:
+            self.module_numel[j] += q.numel()
+        self.snapped = False
+        # the zero pads after each tensor, and zeros standing for a missing gradient (views)
+        self.pad_views = [self.zeros[:pad] if pad else None for pad in self.pads]
+        self.zero_views = [self.zeros[:n] for n in numel]
+        self.views = [buf_view for buf_view in (self.buf[o : o + n] for o, n in zip(self.offsets, numel))]
+
+    @staticmethod
+    def create(mods: List[_Module]) -> Optional["_FlatParams"]:
+        params = [q for r in mods for q in ([r.weight, r.bias] + r.others) if q is not None]
+        if not params:
+            return None
+        dtype, device = params[0].dtype, params[0].device
+        if dtype not in _FLOAT_BITS or any(q.dtype != dtype or q.device != device for q in params):
+            return None
+        return _FlatParams(mods, dtype, device)
+
+    def _pieces(self, tensors: List[Optional[torch.Tensor]], first: int) -> List[torch.Tensor]:
+        out = []
+        pads = self.pad_views
+        for k, t in enumerate(tensors, first):
+            out.append(self.zero_views[k] if t is None else t.view(-1) if t.is_contiguous() else t.reshape(-1))
+            if pads[k] is not None:
+                out.append(pads[k])
+        return out
+
+    def snapshot(self, ws: List[torch.Tensor]) -> None:
+        G = len(self.grads)
+        if self.n_weights:
+            torch.cat(self._pieces(ws, G), out=self.buf[self.wb[0] : self.wb[1]])
+        self.snapped = True
+
+    def before_views(self, ws: List[torch.Tensor]) -> List[torch.Tensor]:
+        G = len(self.grads)
+        return [self.views[G + k].view(w.shape) for k, w in enumerate(ws)]
+
+    def stats(self, mods, ws: List[torch.Tensor], have_before: bool, acc: torch.dtype) -> Optional[Dict[str, Any]]:
+        """Handle._param_stats's answer from the buffer, or None when the gradients do not fit."""
+        grads: List[Optional[torch.Tensor]] = []
+        for _, q in self.grads:
+            g = q.grad
+            if g is not None and (g.is_sparse or g.dtype != self.dtype or g.device != self.device or g.shape != q.shape):
+                return None
+            grads.append(g)
+        G = len(self.grads)
+        W = self.n_weights
+        buf = self.buf
+        torch.cat(self._pieces(grads, 0), out=buf[: self.g_end])
+        updated = bool(W) and have_before and self.snapped
+        end = self.end if updated else self.wb[1]
+        if W:
+            if updated:
+                delta = buf[self.wb[1] :]
+                torch.cat(self._pieces(ws, G + W), out=delta)
+                delta.sub_(buf[self.wb[0] : self.wb[1]])
+            else:  # no snapshot of this step: the weights as they are
+                torch.cat(self._pieces(ws, G), out=buf[self.wb[0] : self.wb[1]])
+        T = G + W * (2 if updated else 1)
+        chunks = buf[:end].view(-1, self.CHUNK)
+        idx = self.chunk_tensor[: chunks.shape[0]]
+        sums = torch.zeros(T, dtype=acc, device=self.device).index_add_(0, idx, chunks.sum(dim=1).to(acc))
+        sq = torch.zeros(T, dtype=acc, device=self.device).index_add_(
+            0, idx, torch.linalg.vector_norm(chunks, dim=1).to(acc).square_()
+        )
+        tensors: List[Optional[torch.Tensor]] = list(grads)
+        tensors += self.views[G:T]
+        return {
+            "flat": torch.cat([sq, sums]),
+            "tensors": tensors,
+            "seg": self.seg[:T],
+            "numel": self.module_numel,
+            "weights": W,
+            "updated": updated,
+            "squared": True,
+        }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -572,6 +743,7 @@ class Handle:
         self._recording = True  # step 1 is recorded
         self._reset_step()
         self._w_before: Optional[List[torch.Tensor]] = None
+        self._flat = _FlatParams.create(self.mods)
         self._snapshot()
 
         self._pre_hooks: List[Any] = []
@@ -756,8 +928,14 @@ class Handle:
 
     def _snapshot(self) -> None:
         """The weights before the coming optimizer step, when that step is recorded (for the
-        update ratio and the weights' statistics, which are of W before the update)."""
+        update ratio and the weights' statistics, which are of W before the update): one copy
+        into the flat buffer when the parameters allow it (_FlatParams), else one per weight."""
         ws = self._weights()
+        if self._flat is not None:
+            with torch.no_grad():
+                self._flat.snapshot(ws)
+            self._w_before = self._flat.before_views(ws)
+            return
         snap = self._w_before
         with torch.no_grad():
             if snap is not None and len(snap) == len(ws) and all(
@@ -789,8 +967,12 @@ class Handle:
         other parameters), of the weights before the step and of the step's update: torch
         tensors to move to the host with the rest, then `_param_sums` adds them up per segment.
         No temporary as large as the parameters (foreach norms, per-tensor sums)."""
+        if self._flat is not None:
+            out = self._flat.stats(self.mods, self._weights(), have_before and self._w_before is not None, self.stats.acc)
+            if out is not None:
+                return out
         M = len(self.mods)
-        tensors: List[torch.Tensor] = []
+        tensors: List[Optional[torch.Tensor]] = []
         seg: List[int] = []
         numel: List[int] = [0] * (3 * M)
 
@@ -833,7 +1015,15 @@ class Handle:
                 flat = torch.stack(norms + sums).to(acc)
             except RuntimeError:  # parameters on several devices or of several dtypes
                 flat = torch.stack([v.to(dev, acc) for v in norms + sums])
-        return {"flat": flat, "tensors": tensors, "seg": seg, "numel": numel, "weights": W, "updated": W and before is not None}
+        return {
+            "flat": flat,
+            "tensors": tensors,
+            "seg": seg,
+            "numel": numel,
+            "weights": W,
+            "updated": W and before is not None,
+            "squared": False,
+        }
 
     def _param_sums(self, ps: Dict[str, Any], host: List[float]) -> Dict[str, List[float]]:
         """Per segment: sum, sum of squares and NaN/Inf count, from the per-tensor norms and sums
@@ -845,9 +1035,12 @@ class Handle:
         squares = [0.0] * nseg
         nonfinite = [0] * nseg
         k = len(ps["tensors"])
+        squared = ps["squared"]
         for t, j, v, s in zip(ps["tensors"], ps["seg"], host[:k], host[k : 2 * k]):
+            if t is None:  # a parameter without a gradient: zeros
+                continue
             n = t.numel()
-            v2 = v * v
+            v2 = v if squared else v * v
             if n and not (n * 1e-30 <= v2 < math.inf and math.isfinite(s)):
                 d = t.detach().double()  # the float32 norm may have overflowed or underflowed
                 v2 = float(_sum_squares(d))
@@ -955,7 +1148,8 @@ class Handle:
         act = gather("a", act_entries, 5)
         bwd = gather("b", self._bwd, 2)
         dead_regs = [i for i in sorted(self._dead) if i not in self._alive]
-        dead = [(self._dead[i] == 0).to(acc).mean().reshape(1).to(dev) for i in dead_regs]
+        # per module, the number of units whose sum of |phi'| is 0 (divided by the units below)
+        dead = [(self._dead[i] == 0).sum().reshape(1).to(dev, acc) for i in dead_regs]
 
         # Histograms per (module, kind), grouped by dtype (bins differ), one dtype per key.
         hist_entries = [(e[0], 0, e[1], e[3]) for e in act_entries] + [(e[0], 1, e[1], e[3]) for e in self._bwd]
@@ -974,7 +1168,7 @@ class Handle:
         for dtype, items in groups.items():
             keys = sorted(set(k for k, _ in items))
             pos = {k: j for j, k in enumerate(keys)}
-            counts = _histograms([h.to(dev) for _, h in items], [pos[k] for k, _ in items], len(keys))
+            counts = _histograms([h if h.device == dev else h.to(dev) for _, h in items], [pos[k] for k, _ in items], len(keys))
             # the filled range of finite bins of each histogram: first and last bin, or -1
             finite = counts[:, : counts.shape[1] - 2] > 0
             first = finite.int().argmax(dim=1)
@@ -1008,7 +1202,7 @@ class Handle:
         gsum, wsum, dsum = P["sum"][: 3 * M], P["sum"][3 * M : 3 * M + W], P["sum"][3 * M + W :]
         gsq, wsq, dsq = P["sq"][: 3 * M], P["sq"][3 * M : 3 * M + W], P["sq"][3 * M + W :]
         grad_nonfinite = P["nonfinite"][: 3 * M]
-        deadv = dict(zip(dead_regs, take(len(dead_regs))))
+        deadv = {i: c / max(self._dead[i].numel(), 1) for i, c in zip(dead_regs, take(len(dead_regs)))}
         hist_of: Dict[Tuple[int, int], Tuple[List[float], torch.dtype]] = {}
         for length, keys, dtype in hist_keys:
             rows = [take(length) for _ in keys]
@@ -1244,6 +1438,7 @@ class Handle:
             self._metrics_fd = None
         self._reset_step()
         self._w_before = None
+        self._flat = None
         _open_handles.discard(self)
 
     def __enter__(self) -> "Handle":
@@ -1287,8 +1482,11 @@ def _hist_json(hd, counted) -> str:
     )
 
 
+_ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"))
+
+
 def _dump(value: Any) -> str:
-    return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def _sqrt(v: float, clamp: bool = False) -> float:

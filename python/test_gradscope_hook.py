@@ -303,6 +303,15 @@ def test_every_records_step_one_and_multiples(tmp_path):
     for r in records:
         for layer in r["layers"]:
             assert isinstance(layer["updateRatio"], float) and layer["updateRatio"] < 0
+    # steps off the schedule write nothing (no records of nulls); every recorded step is complete
+    with open(tmp_path / "run" / "metrics.jsonl") as f:
+        assert f.read().count("\n") == 4
+    for r in records:
+        assert isinstance(r["loss"], float) and isinstance(r["gradNorm"], float)
+        for layer in r["layers"]:
+            for key in ("q", "gradPreactMeanSq", "gradWeightNorm", "weightNorm", "gradToWeight", "actMean", "actStd"):
+                assert isinstance(layer[key], float), (r["step"], layer["path"], key)
+            assert layer["hist"]["grad"] is not None and layer["hist"]["act"] is not None
 
 
 def test_forwards_without_grad_are_not_recorded(tmp_path):
@@ -658,3 +667,174 @@ def test_near_constant_weights_keep_their_spread(tmp_path):
     assert w_std == pytest.approx(1e-4, rel=1e-3)
     assert layer["gradToWeight"] == pytest.approx(float(dgamma.std(unbiased=False)) / w_std, rel=1e-4)
     assert layer["updateRatio"] == pytest.approx(math.log10(0.1 * float(dgamma.std(unbiased=False)) / w_std), abs=1e-3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Against a straightforward reference computation: every metric of every module of a small
+# CNN and MLP, recomputed in float64 from tensors captured by plain hooks, over several Adam
+# steps (batch-norm gains of ones at step 1, 1 +- tiny after it).
+
+
+class _Reference:
+    """Captures, per watched module, its output z, the activation after it, dL/dz, and the
+    parameters before and after each optimizer step; computes the hook's metrics from them in
+    float64 with plain torch ops."""
+
+    def __init__(self, model, acts):
+        self.model = model
+        self.acts = acts  # module path -> (activation module path, name)
+        self.mods = {n: m for n, m in model.named_modules() if any(True for _ in m.parameters(recurse=False))}
+        self.by_module = {id(m): n for n, m in model.named_modules()}
+        self.z, self.a, self.g = {}, {}, {}
+        for path, m in model.named_modules():
+            m.register_forward_hook(self._fwd(path))
+
+    def _fwd(self, path):
+        def hook(module, inputs, out):
+            if not torch.is_grad_enabled():
+                return
+            if path in self.mods:
+                self.z[path] = out.detach().double().clone()
+                out.register_hook(lambda g: self.g.__setitem__(path, g.detach().double().clone()))
+            for owner, (act_path, _) in self.acts.items():
+                if act_path == path:
+                    self.a[owner] = out.detach().double().clone()
+
+        return hook
+
+    @staticmethod
+    def _weight(m):
+        return m.weight if getattr(m, "weight", None) is not None else None
+
+    def before(self):
+        self.w0 = {p: self._weight(m).detach().double().clone() for p, m in self.mods.items()}
+
+    def metrics(self):
+        def pstd(t):
+            return float(t.std(unbiased=False))
+
+        out = {}
+        sq = 0.0
+        for p in self.model.parameters():
+            sq += float((p.grad.double() ** 2).sum())
+        grad_norm = math.sqrt(sq)
+        for path, m in self.mods.items():
+            z, g = self.z[path], self.g[path]
+            w0 = self.w0[path]
+            w1 = self._weight(m).detach().double()
+            dw = m.weight.grad.double()
+            db = m.bias.grad.double()
+            rec = {
+                "q": float((z * z).mean()),
+                "gradPreactMeanSq": float((g * g).mean()),
+                "gradWeightNorm": float(dw.norm()),
+                "gradBiasNorm": float(db.norm()),
+                "weightNorm": float(w0.norm()),
+                "gradToWeight": pstd(dw) / pstd(w0) if pstd(w0) > 0 else math.inf,
+                "updateRatio": math.log10(pstd(w1 - w0) / pstd(w0)) if pstd(w0) > 0 else None,
+            }
+            act = self.acts.get(path)
+            a = self.a[path] if act else z
+            rec["actMean"] = float(a.mean())
+            rec["actStd"] = pstd(a)
+            units = [i for i in range(a.dim()) if i != (1 if isinstance(m, nn.Conv2d) or a.dim() == 4 else a.dim() - 1)]
+            if act is None:
+                rec.update(saturated=0.0, lowDerivative=0.0, inactive=0.0, dead=0.0)
+            else:
+                name = act[1]
+                d = {"relu": (a > 0).double(), "tanh": 1 - a * a, "sigmoid": a * (1 - a)}[name]
+                top = {"relu": 1.0, "tanh": 1.0, "sigmoid": 0.25}[name]
+                low = float((d < 0.01 * top).double().mean())
+                rec["lowDerivative"] = low
+                rec["saturated"] = low if name in ("tanh", "sigmoid") else 0.0
+                rec["inactive"] = float((d == 0).double().mean())
+                rec["dead"] = float((d.abs().sum(dim=units) == 0).double().mean())
+            rec["nonfinite"] = 0
+            hists = {}
+            for kind, t in (("grad", g), ("act", a)):
+                v = t.abs().reshape(-1).float().double()
+                hists[kind] = {"zeros": int((v == 0).sum()), "total": v.numel(), "exps": sorted(
+                    torch.floor(torch.log2(v[v > 0])).long().tolist())}
+            rec["hist"] = hists
+            out[path] = rec
+        return grad_norm, out
+
+
+def _small_cnn():
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Conv2d(4, 6, 3),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(6 * 4 * 4, 12),
+        nn.Sigmoid(),
+        nn.Linear(12, 5),
+    )
+
+
+@pytest.mark.parametrize("flat", [True, False], ids=["flat-params", "per-tensor-params"])
+@pytest.mark.parametrize("lazy", [True, False], ids=["cpu-policy", "eager-policy"])
+def test_every_metric_matches_a_reference_computation(tmp_path, lazy, flat):
+    torch.manual_seed(3)
+    model = _small_cnn()
+    acts = {"1": ("2", "relu"), "3": ("4", "tanh"), "6": ("7", "sigmoid")}
+    ref = _Reference(model, acts)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    expected = []
+    with gradscope_hook.watch(model, tmp_path / "run", optimizer=opt) as h:
+        h.stats.lazy = lazy
+        assert h._flat is not None  # one dtype, one device: the parameters' flat buffer
+        if not flat:  # the per-tensor path (mixed dtypes or devices, sparse gradients)
+            h._flat = None
+            h._w_before = None
+            h._snapshot()
+        for _ in range(4):
+            x = torch.randn(16, 3, 6, 6)  # 16 x 4 x 6 x 6 outputs: histograms sampled
+            y = torch.randint(0, 5, (16,))
+            opt.zero_grad()
+            ref.before()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            h.step(loss)
+            expected.append((float(loss), *ref.metrics()))
+    config, records, summary = read_run(tmp_path / "run")
+    assert [m["path"] for m in config["modules"]] == ["0", "1", "3", "6", "8"]
+    assert [m["activation"] for m in config["modules"]] == [None, "relu", "tanh", "sigmoid", None]
+    assert summary["status"] == "completed" and len(records) == 4
+    for rec, (loss, grad_norm, layers) in zip(records, expected):
+        assert rec["loss"] == pytest.approx(loss, rel=1e-12)
+        assert rec["gradNorm"] == pytest.approx(grad_norm, rel=2e-6)
+        for got in rec["layers"]:
+            exp = layers[got["path"]]
+            where = (rec["step"], got["path"])
+            for key in ("q", "gradPreactMeanSq", "gradWeightNorm", "gradBiasNorm", "weightNorm", "actMean"):
+                assert got[key] == pytest.approx(exp[key], rel=2e-6, abs=1e-30), (where, key)
+            # a std from float32-accurate moments: its variance is exact to ~1e-7 of the mean
+            # square (relatively more when the mean dominates: sigmoid outputs near 0.5)
+            mean_sq = exp["actStd"] ** 2 + exp["actMean"] ** 2
+            assert abs(got["actStd"] ** 2 - exp["actStd"] ** 2) <= 1e-6 * mean_sq, where
+            if math.isinf(exp["gradToWeight"]):
+                assert got["gradToWeight"] == "Infinity", where
+            else:
+                assert got["gradToWeight"] == pytest.approx(exp["gradToWeight"], rel=1e-5), where
+            if exp["updateRatio"] is None:
+                assert got["updateRatio"] is None, where
+            else:
+                assert got["updateRatio"] == pytest.approx(exp["updateRatio"], abs=1e-5), where
+            for key in ("saturated", "lowDerivative", "inactive", "dead", "nonfinite"):
+                assert got[key] == pytest.approx(exp[key], abs=1e-12), (where, key)
+            for kind in ("grad", "act"):
+                hist, hexp = got["hist"][kind], exp["hist"][kind]
+                assert hist["total"] == hexp["total"], (where, kind)
+                assert hist["nonfinite"] == 0
+                if hist["sampled"] == hist["total"]:  # every entry counted: the same bins
+                    assert hist["zeros"] == hexp["zeros"], (where, kind)
+                    exps = [round(math.log2(e)) for e in hist["edges"][:-1]]
+                    got_exps = sorted(e for e, c in zip(exps, hist["counts"]) for _ in range(c))
+                    assert got_exps == hexp["exps"], (where, kind)
+                else:
+                    assert sum(hist["counts"]) + hist["zeros"] == hist["sampled"]
+        assert any(layer["hist"]["act"]["sampled"] < layer["hist"]["act"]["total"] for layer in rec["layers"])
