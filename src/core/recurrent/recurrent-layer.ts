@@ -363,39 +363,33 @@ export class RecurrentLayer implements Layer {
     return this.buf?.batch ?? 0;
   }
 
-  private need(what: string): Buffers {
-    if (!this.buf) throw new Error(`${this.kind}: ${what} before forward`);
-    return this.buf;
-  }
-
-  private checkStep(t: number, from: number): void {
+  /** The view of buffer `key` at step t (from `from`, 0 for states, 1 for per-step tensors). */
+  private view(key: keyof Buffers["v"], t: number, from: 0 | 1): FloatArray {
     if (!Number.isInteger(t) || t < from || t > this.seqLen) {
       throw new RangeError(`${this.kind}: step ${t} outside ${from}..${this.seqLen}`);
     }
+    if (!this.buf) throw new Error(`${this.kind}: ${key} read before forward`);
+    return this.buf.v[key][t - from]!;
   }
 
   /** h_t [batch * H] for t = 0..T (h_0 = 0), a view valid until the next forward. */
   hiddenAt(t: number): FloatArray {
-    this.checkStep(t, 0);
-    return this.need("hiddenAt").v.hs[t]!;
+    return this.view("hs", t, 0);
   }
 
   /** dL/dh_t [batch * H] (the total derivative through all later steps), after backward. */
   gradHiddenAt(t: number): FloatArray {
-    this.checkStep(t, 0);
-    return this.need("gradHiddenAt").v.dhs[t]!;
+    return this.view("dhs", t, 0);
   }
 
   /** LSTM cell state c_t [batch * H], t = 0..T (empty for rnn and gru). */
   cellAt(t: number): FloatArray {
-    this.checkStep(t, 0);
-    return this.need("cellAt").v.cs[t]!;
+    return this.view("cs", t, 0);
   }
 
   /** LSTM dL/dc_t [batch * H], after backward (empty for rnn and gru). */
   gradCellAt(t: number): FloatArray {
-    this.checkStep(t, 0);
-    return this.need("gradCellAt").v.dcs[t]!;
+    return this.view("dcs", t, 0);
   }
 
   /**
@@ -403,41 +397,38 @@ export class RecurrentLayer implements Layer {
    * gate values i, f, g, o; gru r, z, n.
    */
   gatesAt(t: number): FloatArray {
-    this.checkStep(t, 1);
-    return this.need("gatesAt").v.gates[t - 1]!;
+    return this.view("gates", t, 1);
   }
 
   /** LSTM tanh(c_t) [batch * H], t = 1..T. */
   tanhCellAt(t: number): FloatArray {
-    this.checkStep(t, 1);
-    return this.need("tanhCellAt").v.tanhC[t - 1]!;
+    return this.view("tanhC", t, 1);
   }
 
-  /** h_1..h_T as one time-major matrix [T*batch, H] (a view). */
+  /** Steps 1..T of a state buffer as one time-major matrix [T*batch, H] (a view). */
+  private stacked(key: "hs" | "dhs" | "cs" | "dcs"): Mat {
+    const b = this.buf;
+    if (!b) throw new Error(`${this.kind}: ${key} read before forward`);
+    return new Mat(this.seqLen * b.batch, this.hidden, b[key].subarray(b.batch * this.hidden));
+  }
+
+  /** h_1..h_T as one time-major matrix [T*batch, H] (row (t-1)*batch + b), a view. */
   hiddenStates(): Mat {
-    const b = this.need("hiddenStates");
-    const n = b.batch * this.hidden;
-    return new Mat(this.seqLen * b.batch, this.hidden, b.hs.subarray(n));
+    return this.stacked("hs");
   }
 
-  /** dL/dh_1..dL/dh_T as one time-major matrix [T*batch, H] (a view). */
+  /** dL/dh_1..dL/dh_T [T*batch, H], a view. */
   gradHiddenStates(): Mat {
-    const b = this.need("gradHiddenStates");
-    const n = b.batch * this.hidden;
-    return new Mat(this.seqLen * b.batch, this.hidden, b.dhs.subarray(n));
+    return this.stacked("dhs");
   }
 
-  /** LSTM c_1..c_T [T*batch, H] (a view). */
+  /** LSTM c_1..c_T [T*batch, H], a view. */
   cellStates(): Mat {
-    const b = this.need("cellStates");
-    const n = b.batch * this.hidden;
-    return new Mat(this.seqLen * b.batch, this.hidden, b.cs.subarray(n));
+    return this.stacked("cs");
   }
 
-  /** LSTM dL/dc_1..dL/dc_T [T*batch, H] (a view). */
+  /** LSTM dL/dc_1..dL/dc_T [T*batch, H], a view. */
   gradCellStates(): Mat {
-    const b = this.need("gradCellStates");
-    const n = b.batch * this.hidden;
-    return new Mat(this.seqLen * b.batch, this.hidden, b.dcs.subarray(n));
+    return this.stacked("dcs");
   }
 }

@@ -8,21 +8,16 @@ import { ConfigError, parseOptionValue } from "../config.ts";
 import { NETWORK_OPTIONS, type OptionSource, type OptionSpec, optionName } from "../options.ts";
 
 /**
- * A recurrent network to probe: plain JSON data, every field present. The shared fields mean
- * what they mean for the MLP (NetworkConfig); `init`, `weightVar`, `gain` and `slope` shape
- * the input weights weight_ih, `biasVar` bias_ih.
+ * The fields that shape a recurrent net, shared by a probe (RecurrentConfig) and a training
+ * run (RecurrentTrainConfig). `init`, `weightVar` and `gain` shape the input weights
+ * weight_ih, as they shape an MLP layer's W; `biasVar` bias_ih.
  */
-export interface RecurrentConfig {
+export interface RecurrentNetFields {
   arch: RecurrentKind;
-  /** Time steps T. */
-  seqLen: number;
   /** Hidden units H. */
   width: number;
-  /** Features per time step I; null means the width. */
-  inputDim: number | null;
   /** The vanilla RNN's activation (lstm and gru have fixed gates: tanh only). */
   activation: ActivationName;
-  slope: number;
   init: InitName;
   weightVar: number;
   biasVar: number;
@@ -35,6 +30,16 @@ export interface RecurrentConfig {
   batch: number;
   seed: number;
   dtype: DType;
+}
+
+/** A recurrent network to probe: plain JSON data, every field present. */
+export interface RecurrentConfig extends RecurrentNetFields {
+  /** Time steps T. */
+  seqLen: number;
+  /** Features per time step I; null means the width. */
+  inputDim: number | null;
+  /** Negative slope of leaky ReLU (and he-* init). */
+  slope: number;
   loss: LossName;
   /** Readout size for mse / cross-entropy; null means the loss's default (1 / 10). */
   outputs: number | null;

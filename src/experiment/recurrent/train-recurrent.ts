@@ -1,6 +1,4 @@
-import type { ActivationName } from "../../core/activations.ts";
-import type { DType } from "../../core/dtype.ts";
-import { type InitName, initDense } from "../../core/init.ts";
+import { initDense } from "../../core/init.ts";
 import { Dense } from "../../core/layers/dense.ts";
 import type { Param } from "../../core/layers/layer.ts";
 import { createLoss } from "../../core/loss.ts";
@@ -11,34 +9,24 @@ import {
   gradNorm,
   type OptimizerName,
 } from "../../core/optim/index.ts";
-import type { RecurrentKind } from "../../core/recurrent/cell.ts";
 import { DEFAULT_FORGET_BIAS, initRecurrent } from "../../core/recurrent/init-recurrent.ts";
 import { RecurrentLayer } from "../../core/recurrent/recurrent-layer.ts";
 import { Rng } from "../../core/rng.ts";
 import { l2Norm } from "../../probe/stats.ts";
+import type { RecurrentNetFields } from "./config.ts";
 import type { SequenceTask } from "./tasks.ts";
 
-/** A training run of a recurrent net on a sequence task. Plain data. */
-export interface RecurrentTrainConfig {
-  arch: RecurrentKind;
-  width: number;
-  activation: ActivationName;
-  init: InitName;
-  weightVar: number;
-  biasVar: number;
-  gain: number;
-  recurrentInit: InitName;
-  recurrentGain: number;
-  forgetBias: number;
+/**
+ * A training run of a recurrent net on a sequence task (which fixes T and the input width).
+ * Plain data.
+ */
+export interface RecurrentTrainConfig extends RecurrentNetFields {
   optimizer: OptimizerName;
   lr: number;
   /** Optimizer steps, one fresh minibatch each. */
   steps: number;
-  batch: number;
   /** Global gradient-norm clipping threshold (Pascanu et al. 2013), or null for none. */
   clip: number | null;
-  seed: number;
-  dtype: DType;
   /** Record the per-time-step gradient norms every this many steps (0: never). */
   recordEvery: number;
   /** Test examples for the final evaluation (rounded up to whole batches). */
