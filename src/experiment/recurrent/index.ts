@@ -10,6 +10,13 @@ export {
 } from "./config.ts";
 export { recurrentDumpChunks } from "./dump.ts";
 export {
+  RECURRENT_PROBE_TASK,
+  RECURRENT_TRAIN_TASK,
+  type RecurrentTrainJob,
+  recurrentProbeJob,
+  recurrentTrainJob,
+} from "./jobs.ts";
+export {
   type RecurrentParamMetrics,
   type RecurrentProbeResult,
   type RecurrentProbeSummary,
