@@ -22,6 +22,13 @@ export function contradictions(d: Diagnosis, shown: Verdict = d.verdict): string
       if (f.severity === "critical") out.push(`healthy verdict beside critical finding '${f.id}'`);
     }
     if (d.primary !== null) out.push(`healthy verdict with primary finding '${d.primary}'`);
+  } else if (d.verdict === "not-judged") {
+    if (d.primary !== null) out.push(`not-judged verdict with primary finding '${d.primary}'`);
+    for (const id of ["vanishing", "exploding"]) {
+      if (d.findings.some((f) => f.id === id && f.severity !== "info")) {
+        out.push(`not-judged verdict beside finding '${id}'`);
+      }
+    }
   } else {
     const want = PRIMARY_OF[d.verdict];
     if (d.primary !== want) {

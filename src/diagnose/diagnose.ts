@@ -16,6 +16,7 @@ function measured(input: DiagnosisInput, q: Quantity): boolean {
       input.snapshots.some((s) => s.loss !== undefined) || (input.lossHistory?.length ?? 0) > 0
     );
   }
+  if (q === "gradNorm") return input.snapshots.some((s) => typeof s.gradNorm === "number");
   return input.snapshots.some((s) =>
     s.layers.some((m) => {
       const v = (m as unknown as Record<string, unknown>)[q];
@@ -32,12 +33,16 @@ function measured(input: DiagnosisInput, q: Quantity): boolean {
 export function diagnose(input: DiagnosisInput): Diagnosis {
   const ctx = buildContext(input);
   const raw: Finding[] = [];
-  const notMeasurable: { id: FindingId; missing: Quantity[] }[] = [];
+  const notMeasurable: { id: FindingId; missing: Quantity[]; partial?: string }[] = [];
   RULES.forEach((rule) => {
     const missing = rule.needs.filter((q) => !measured(input, q));
     if (missing.length > 0) {
-      notMeasurable.push({ id: rule.id, missing });
-      return;
+      const fallback = rule.fallback;
+      if (!fallback?.needs.every((q) => measured(input, q))) {
+        notMeasurable.push({ id: rule.id, missing });
+        return;
+      }
+      notMeasurable.push({ id: rule.id, missing, partial: fallback.from });
     }
     const detection = rule.applies(ctx);
     if (!detection) return;
@@ -69,6 +74,8 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
 
 function headline(findings: readonly Finding[], healthy: boolean, verdict: string): string {
   const top = findings[0];
+  // not judged is not healthy: the headline repeats what could not be measured
+  if (verdict.startsWith("not-judged") && (healthy || !top)) return verdict;
   if (healthy || !top) {
     const notes =
       findings.length > 0

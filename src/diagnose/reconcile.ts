@@ -14,8 +14,8 @@ import type { Finding, FindingId, Severity } from "./types.ts";
  *    otherwise the remedy of the more severe finding stays (ties keep the lower rate).
  */
 
-/** The finding a verdict names. */
-export const PRIMARY_OF: Record<Exclude<Verdict, "healthy">, FindingId> = {
+/** The finding a verdict names (healthy and not-judged name none). */
+export const PRIMARY_OF: Record<Exclude<Verdict, "healthy" | "not-judged">, FindingId> = {
   "non-finite": "non-finite",
   exploded: "exploding",
   exploding: "exploding",
@@ -94,7 +94,7 @@ export function reconcile(
   ruleOrder: ReadonlyMap<FindingId, number>,
 ): { primary: FindingId | null; findings: Finding[] } {
   const verdict = ctx.run.verdict;
-  const wanted = verdict === "healthy" ? null : PRIMARY_OF[verdict];
+  const wanted = verdict === "healthy" || verdict === "not-judged" ? null : PRIMARY_OF[verdict];
   const primary = wanted !== null && findings.some((f) => f.id === wanted) ? wanted : null;
   const relations = primary ? (RELATIONS[primary] ?? {}) : {};
   const primaryTitle = findings.find((f) => f.id === primary)?.title ?? "";

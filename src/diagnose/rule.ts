@@ -2,8 +2,8 @@ import type { DiagnosisContext } from "./context.ts";
 import type { RemedyPick } from "./rank-remedies.ts";
 import type { Evidence, FindingId, Severity, SnapshotLayer } from "./types.ts";
 
-/** A quantity a rule reads: a per-layer metric, or the loss. */
-export type Quantity = keyof SnapshotLayer | "loss";
+/** A quantity a rule reads: a per-layer metric, the loss, or the global gradient norm. */
+export type Quantity = keyof SnapshotLayer | "loss" | "gradNorm";
 
 /** What a rule found: where, and the numbers. Rules extend it with what their text needs. */
 export interface Detection {
@@ -26,6 +26,12 @@ export interface Rule<D extends Detection = Detection> {
    * some) gets "not measurable here" for this rule instead of a silent pass.
    */
   needs: readonly Quantity[];
+  /**
+   * A narrower way to judge when `needs` is not all there: the rule still runs if these are,
+   * and the diagnosis lists it as partly measurable, judged from `from` only (exploding
+   * gradients show in the global gradient norm and in NaN/Inf without any per-layer dL/dz).
+   */
+  fallback?: { needs: readonly Quantity[]; from: string };
   applies(ctx: DiagnosisContext): D | null;
   severity(detection: D): Severity;
   title(detection: D, ctx: DiagnosisContext): string;

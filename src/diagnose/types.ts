@@ -105,9 +105,10 @@ export interface Diagnosis {
   findings: Finding[];
   /**
    * Rules that could not run because the input lacks a quantity they read (an imported run
-   * without activation statistics, a run with no snapshots): "not measurable here".
+   * without activation statistics, a run with no snapshots): "not measurable here". With
+   * `partial`, the rule did run, judging only from what `partial` names.
    */
-  notMeasurable?: { id: FindingId; missing: string[] }[];
+  notMeasurable?: { id: FindingId; missing: string[]; partial?: string }[];
   /** No finding of severity warning or critical. */
   healthy: boolean;
   /** One line for people. */

@@ -178,7 +178,7 @@ export function sayWhatWasNotJudged(diagnosis: Diagnosis, input: DiagnosisInput)
   const flowMeasured = input.snapshots.some((s) =>
     s.layers.some((m) => typeof m.gradPreactMeanSq === "number"),
   );
-  if (flowMeasured || diagnosis.verdict !== "healthy") return diagnosis;
+  if (flowMeasured || diagnosis.verdict !== "not-judged") return diagnosis;
   const last = [...input.snapshots]
     .filter((s) => s.layers.length >= 2)
     .sort((a, b) => a.step - b.step)
@@ -191,7 +191,7 @@ export function sayWhatWasNotJudged(diagnosis: Diagnosis, input: DiagnosisInput)
       shown = `; shown, not judged: the weight-gradient norm of module 1 over module ${layers.length} at step ${last.step} is ${fmt(ratio)} (dL/dW also carries each layer's input, so it cannot tell a vanishing gradient from a shrinking signal)`;
     }
   }
-  const message = `not judged across layers: the run has no per-layer dL/dz (gradPreactMeanSq), which the vanishing and exploding verdicts read; the verdict's other checks pass (no NaN/Inf, the gradient norm did not grow over ${fmt(VERDICT_THRESHOLDS.growthExploding)}x)${shown}`;
+  const message = `not-judged: the run has no per-layer dL/dz (gradPreactMeanSq), which the vanishing and exploding verdicts read; the verdict's other checks pass (no NaN/Inf, the gradient norm did not grow over ${fmt(VERDICT_THRESHOLDS.growthExploding)}x)${shown}`;
   return {
     ...diagnosis,
     verdictMessage: message,

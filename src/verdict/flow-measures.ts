@@ -77,6 +77,12 @@ export interface FlowMeasures {
   blockedAt: number;
   /** Every point's weight gradient is exactly zero (zero weights, or no path from the loss). */
   noGradient: boolean;
+  /**
+   * Some point carries a measured mean-square gradient. False for runs that record no
+   * per-point dL/dz (a TensorBoard import has weight gradients only): the flow cannot be
+   * judged then, and the verdict says so instead of calling it healthy.
+   */
+  gradientMeasured: boolean;
 }
 
 const MAX = { f32: 3.4028234663852886e38, f64: Number.MAX_VALUE } as const;
@@ -174,9 +180,13 @@ export function measureFlow(points: readonly FlowPoint[], dtype: DType = "f64"):
     .filter(
       (p) =>
         p.nonfinite === 0 &&
-        // null or missing (not measured, e.g. an imported run's skipped module) is not overflow
+        // null, missing or NaN (not measured, e.g. an imported run's quantities it lacks: with
+        // no NaN/Inf counted, a measured mean square cannot be NaN) is not overflow
         [p.signal, p.gradMeanSq, p.gradNorm].some(
-          (v) => typeof v === "number" && (!Number.isFinite(v) || v > max * T.overflowMargin),
+          (v) =>
+            typeof v === "number" &&
+            !Number.isNaN(v) &&
+            (!Number.isFinite(v) || v > max * T.overflowMargin),
         ),
     )
     .map((p) => p.index);
@@ -200,6 +210,9 @@ export function measureFlow(points: readonly FlowPoint[], dtype: DType = "f64"):
     }
   }
   const noGradient = depth > 0 && ps.every((p) => p.nonfinite === 0 && p.gradNorm === 0);
+  const gradientMeasured = ps.some(
+    (p) => typeof p.gradMeanSq === "number" && !Number.isNaN(p.gradMeanSq),
+  );
   return {
     depth,
     fitFrom: from,
@@ -214,5 +227,6 @@ export function measureFlow(points: readonly FlowPoint[], dtype: DType = "f64"):
     nearUnderflowPoints,
     blockedAt,
     noGradient,
+    gradientMeasured,
   };
 }

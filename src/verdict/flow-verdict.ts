@@ -12,6 +12,8 @@ import { VERDICT_THRESHOLDS as T } from "./thresholds.ts";
  * - underflow: the gradient was rounded to zero (or is about to be) by the dtype;
  * - signal-blowup / signal-collapse: the forward signal q grows / shrinks with depth while the
  *   backward gradient is still in range;
+ * - not-judged: the points carry no mean-square gradient (an imported run with weight
+ *   gradients only) and nothing else is wrong: neither healthy nor sick, unmeasured;
  * - healthy: none of the above.
  */
 export type Verdict =
@@ -22,7 +24,8 @@ export type Verdict =
   | "signal-collapse"
   | "signal-blowup"
   | "non-finite"
-  | "underflow";
+  | "underflow"
+  | "not-judged";
 
 /** Every condition that holds in a snapshot; the verdict is the first by VERDICT_PRIORITY. */
 export type FlowCondition = Exclude<Verdict, "healthy" | "exploded">;
@@ -35,6 +38,7 @@ export const VERDICT_PRIORITY: readonly FlowCondition[] = [
   "underflow",
   "signal-blowup",
   "signal-collapse",
+  "not-judged",
 ];
 
 export type VerdictSeverity = "ok" | "warning" | "critical";
@@ -81,6 +85,7 @@ function conditionsOf(m: FlowMeasures): FlowCondition[] {
   if (m.underflowPoints.length > 0 || m.nearUnderflowPoints.length > 0) found.add("underflow");
   if (m.signalRatio > T.signalBlowup) found.add("signal-blowup");
   if (m.signalRatio < T.signalCollapse) found.add("signal-collapse");
+  if (found.size === 0 && !m.gradientMeasured && m.depth > 0) found.add("not-judged");
   return VERDICT_PRIORITY.filter((c) => found.has(c));
 }
 
@@ -88,6 +93,7 @@ function conditionsOf(m: FlowMeasures): FlowCondition[] {
 export function conditionSeverity(verdict: Verdict, m: FlowMeasures): VerdictSeverity {
   switch (verdict) {
     case "healthy":
+    case "not-judged":
       return "ok";
     case "non-finite":
     case "exploded":
@@ -131,6 +137,8 @@ function describe(verdict: Verdict, m: FlowMeasures, unit: PointUnit): string {
       return `signal-blowup: the forward signal q grows ${fmt(m.signalRatio)}x from ${unit} ${m.fitFrom} to ${last} while the gradient stays in range (${per})`;
     case "signal-collapse":
       return `signal-collapse: the forward signal q falls to ${fmt(m.signalRatio)} of ${unit} ${m.fitFrom}'s by ${last} while the gradient stays in range (${per})`;
+    case "not-judged":
+      return `not-judged: no ${unit} carries the mean-square gradient dL/dz, so vanishing and exploding across ${plural(unit, 2)} cannot be judged; nothing else measured is wrong (no NaN/Inf, no overflow or underflow)`;
     case "healthy":
       return `healthy: the mean-square gradient changes ${fmt(m.span)}x from ${last} down to ${unit} ${m.fitFrom} (${per}); forward signal ratio ${fmt(m.signalRatio)}`;
     case "exploded":

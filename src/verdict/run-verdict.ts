@@ -203,5 +203,10 @@ export function judgeRun(input: RunJudgmentInput): RunJudgment {
       message: `${final.message} at step ${last!.step}${was}`,
     };
   }
-  return { ...base, verdict: "healthy", severity: "ok", message: "healthy: nothing recorded" };
+  return {
+    ...base,
+    verdict: "not-judged",
+    severity: "ok",
+    message: "not-judged: nothing recorded",
+  };
 }

@@ -217,6 +217,37 @@ describe("judgeRun", () => {
     ];
     expect(judgeRun({ steps: vanishedFirst, nonFiniteStep: null }).verdict).toBe("vanishing");
   });
+  it("weight gradients only (an import): not-judged, never healthy; growth and NaN still judged", () => {
+    const unmeasured = judgeFlow(
+      path(6, () => Number.NaN).map((p) => ({ ...p, gradMeanSq: Number.NaN, gradNorm: 0.5 })),
+    );
+    expect(unmeasured.verdict).toBe("not-judged");
+    expect(unmeasured.severity).toBe("ok");
+    expect(unmeasured.message).toMatch(
+      /^not-judged: no layer carries the mean-square gradient dL\/dz, so vanishing and exploding across layers cannot be judged/,
+    );
+    // NaN in a point is still seen
+    const broken = judgeFlow(
+      path(6, () => Number.NaN).map((p, i) => ({
+        ...p,
+        gradMeanSq: Number.NaN,
+        nonfinite: i === 2 ? 4 : 0,
+      })),
+    );
+    expect(broken.verdict).toBe("non-finite");
+    const steady = judgeRun({
+      steps: [step(1, unmeasured, 1), step(9, unmeasured, 3)],
+      nonFiniteStep: null,
+    });
+    expect(steady.verdict).toBe("not-judged");
+    expect(steady.message).toMatch(/\(at step 9\)$/);
+    const grown = judgeRun({
+      steps: [step(1, unmeasured, 1), step(9, unmeasured, 5e3)],
+      nonFiniteStep: null,
+    });
+    expect(grown.verdict).toBe("exploding");
+    expect(judgeRun({ steps: [], nonFiniteStep: null }).verdict).toBe("not-judged");
+  });
   it("a probe (one step at 0) keeps its flow verdict and message", () => {
     const j = judgeRun({ steps: [step(0, vanishing)], nonFiniteStep: null });
     expect(j.verdict).toBe("vanishing");

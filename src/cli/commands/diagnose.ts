@@ -9,7 +9,7 @@ import {
 } from "../../experiment/run-diagnosis.ts";
 import { readRunDir } from "../../experiment/train/run-dir.ts";
 import { UsageError } from "../errors.ts";
-import { formatFindings } from "../format/findings.ts";
+import { formatFindings, formatNotMeasurable } from "../format/findings.ts";
 import type { Output } from "../output.ts";
 
 export function diagnoseCommand(output: Output): Command {
@@ -69,9 +69,7 @@ Examples:
       "",
       ...formatFindings(diagnosis),
     ];
-    for (const n of diagnosis.notMeasurable ?? []) {
-      lines.push(`  not measurable here: ${n.id} (the run has no ${n.missing.join(", ")})`);
-    }
+    lines.push(...formatNotMeasurable(diagnosis));
     output.out(`${lines.join("\n")}\n`);
   });
   return command;

@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { contradictions } from "../../diagnose/consistency.ts";
+import type { Diagnosis } from "../../diagnose/types.ts";
 import { encodeEvent } from "../../experiment/import/events.ts";
 import { frameRecord } from "../../experiment/import/tfrecord.ts";
 import { main } from "../main.ts";
@@ -75,9 +77,9 @@ describe("gradscope import tensorboard", () => {
       nonfinite: 0,
     });
     expect(first.layers[0].histograms.weight.grad.counts.length).toBeGreaterThan(0);
-    expect(d.verdict).toBe("healthy"); // the verdict word: nothing it can judge was found
+    expect(d.verdict).toBe("not-judged"); // not "healthy": the flow across layers is unmeasured
     expect(d.verdictMessage).toBe(
-      "not judged across layers: the run has no per-layer dL/dz (gradPreactMeanSq), which the vanishing and exploding verdicts read; the verdict's other checks pass (no NaN/Inf, the gradient norm did not grow over 1000x); shown, not judged: the weight-gradient norm of module 1 over module 10 at step 40 is 1.11e-8 (dL/dW also carries each layer's input, so it cannot tell a vanishing gradient from a shrinking signal)",
+      "not-judged: the run has no per-layer dL/dz (gradPreactMeanSq), which the vanishing and exploding verdicts read; the verdict's other checks pass (no NaN/Inf, the gradient norm did not grow over 1000x); shown, not judged: the weight-gradient norm of module 1 over module 10 at step 40 is 1.11e-8 (dL/dW also carries each layer's input, so it cannot tell a vanishing gradient from a shrinking signal)",
     );
     expect(notMeasurable(d)).toEqual({
       exploding: ["gradPreactMeanSq"],
@@ -94,7 +96,10 @@ describe("gradscope import tensorboard", () => {
     );
     const report = await run("report", out);
     expect(report.code).toBe(0);
-    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("not judged across layers");
+    expect(text.stdout).toContain(
+      "partly measurable: exploding, judged from the global gradient norm and NaN/Inf only (the run has no gradPreactMeanSq)",
+    );
+    expect(readFileSync(join(out, "report.html"), "utf8")).toContain("not-judged: the run has no");
   });
 
   it("imports the exploding tanh MLP: exploding, with the steps of the growth", async () => {
@@ -103,9 +108,11 @@ describe("gradscope import tensorboard", () => {
     expect(d.verdictMessage).toBe(
       "exploding: the global gradient norm grew 1.17e8x from step 1 to step 20 (1.75 to 2.05e8)",
     );
-    // the exploding rule needs per-layer dL/dz, so it is listed as not measurable even though
-    // the verdict's global-norm growth found the explosion (see the import's docs)
+    // without per-layer dL/dz the exploding rule judges from the global gradient norm: the
+    // finding agrees with the verdict, leads, and carries the remedies
     expect(notMeasurable(d)["exploding"]).toEqual(["gradPreactMeanSq"]);
+    expect(d.diagnosis.primary).toBe("exploding");
+    expect(contradictions(d.diagnosis as unknown as Diagnosis)).toEqual([]);
   });
 
   it("imports TF2 tensor summaries (plugins scalars and histograms) made by tensorboard's summary_v2", async () => {

@@ -6,7 +6,13 @@ import { formatMetric } from "./numbers.ts";
  * cause, the top remedies). `maxRemedies` keeps the terminal output short.
  */
 export function formatFindings(d: Diagnosis, maxRemedies = 3): string[] {
-  if (d.findings.length === 0) return ["diagnosis: no findings (gradient flow looks healthy)"];
+  if (d.findings.length === 0) {
+    return [
+      d.verdict === "not-judged"
+        ? "diagnosis: no findings in what was measured (the gradient flow across layers was not)"
+        : "diagnosis: no findings (gradient flow looks healthy)",
+    ];
+  }
   const lines = ["diagnosis:"];
   const shown = new Set<string>();
   for (const f of d.findings) {
@@ -27,4 +33,13 @@ export function formatFindings(d: Diagnosis, maxRemedies = 3): string[] {
     });
   }
   return lines;
+}
+
+/** The rules a run could not feed, or fed only in part: one line each. */
+export function formatNotMeasurable(d: Diagnosis): string[] {
+  return (d.notMeasurable ?? []).map((n) =>
+    n.partial
+      ? `  partly measurable: ${n.id}, judged from ${n.partial} only (the run has no ${n.missing.join(", ")})`
+      : `  not measurable here: ${n.id} (the run has no ${n.missing.join(", ")})`,
+  );
 }

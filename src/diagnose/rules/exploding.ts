@@ -72,6 +72,7 @@ function growthOf(ctx: DiagnosisContext): {
 export const explodingRule = defineRule<ExplodingDetection>({
   id: "exploding",
   needs: ["gradPreactMeanSq", "gradWeightNorm"],
+  fallback: { needs: ["gradNorm"], from: "the global gradient norm and NaN/Inf" },
   description: `measured mean-square gradient E[(dL/dz)^2] growing by more than ${VERDICT_THRESHOLDS.explodingSpan}x from layer L down to layer 2 (critical beyond ${VERDICT_THRESHOLDS.explodingCriticalSpan}x) or reaching the float limit, the global gradient norm growing over ${VERDICT_THRESHOLDS.growthExploding}x during training (critical over ${VERDICT_THRESHOLDS.growthCriticalExploding}x), or NaN/Inf values (critical)`,
   applies(ctx) {
     const finite = ctx.snapshots.filter(isFiniteSnapshot);

@@ -135,8 +135,8 @@ describe("building a run from TensorBoard data", () => {
       run.records as unknown as TrainRecord[],
       run.summary as never,
     );
-    expect(diagnosis.verdict).toBe("healthy");
-    expect(diagnosis.verdictMessage).toMatch(/^not judged across layers/);
+    expect(diagnosis.verdict).toBe("not-judged");
+    expect(diagnosis.verdictMessage).toMatch(/^not-judged: the run has no per-layer dL\/dz/);
   });
 
   it("refuses a log without gradient histograms, and an unknown --loss-tag", () => {

@@ -232,6 +232,7 @@ ${remedies}
 function verdictClass(verdict: string | undefined): string {
   if (verdict === undefined) return "info";
   if (verdict === "healthy") return "good";
+  if (verdict === "not-judged") return "info"; // unmeasured is neither good nor bad
   return "bad";
 }
 

@@ -1,4 +1,4 @@
-import { formatFindings } from "../../cli/format/findings.ts";
+import { formatFindings, formatNotMeasurable } from "../../cli/format/findings.ts";
 import type { Diagnosis } from "../../diagnose/types.ts";
 import { diagnoseRunContents, type ImportedRunConfig } from "../../experiment/run-diagnosis.ts";
 import type { AnyRunConfig, RunStore, RunSummary } from "./run-store.ts";
@@ -36,9 +36,7 @@ export function diagnoseStore(store: RunStore, summary: RunSummary | null): RunD
     explosion: summary?.explosion ?? null,
   });
   const lines = formatFindings(diagnosis);
-  for (const n of diagnosis.notMeasurable ?? []) {
-    lines.push(`  not measurable here: ${n.id} (the run has no ${n.missing.join(", ")})`);
-  }
+  lines.push(...formatNotMeasurable(diagnosis));
   return {
     verdict: diagnosis.verdict,
     verdictMessage: diagnosis.verdictMessage,
