@@ -149,6 +149,31 @@ describe("runRecurrentProbe", () => {
     expect(c.params.map((p) => p.weightNorm)).toEqual(a.params.map((p) => p.weightNorm));
   });
 
+  it("float32 limits: an expanding linear RNN overflows, a contracting tanh RNN underflows", () => {
+    const over = runRecurrentProbe(
+      resolveRecurrentConfig({
+        activation: "identity",
+        recurrentGain: 10,
+        seqLen: 60,
+        width: 8,
+        batch: 4,
+        dtype: "f32",
+      }),
+    );
+    expect(over.summary.verdict).toBe("non-finite");
+    // the gradient overflows going back (steps 1..22), the state going forward (from ~39)
+    expect(over.summary.nonfiniteSteps).toContain(1);
+    expect(over.summary.nonfiniteSteps).toContain(60);
+    expect(over.timeSteps[0]!.nonfinite).toBeGreaterThan(0);
+    const under = runRecurrentProbe(
+      resolveRecurrentConfig({ recurrentGain: 0.1, seqLen: 100, width: 8, batch: 4, dtype: "f32" }),
+    );
+    expect(under.summary.verdict).toBe("vanishing");
+    expect(under.summary.conditions).toContain("underflow");
+    expect(under.summary.underflowSteps).toHaveLength(1);
+    expect(under.timeSteps[under.summary.underflowSteps[0]! - 1]!.gradHiddenNorm).toBe(0);
+  });
+
   it("refuses a net over the memory limit with one line", () => {
     expect(() =>
       runRecurrentProbe(resolveRecurrentConfig({ seqLen: 1000, width: 1000, batch: 1000 }), {
