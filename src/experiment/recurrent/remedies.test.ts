@@ -20,10 +20,16 @@ describe("recurrentRemedies", () => {
     expect(r[1]!.why).toMatch(/sigma_max = 2/);
   });
 
-  it("LSTM with forget bias 0 gets bias 1; a healthy net gets nothing", () => {
-    const lstm = { ...DEFAULT_RECURRENT_TRAIN, forgetBias: 0 };
-    expect(recurrentRemedies(lstm, "vanishing").map((r) => r.id)).toContain("forget-bias");
-    expect(recurrentRemedies(lstm, "healthy")).toEqual([]);
+  it("a vanishing LSTM's forget bias goes 0 -> 1 -> 3; a healthy net gets nothing", () => {
+    const pick = (forgetBias: number) =>
+      recurrentRemedies({ ...DEFAULT_RECURRENT_TRAIN, forgetBias }, "vanishing").find(
+        (r) => r.id === "forget-bias",
+      );
+    expect(pick(0)!.change).toEqual({ forgetBias: 1 });
+    expect(pick(1)!.change).toEqual({ forgetBias: 3 });
+    expect(pick(1)!.why).toMatch(/sigmoid\(1\) = 0.73 .* bias 3 keeps 0.95/);
+    expect(pick(3)).toBeUndefined();
+    expect(recurrentRemedies(DEFAULT_RECURRENT_TRAIN, "healthy")).toEqual([]);
   });
 
   it("clipping stops an exploding linear RNN from blowing up", () => {
