@@ -32,7 +32,21 @@ export {
   OPTIMIZER_NAMES,
   type Optimizer,
 } from "./core/optim/index.ts";
+export {
+  GruCell,
+  initRecurrent,
+  LstmCell,
+  RecurrentLayer,
+  type RecurrentLayerSpec,
+  RnnCell,
+} from "./core/recurrent/index.ts";
 export { Rng } from "./core/rng.ts";
+export {
+  MultiHeadAttention,
+  TransformerBlock,
+  TransformerModel,
+  type TransformerModelSpec,
+} from "./core/transformer/index.ts";
 export {
   contradictions,
   type Diagnosis,
@@ -41,6 +55,8 @@ export {
   diagnoseProbe,
   type Finding,
 } from "./diagnose/index.ts";
+// Beyond MLPs (issue #15): recurrent nets through time, transformer encoder blocks
+export { ARCH_NAMES, type ArchName } from "./experiment/arch-options.ts";
 export {
   type Comparison,
   compare,
@@ -88,8 +104,26 @@ export {
   predictProbe,
   probeTheoryUnavailable,
 } from "./experiment/probe-theory.ts";
+export {
+  addingProblem,
+  copyTask,
+  type RecurrentConfig,
+  type RecurrentProbeResult,
+  resolveRecurrentConfig,
+  runRecurrentProbe,
+  trainRecurrent,
+} from "./experiment/recurrent/index.ts";
 export type { LayerRecord, TrainRecord, TrainSummary } from "./experiment/train/recorder.ts";
 export { Trainer, type TrainOptions, type TrainResult, train } from "./experiment/train/trainer.ts";
+export {
+  type TransformerConfig,
+  transformerConfig,
+} from "./experiment/transformer/config.ts";
+export {
+  runTransformerProbe,
+  type TransformerProbeResult,
+} from "./experiment/transformer/probe.ts";
+export { trainTransformer } from "./experiment/transformer/train.ts";
 // Probes
 export type { LayerMetrics } from "./probe/layer-metrics.ts";
 export { measureBlock } from "./probe/layer-metrics.ts";
@@ -104,6 +138,7 @@ export {
   theoryReport,
 } from "./theory/mean-field.ts";
 export { type LayerPrediction, predictProfile } from "./theory/profile.ts";
+export { type PascanuBounds, pascanuBounds, recurrentTheory } from "./theory/recurrent.ts";
 export {
   type FlowJudgment,
   type FlowPoint,

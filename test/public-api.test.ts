@@ -29,6 +29,15 @@ describe("public API", () => {
       "gridClassAt",
       "predictProfile",
       "gemmNT",
+      "RecurrentLayer",
+      "runRecurrentProbe",
+      "resolveRecurrentConfig",
+      "trainRecurrent",
+      "pascanuBounds",
+      "TransformerModel",
+      "runTransformerProbe",
+      "transformerConfig",
+      "trainTransformer",
     ]) {
       expect(api, name).toHaveProperty(name);
     }

@@ -27,6 +27,15 @@ const cases = [
   "--depth 5 --width 8 --batch 4 --activation sigmoid --init standard-uniform",
   "--depth 5 --width 8 --batch 4 --activation relu --init he-normal --input-dim 3",
   "--depth 3 --width 8 --batch 4 --activation identity --init xavier-uniform --gain 2",
+  // the other families, through the same CLI flag (issue #15)
+  "--arch rnn --seq-len 12 --width 8 --input-dim 3 --batch 4 --activation tanh --recurrent-gain 1.2",
+  "--arch rnn --seq-len 8 --width 6 --batch 3 --activation relu --recurrent-init identity --loss mse",
+  "--arch lstm --seq-len 10 --width 6 --input-dim 4 --batch 3 --forget-bias 1",
+  "--arch gru --seq-len 10 --width 6 --input-dim 4 --batch 3 --loss cross-entropy --outputs 3",
+  "--arch lstm --seq-len 6 --width 5 --batch 2 --dtype f32",
+  "--arch transformer --depth 3 --width 8 --heads 2 --seq-len 4 --batch 2 --norm-position post",
+  "--arch transformer --depth 3 --width 8 --heads 2 --seq-len 4 --batch 2 --norm-position pre --positions learned",
+  "--arch transformer --depth 3 --width 8 --heads 2 --seq-len 4 --batch 2 --norm-position deepnorm --activation gelu",
 ];
 
 describe.skipIf(!hasTorch)("PyTorch replays probe --dump", () => {

@@ -1,10 +1,17 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { ConfigError } from "../experiment/config.ts";
 import type { OptionSpec } from "../experiment/options.ts";
 
-/** Register every option of `specs` on a commander command, with its help and default. */
-export function addOptionFlags(command: Command, specs: readonly OptionSpec[]): Command {
+/**
+ * Register every option of `specs` on a commander command, with its help and default, and
+ * `--config FILE` unless `withConfig` is false (a second table on a command that has it).
+ */
+export function addOptionFlags(
+  command: Command,
+  specs: readonly OptionSpec[],
+  withConfig = true,
+): Command {
   for (const spec of specs) {
     if (spec.kind === "boolean") {
       command.addOption(new Option(`--${spec.flag}`, spec.description));
@@ -15,6 +22,7 @@ export function addOptionFlags(command: Command, specs: readonly OptionSpec[]): 
     if (spec.default !== null) option.default(String(spec.default));
     command.addOption(option);
   }
+  if (!withConfig) return command;
   command.addOption(
     new Option("--config <file>", "JSON file of options (camelCase keys); flags override it"),
   );
@@ -43,11 +51,26 @@ export function collectOptionInput(
   return { input, fromFile };
 }
 
+/** A config file larger than this is not a config file (and /dev/zero would never end). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 export function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
+    // a FIFO, a device or a directory is refused before any read: reading /dev/zero never
+    // ends, and reading a FIFO nobody writes blocks forever
+    const stat = statSync(path);
+    if (!stat.isFile()) {
+      throw new ConfigError(`config file ${path} is not a regular file`);
+    }
+    if (stat.size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(
+        `config file ${path} is ${stat.size} bytes: a config is a small JSON object (at most 1 MiB)`,
+      );
+    }
     text = readFileSync(path, "utf8");
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(
       `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );

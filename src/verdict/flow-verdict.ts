@@ -117,18 +117,20 @@ function describe(verdict: Verdict, m: FlowMeasures, unit: PointUnit): string {
   const L = m.depth;
   const last = `${unit} ${L}`;
   const per = Number.isFinite(m.factor) ? `${fmt(m.factor)} per ${unit}` : "";
+  // a gradient through time travels back in time, not down the layers
+  const down = unit === "time step" ? "back to" : "down to";
   switch (verdict) {
     case "non-finite":
       return `non-finite: NaN/Inf in ${plural(unit, m.nonfinitePoints.length)} ${ranges(m.nonfinitePoints)}: the signal or gradient overflowed`;
     case "exploding":
       if (m.overflowPoints.length > 0)
         return `exploding: the mean square of the signal or gradient reaches the float limit in ${plural(unit, m.overflowPoints.length)} ${ranges(m.overflowPoints)}`;
-      return `exploding: the mean-square gradient grows ${fmt(m.span)}x from ${last} down to ${unit} ${m.fitFrom} (${per})`;
+      return `exploding: the mean-square gradient grows ${fmt(m.span)}x from ${last} ${down} ${unit} ${m.fitFrom} (${per})`;
     case "vanishing":
       if (m.noGradient) return `vanishing: every ${unit}'s weight gradient is exactly zero`;
       if (m.blockedAt > 0 && !(m.span < T.vanishingSpan))
         return `vanishing: the gradient is exactly zero at ${unit} ${m.blockedAt} and below it nothing learns`;
-      return `vanishing: the mean-square gradient shrinks ${fmt(1 / m.span)}x from ${last} down to ${unit} ${m.fitFrom} (${per})${m.underflowPoints.length > 0 ? ` and underflows to zero in ${plural(unit, m.underflowPoints.length)} ${ranges(m.underflowPoints)}` : ""}`;
+      return `vanishing: the mean-square gradient shrinks ${fmt(1 / m.span)}x from ${last} ${down} ${unit} ${m.fitFrom} (${per})${m.underflowPoints.length > 0 ? ` and underflows to zero in ${plural(unit, m.underflowPoints.length)} ${ranges(m.underflowPoints)}` : ""}`;
     case "underflow":
       return m.underflowPoints.length > 0
         ? `underflow: the gradient was rounded to zero in ${plural(unit, m.underflowPoints.length)} ${ranges(m.underflowPoints)}`
@@ -140,7 +142,7 @@ function describe(verdict: Verdict, m: FlowMeasures, unit: PointUnit): string {
     case "not-judged":
       return `not-judged: no ${unit} carries the mean-square gradient dL/dz, so vanishing and exploding across ${plural(unit, 2)} cannot be judged; nothing else measured is wrong (no NaN/Inf, no overflow or underflow)`;
     case "healthy":
-      return `healthy: the mean-square gradient changes ${fmt(m.span)}x from ${last} down to ${unit} ${m.fitFrom} (${per}); forward signal ratio ${fmt(m.signalRatio)}`;
+      return `healthy: the mean-square gradient changes ${fmt(m.span)}x from ${last} ${down} ${unit} ${m.fitFrom} (${per}); forward signal ratio ${fmt(m.signalRatio)}`;
     case "exploded":
       return "exploded";
   }

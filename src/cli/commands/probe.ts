@@ -3,7 +3,13 @@ import { createWriteStream } from "node:fs";
 import { totalmem } from "node:os";
 import { Command } from "commander";
 import { diagnoseProbe } from "../../diagnose/diagnose-probe.ts";
-import { ConfigError, type ProbeConfig, resolveProbeConfig } from "../../experiment/config.ts";
+import { ARCH_OPTIONS, type ArchName, archInput } from "../../experiment/arch-options.ts";
+import {
+  ConfigError,
+  type ProbeConfig,
+  parseOptionValue,
+  resolveProbeConfig,
+} from "../../experiment/config.ts";
 import { probeCsv } from "../../experiment/csv-export.ts";
 import { dumpChunks } from "../../experiment/dump.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
@@ -28,6 +34,7 @@ import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
 import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
+import { probeArch } from "./probe-arch.ts";
 
 /** Memory a probe may use: three quarters of this machine's RAM. */
 export function memoryLimit(): number {
@@ -48,6 +55,7 @@ export function probeCommand(output: Output): Command {
     "the per-layer table",
   );
   addOptionFlags(command, PROBE_OPTIONS);
+  addOptionFlags(command, ARCH_OPTIONS, false);
   command.addHelpText(
     "after",
     `
@@ -55,10 +63,33 @@ Examples:
   gradscope probe --depth 20 --activation sigmoid --init standard-uniform
   gradscope probe --depth 50 --activation relu --init he-normal --json
   gradscope probe --activation tanh --weight-var 1.5 --bias-var 0.05 --repeats 5
-  gradscope probe --depth 3 --width 4 --batch 2 --dump probe.json`,
+  gradscope probe --depth 3 --width 4 --batch 2 --dump probe.json
+  gradscope probe --arch rnn --activation tanh --seq-len 100 --recurrent-gain 0.9
+  gradscope probe --arch lstm --seq-len 100 --width 64 --json
+  gradscope probe --arch transformer --depth 24 --norm-position post`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { input, fromFile } = collectOptionInput(PROBE_OPTIONS, command);
+    const archFlags = collectOptionInput(ARCH_OPTIONS, command).input;
+    const arch = parseOptionValue(
+      ARCH_OPTIONS[0]!,
+      archFlags.arch ?? fromFile.arch ?? "mlp",
+      archFlags.arch !== undefined ? "flag" : "key",
+    ) as ArchName;
+    if (arch !== "mlp") {
+      await probeArch(
+        arch,
+        { ...fromFile, ...input, ...archFlags },
+        "flag",
+        opts,
+        output,
+        memoryLimit(),
+      );
+      return;
+    }
+    // an MLP: the other families' options would change nothing
+    archInput("mlp", { ...archFlags, ...fromFile }, "flag");
+    delete fromFile.arch;
     resolveProbeConfig(fromFile, "key"); // report config-file mistakes by their key names
     const config = resolveProbeConfig({ ...fromFile, ...input }, "flag");
     const files = plotCsvFlags(opts);
