@@ -133,7 +133,7 @@ export function formatRecurrentProbe(r: RecurrentProbeResult): string {
       ? `(${shown.size} of ${steps.length} steps shown; --json has all)`
       : "",
     "",
-    `gradient norm by time step (t = 1 -> T, log scale): ${logSparkline(norms)}`,
+    `gradient norm by time step (t = 1 -> T, log scale): ${logSparkline(norms.length > 60 ? sampleEvenly(norms, 60) : norms)}`,
     `E[(dL/dh)^2] at step 2 over step ${c.seqLen} ${formatMetric(r.summary.gradientSpan)} (per-step factor ${formatMetric(r.summary.perStepFactor)}); |dL/dh_1| / |dL/dh_T| ${formatMetric(r.summary.firstToLastRatio)}`,
     `recurrent matrix singular values (largest) ${top}`,
   ];
