@@ -4,7 +4,7 @@ import { NORM_POSITIONS } from "../core/transformer/block.ts";
 import { POSITION_KINDS } from "../core/transformer/positions.ts";
 import { ConfigError, parseOptionValue } from "./config.ts";
 import { type OptionSource, type OptionSpec, optionName, PROBE_OPTIONS } from "./options.ts";
-import { RECURRENT_ONLY_OPTIONS } from "./recurrent/config.ts";
+import { RECURRENT_ONLY_OPTIONS, RECURRENT_SHARED_KEYS } from "./recurrent/config.ts";
 import {
   TRANSFORMER_DEFAULTS,
   type TransformerConfig,
@@ -107,21 +107,7 @@ const ARCH_KEYS: Record<"recurrent" | "transformer", readonly string[]> = {
 
 /** The MLP options each family reads (the rest would be silently ignored: refused instead). */
 const SHARED_KEYS: Record<"recurrent" | "transformer", readonly string[]> = {
-  recurrent: [
-    "width",
-    "batch",
-    "activation",
-    "slope",
-    "init",
-    "weightVar",
-    "biasVar",
-    "gain",
-    "seed",
-    "dtype",
-    "loss",
-    "inputDim",
-    "outputs",
-  ],
+  recurrent: RECURRENT_SHARED_KEYS,
   transformer: [
     "width",
     "depth",

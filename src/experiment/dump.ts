@@ -18,7 +18,8 @@ function tensorJson(m: Mat): string {
   return `{"shape":[${m.rows},${m.cols}],"data":[${parts.join(",")}]}`;
 }
 
-function field(name: string, m: Mat): string {
+/** `"name":{shape, data}`: one tensor of a dump (every family's dump uses it). */
+export function field(name: string, m: Mat): string {
   return `${JSON.stringify(name)}:${tensorJson(m)}`;
 }
 

@@ -3,6 +3,7 @@ import type { LayerMetrics } from "../probe/layer-metrics.ts";
 import { type FlowPoint, fitFactor } from "./flow-measures.ts";
 import {
   type FlowCondition,
+  type FlowJudgment,
   judgeFlow,
   type Verdict,
   type VerdictSeverity,
@@ -88,7 +89,14 @@ export function fitPerLayerFactor(
 
 /** The verdict of one snapshot of hidden layers (probe, a recorded training step, the lab). */
 export function summarize(layers: readonly LayerMetrics[], dtype: DType = "f64"): ProbeSummary {
-  const j = judgeFlow(layers.map(layerPoint), { dtype, unit: "layer" });
+  return summaryOf(judgeFlow(layers.map(layerPoint), { dtype, unit: "layer" }));
+}
+
+/**
+ * The ProbeSummary of a flow judgment, whatever its points are (layers, or a transformer's
+ * blocks: the *Layers fields then list block indices).
+ */
+export function summaryOf(j: FlowJudgment): ProbeSummary {
   const m = j.measures;
   return {
     verdict: j.verdict,

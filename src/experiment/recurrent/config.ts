@@ -93,7 +93,8 @@ export const RECURRENT_ONLY_OPTIONS = [
   },
 ] as const satisfies readonly OptionSpec[];
 
-const SHARED_KEYS = [
+/** The MLP options a recurrent net reads as they are (probe flags and JSON keys). */
+export const RECURRENT_SHARED_KEYS = [
   "width",
   "batch",
   "activation",
@@ -112,7 +113,7 @@ const SHARED_KEYS = [
 /** Every option of a recurrent probe: the recurrent-only ones, then the shared MLP ones. */
 export const RECURRENT_OPTIONS: readonly OptionSpec[] = [
   ...RECURRENT_ONLY_OPTIONS,
-  ...SHARED_KEYS.map((key) => NETWORK_OPTIONS.find((s) => s.key === key)!),
+  ...RECURRENT_SHARED_KEYS.map((key) => NETWORK_OPTIONS.find((s) => s.key === key)!),
 ];
 
 /**

@@ -1,13 +1,7 @@
-import type { Mat } from "../../core/mat.ts";
-import { encodeNumber, toJson } from "../json-numbers.ts";
+import { field } from "../dump.ts";
+import { toJson } from "../json-numbers.ts";
 import { recurrentShape } from "./config.ts";
 import type { RecurrentProbeSetup } from "./probe-setup.ts";
-
-/** `"name":{"shape":[rows,cols],"data":[...]}`, non-finite values as strings. */
-function field(name: string, m: Mat): string {
-  const data = Array.from(m.data.subarray(0, m.size), encodeNumber);
-  return `${JSON.stringify(name)}:${JSON.stringify({ shape: [m.rows, m.cols], data })}`;
-}
 
 /**
  * The dump of one recurrent probe pass, for scripts/replay_recurrent.py, as JSON text chunks.

@@ -1,27 +1,7 @@
 import type { Param } from "../../core/layers/layer.ts";
-import type { Mat } from "../../core/mat.ts";
+import { field } from "../dump.ts";
 import { toJson } from "../json-numbers.ts";
 import type { TransformerSetup } from "./build.ts";
-
-/** A tensor as in the MLP dump format: shape and row-major data, non-finite values as strings. */
-function tensorJson(m: Mat): string {
-  const parts: string[] = new Array(m.size);
-  for (let i = 0; i < m.size; i++) {
-    const v = m.data[i]!;
-    parts[i] = Number.isFinite(v)
-      ? String(v)
-      : Number.isNaN(v)
-        ? '"NaN"'
-        : v > 0
-          ? '"Infinity"'
-          : '"-Infinity"';
-  }
-  return `{"shape":[${m.rows},${m.cols}],"data":[${parts.join(",")}]}`;
-}
-
-function field(name: string, m: Mat): string {
-  return `${JSON.stringify(name)}:${tensorJson(m)}`;
-}
 
 /** "name": value and "dname": gradient for each parameter (e.g. "attn.Wq" and "dattn.Wq"). */
 function paramFields(params: readonly Param[]): string[] {

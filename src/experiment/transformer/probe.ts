@@ -1,6 +1,6 @@
 import type { FlowPoint } from "../../verdict/flow-measures.ts";
 import { judgeFlow } from "../../verdict/flow-verdict.ts";
-import type { ProbeSummary } from "../../verdict/summary.ts";
+import { type ProbeSummary, summaryOf } from "../../verdict/summary.ts";
 import {
   buildTransformerProbe,
   type TransformerSetup,
@@ -54,24 +54,7 @@ export function summarizeBlocks(
   layers: readonly TransformerBlockMetrics[],
   config: Pick<TransformerConfig, "dtype">,
 ): ProbeSummary {
-  const j = judgeFlow(layers.map(blockPoint), { dtype: config.dtype, unit: "block" });
-  const m = j.measures;
-  return {
-    verdict: j.verdict,
-    severity: j.severity,
-    conditions: j.conditions,
-    depth: m.depth,
-    firstToLastRatio: m.firstToLastRatio,
-    log10FirstToLast: Math.log10(m.firstToLastRatio),
-    perLayerFactor: m.factor,
-    gradientSpan: m.span,
-    gradientDecades: m.decades,
-    signalRatio: m.signalRatio,
-    nonfiniteLayers: m.nonfinitePoints,
-    underflowLayers: m.underflowPoints,
-    overflowLayers: m.overflowPoints,
-    message: j.message,
-  };
+  return summaryOf(judgeFlow(layers.map(blockPoint), { dtype: config.dtype, unit: "block" }));
 }
 
 /** Build, run one forward/backward pass, measure every block and judge the flow. */
