@@ -35,6 +35,7 @@ import type { Output } from "../output.ts";
 import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 import { sampleEvenly, TrainProgressReporter } from "../progress.ts";
 import { memoryLimit } from "./probe.ts";
+import { refuseForMlp, requestedArch, TRAIN_ARCH_FLAGS, trainArch } from "./train-arch.ts";
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), after everything is written. */
 export const INTERRUPTED_EXIT_CODE = 130;
@@ -62,6 +63,7 @@ export function trainCommand(output: Output): Command {
     { csvFlag: "csv-out" },
   );
   addOptionFlags(command, TRAIN_OPTIONS);
+  addOptionFlags(command, TRAIN_ARCH_FLAGS, false);
   command.addHelpText(
     "after",
     `
@@ -79,10 +81,28 @@ Examples:
   gradscope train --depth 20 --width 64 --activation sigmoid --init standard-uniform --out runs/sigmoid
   gradscope train --depth 30 --init normal --weight-var 4 --loss mse --lr 1 --clip global-norm --clip-threshold 1
   gradscope train --config runs/sigmoid/config.json --out runs/sigmoid-again
-  gradscope train --resume runs/sigmoid   # after Ctrl-C or a crash: continue from checkpoint.json`,
+  gradscope train --resume runs/sigmoid   # after Ctrl-C or a crash: continue from checkpoint.json
+
+Recurrent nets and transformers (--arch; metrics.jsonl records every time step or block,
+docs/METRICS.md "Recurrent and transformer runs"). Their defaults differ from the MLP's:
+adam, float32, clipping none; rnn/lstm/gru: --task adding, --seq-len 50, --width 32,
+--batch 32, --lr 0.01, 500 steps; transformer: --task sequence, the probe's model (6 blocks,
+width 64, 4 heads, --seq-len 16, --vocab 16), --batch 32, --lr 0.001, 300 steps.
+  gradscope train --arch lstm --task adding --seq-len 100 --width 16 --steps 800 --clip global-norm
+  gradscope train --arch rnn --task copy --seq-len 20 --recurrent-init identity --activation relu
+  gradscope train --arch transformer --depth 24 --norm-position post --schedule warmup`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { input, fromFile } = collectOptionInput(TRAIN_OPTIONS, command);
+    const archFlags = collectOptionInput(TRAIN_ARCH_FLAGS, command).input;
+    const arch = requestedArch(archFlags.arch, fromFile);
+    if (arch !== "mlp") {
+      const checkpointGiven = command.getOptionValueSource("checkpointEvery") !== "default";
+      await trainArch(arch, fromFile, { ...input, ...archFlags }, opts, output, checkpointGiven);
+      return;
+    }
+    refuseForMlp(archFlags);
+    delete fromFile.arch;
     const checkpointEvery = Number(opts.checkpointEvery);
     if (!(Number.isInteger(checkpointEvery) && checkpointEvery >= 1)) {
       throw new UsageError(
