@@ -22,7 +22,9 @@ import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
 import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
+import { compareArch, comparesSequenceFamily } from "./compare-arch.ts";
 import { INTERRUPTED_EXIT_CODE } from "./train.ts";
+import { refuseForMlp, requestedArch, TRAIN_ARCH_FLAGS } from "./train-arch.ts";
 
 export function compareCommand(output: Output): Command {
   const command = new Command("compare")
@@ -55,6 +57,7 @@ export function compareCommand(output: Output): Command {
     },
   );
   addOptionFlags(command, TRAIN_OPTIONS);
+  addOptionFlags(command, TRAIN_ARCH_FLAGS, false);
   command.addHelpText(
     "after",
     `
@@ -68,13 +71,23 @@ Examples:
   gradscope compare --preset seed-story --steps 300 --out runs/story
   gradscope compare --preset seed-story --jobs 1          (no worker threads)
   gradscope compare --vary activation=sigmoid,tanh,relu --depth 10 --init xavier-normal
-  gradscope compare --vary init=normal,orthogonal --vary depth=10,30 --activation tanh`,
+  gradscope compare --vary init=normal,orthogonal --vary depth=10,30 --activation tanh
+  gradscope compare --arch rnn --task adding --seq-len 100 --vary arch=rnn,lstm,gru
+  gradscope compare --arch transformer --depth 24 --vary normPosition=post,pre,deepnorm --vary schedule=constant,warmup`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { input, fromFile } = collectOptionInput(TRAIN_OPTIONS, command);
+    const archFlags = collectOptionInput(TRAIN_ARCH_FLAGS, command).input;
+    const arch = requestedArch(archFlags.arch, fromFile);
+    const vary = (opts.vary as string[] | undefined) ?? [];
+    if (comparesSequenceFamily(arch, vary)) {
+      await compareArch(arch, { ...fromFile, ...input, ...archFlags }, vary, opts, output);
+      return;
+    }
+    refuseForMlp(archFlags);
+    delete fromFile.arch;
     resolveTrainConfig(fromFile, "key");
     const preset = opts.preset as PresetName | undefined;
-    const vary = (opts.vary as string[] | undefined) ?? [];
     if (!preset && vary.length === 0) {
       throw new UsageError("compare needs --preset seed-story or at least one --vary KEY=V1,V2");
     }

@@ -7,10 +7,12 @@ import {
   type ImportedRunConfig,
   isImportedConfig,
 } from "../../experiment/run-diagnosis.ts";
+import { readSequenceRun } from "../../experiment/sequence-train/read.ts";
 import { readRunDir } from "../../experiment/train/run-dir.ts";
 import { UsageError } from "../errors.ts";
 import { formatFindings, formatNotMeasurable } from "../format/findings.ts";
 import type { Output } from "../output.ts";
+import { diagnoseSequenceRun } from "./diagnose-arch.ts";
 
 export function diagnoseCommand(output: Output): Command {
   const command = new Command("diagnose")
@@ -49,6 +51,11 @@ Examples:
       throw new UsageError(`diagnose: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (run.config === null) throw new UsageError(`diagnose: ${dir} has no config.json`);
+    const sequence = readSequenceRun(dir); // a run of train --arch rnn|lstm|gru|transformer
+    if (sequence) {
+      diagnoseSequenceRun(dir, sequence, opts["json"] === true, output);
+      return;
+    }
     const config = run.config as unknown as TrainConfig | ImportedRunConfig;
     const { source, diagnosis } = diagnoseRunContents(config, run.records, run.summary);
     if (opts["json"] === true) {

@@ -1,18 +1,25 @@
 import { Command } from "commander";
 import { toJson } from "../../experiment/json-numbers.ts";
+import { readSequenceRun } from "../../experiment/sequence-train/read.ts";
+import { isSweepDir } from "../../experiment/sweep/results.ts";
 import { RunDirError } from "../../report/html/load-run.ts";
+import { writeSequenceReport } from "../../report/html/sequence-report.ts";
 import { type ReportProgress, writeRunReport } from "../../report/html/write-report.ts";
 import { UsageError } from "../errors.ts";
 import { VERSION } from "../main.ts";
 import type { Output } from "../output.ts";
 import { renderBar } from "../progress.ts";
+import { formatSweepReport, writeSweepReport } from "./sweep.ts";
 
 export function reportCommand(output: Output): Command {
   const command = new Command("report")
     .description(
       "write RUN_DIR/report.html (self-contained: inline SVG figures, diagnosis, per-layer table, config) and RUN_DIR/figures/*.svg|png",
     )
-    .argument("<run_dir>", "a run directory written by gradscope train")
+    .argument(
+      "<run_dir>",
+      "a run directory written by gradscope train, or a sweep directory (gradscope sweep --out)",
+    )
     .option("--json", "print {report, figures, notes, elapsedMs} as JSON")
     .option("--quiet", "no progress on stderr")
     .option(
@@ -36,6 +43,12 @@ Examples:
   );
   command.action(async (dir: string, opts: Record<string, unknown>) => {
     const json = opts["json"] === true;
+    if (isSweepDir(dir)) {
+      // a sweep directory (gradscope sweep --out DIR): its heatmap, with theory over it
+      const r = await writeSweepReport(dir);
+      output.out(json ? `${toJson(r, 2)}\n` : `${formatSweepReport(r)}\n`);
+      return;
+    }
     const quiet = opts["quiet"] === true;
     let drawn = false;
     const onProgress = (p: ReportProgress) => {
@@ -46,11 +59,14 @@ Examples:
     };
     let written: Awaited<ReturnType<typeof writeRunReport>>;
     try {
-      written = await writeRunReport(dir, {
-        onProgress,
-        activations: opts["activations"] !== false,
-        generator: `gradscope ${VERSION}`,
-      });
+      const sequence = sequenceRunIn(dir); // a run of train --arch rnn|lstm|gru|transformer
+      written = sequence
+        ? await writeSequenceReport(dir, sequence, `gradscope ${VERSION}`)
+        : await writeRunReport(dir, {
+            onProgress,
+            activations: opts["activations"] !== false,
+            generator: `gradscope ${VERSION}`,
+          });
     } catch (err) {
       if (err instanceof RunDirError) throw new UsageError(`report: ${err.message}`);
       throw err;
@@ -80,4 +96,13 @@ Examples:
     output.out(`${lines.join("\n")}\n`);
   });
   return command;
+}
+
+/** The directory's run when `train --arch` wrote it; null otherwise (the MLP's loader decides). */
+function sequenceRunIn(dir: string): ReturnType<typeof readSequenceRun> {
+  try {
+    return readSequenceRun(dir);
+  } catch {
+    return null; // unreadable: the MLP's loader names the problem in one line
+  }
 }
