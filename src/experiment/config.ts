@@ -3,6 +3,7 @@ import type { DType } from "../core/dtype.ts";
 import type { InitName } from "../core/init.ts";
 import type { LossName } from "../core/loss.ts";
 import type { OptimizerName, ScheduleKind } from "../core/optim/index.ts";
+import type { DatasetTask } from "./datasets/dataset.ts";
 import {
   type ClipKind,
   NETWORK_OPTIONS,
@@ -288,6 +289,8 @@ export interface TrainConfig {
   dataSeed: number | null;
   csv: string | null;
   labelColumn: string | null;
+  /** CSV task; null: classification for loss cross-entropy, else inferred from the labels. */
+  task: DatasetTask | null;
   optimizer: OptimizerName;
   /** null: 0.1 for sgd, 0.01 for momentum and nesterov, 0.001 for adam and adamw. */
   lr: number | null;
@@ -330,6 +333,16 @@ function checkTrainCombination(config: TrainConfig, source: OptionSource): void 
   }
   if (config.dataset !== "csv" && config.labelColumn !== null) {
     throw new ConfigError(`${name("labelColumn")} needs ${name("dataset")} csv`);
+  }
+  if (config.dataset !== "csv" && config.task !== null) {
+    throw new ConfigError(
+      `${name("task")} applies to ${name("dataset")} csv (${config.dataset} is ${config.dataset === "teacher" ? "regression" : "classification"})`,
+    );
+  }
+  if (config.task === "regression" && config.loss === "cross-entropy") {
+    throw new ConfigError(
+      `${name("loss")} cross-entropy needs classes: ${name("task")} regression reads the labels as numbers (use ${name("loss")} mse, or ${name("task")} classification)`,
+    );
   }
   if (config.dataset === "teacher" && config.loss === "cross-entropy") {
     throw new ConfigError(

@@ -3,7 +3,7 @@ import { DTYPES } from "../core/dtype.ts";
 import { INIT_NAMES } from "../core/init.ts";
 import { LOSS_NAMES } from "../core/loss.ts";
 import { OPTIMIZER_NAMES, SCHEDULE_KINDS } from "../core/optim/index.ts";
-import { DATASET_NAMES } from "./datasets/dataset.ts";
+import { DATASET_NAMES, DATASET_TASKS } from "./datasets/dataset.ts";
 
 /** Where a value came from, for error messages: a CLI flag or a key of a JSON config. */
 export type OptionSource = "flag" | "key";
@@ -356,6 +356,15 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     default: null,
     description: "CSV label column: header name or 0-based index (default: the last)",
+  },
+  {
+    key: "task",
+    flag: "task",
+    kind: "choice",
+    default: null,
+    choices: DATASET_TASKS,
+    description:
+      "CSV task (default: --loss cross-entropy means classification, else inferred from the labels and printed: classes when a label is a word, the labels are 0..K-1, or integers with at most 20 distinct values one of which repeats)",
   },
   {
     key: "optimizer",

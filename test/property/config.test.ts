@@ -115,6 +115,7 @@ function repair(input: Record<string, unknown>): Record<string, unknown> {
   const c = { ...input };
   delete c.csv;
   delete c.labelColumn;
+  delete c.task; // needs dataset csv, which needs a file
   delete c.out;
   if (c.dataset === "csv") delete c.dataset;
   if (effective(c, "batchNorm") === true && effective(c, "layerNorm") === true) delete c.layerNorm;

@@ -40,6 +40,25 @@ export interface AssembleOptions {
   rng: Rng;
   classNames?: string[];
   featureNames?: string[];
+  /**
+   * The shuffled order of the examples, already drawn (`shufflePermutation`): `raw` holds
+   * only the examples it keeps, and `order[i]` is the row of `raw` at position i. Used by the
+   * csv loader, which reads only the rows `samples` keeps; `rng` is then not used.
+   */
+  order?: Int32Array;
+}
+
+/** The seeded Fisher-Yates permutation of 0..count-1 that assembleDataset draws. */
+export function shufflePermutation(count: number, rng: Rng): Int32Array {
+  const perm = new Int32Array(count);
+  for (let i = 0; i < count; i++) perm[i] = i;
+  for (let i = count - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
+  }
+  return perm;
 }
 
 /** Test-set size for n examples: round(n * f), but at least 1 and at most n - 1 when f > 0. */
@@ -65,14 +84,7 @@ export function assembleDataset(raw: RawSamples, options: AssembleOptions): Data
       `${options.source ?? options.name}: ${n} example${n === 1 ? " is" : "s are"} too few for ${what} (need at least ${minimum})`,
     );
   }
-  const perm = new Int32Array(count);
-  for (let i = 0; i < count; i++) perm[i] = i;
-  for (let i = count - 1; i > 0; i--) {
-    const j = options.rng.int(i + 1);
-    const t = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = t;
-  }
+  const perm = options.order ?? shufflePermutation(count, options.rng);
   const nTest = testSize(n, f);
   const nTrain = n - nTest;
   const outputDim = raw.task === "classification" ? raw.classes : raw.outputDim;

@@ -1,10 +1,14 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { assembleDataset } from "./assemble.ts";
+import { loadCsvDataset } from "./csv.ts";
 import type { Dataset } from "./dataset.ts";
 import { DatasetError } from "./errors.ts";
 import { loadDataset } from "./load.ts";
+import { datasetStreams } from "./streams.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gradscope-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,14 +81,77 @@ describe("csv datasets", () => {
     expect(rowsWithLabels(headed)).toEqual(rowsWithLabels(d));
   });
 
-  it("real-valued labels give regression; integers that are not 0..K-1 too", () => {
+  it("real-valued labels give regression; integers none of which repeats too", () => {
     const d = load("a,b,y\n1,2,0.5\n2,3,1.5\n3,4,-2\n");
     expect(d.task).toBe("regression");
     expect(d.outputDim).toBe(1);
     expect(d.labels).toBeUndefined();
     expect(rowsWithLabels(d)).toEqual(["1,2|0.5", "2,3|1.5", "3,4|-2"]);
-    expect(load("a,y\n1,1\n2,2\n3,3\n").task).toBe("regression");
-    expect(load("a,y\n1,0\n2,0\n3,0\n").task).toBe("regression");
+    expect(d.description).toContain("task inferred: regression (a label is not an integer");
+    const distinct = load("a,y\n1,1\n2,2\n3,3\n");
+    expect(distinct.task).toBe("regression");
+    expect(distinct.description).toContain("3 distinct integer labels, none repeated");
+    // integers with more than 20 distinct values: regression
+    const many = Array.from({ length: 60 }, (_, i) => `${i},${(i % 30) + 1}`).join("\n");
+    expect(load(`a,y\n${many}\n`).task).toBe("regression");
+  });
+
+  it("integer labels {1,2}, {-1,1}, {0,1,3} are classes, and the description says why", () => {
+    for (const [labels, classes] of [
+      [
+        [1, 2, 1, 2],
+        ["1", "2"],
+      ],
+      [
+        [-1, 1, 1, -1],
+        ["-1", "1"],
+      ],
+      [
+        [0, 1, 3, 3, 0],
+        ["0", "1", "3"],
+      ],
+    ] as const) {
+      const text = `a,y\n${labels.map((l, i) => `${i},${l}`).join("\n")}\n`;
+      const d = load(text);
+      expect(d.task).toBe("classification");
+      expect(d.classNames).toEqual(classes);
+      expect(d.description).toMatch(
+        /\(task inferred: classification \(\d distinct integer labels: .*; --task regression reads them as numbers\)\)/,
+      );
+      expect(load(text, { task: "regression" }).task).toBe("regression");
+    }
+  });
+
+  it("a single numeric class is refused with the way out, not read as regression", () => {
+    expect(errorOf(() => load("a,y\n1,0\n2,0\n3,0\n"))).toMatch(
+      /the label column 'y' has a single class '0' \(classification needs at least 2; --task regression reads it as a number\)$/,
+    );
+    expect(load("a,y\n1,0\n2,0\n3,0\n", { task: "regression" }).task).toBe("regression");
+  });
+
+  it("a numeric-looking header (numbers over a word label) is a header, not a data row", () => {
+    const d = load("2019,2020,target\n1,2,0.5\n3,4,1.5\n5,6,2.5\n");
+    expect(d.featureNames).toEqual(["2019", "2020"]);
+    expect(d.task).toBe("regression");
+    expect(rowsWithLabels(d)).toEqual(["1,2|0.5", "3,4|1.5", "5,6|2.5"]);
+    // word labels below: the first row is data (its label is a class like the others)
+    const words = load("1,2,cat\n3,4,dog\n5,6,cat\n");
+    expect(words.featureNames).toBeUndefined();
+    expect(words.trainX.rows + words.testX.rows).toBe(3);
+  });
+
+  it("hex, binary and octal literals are not numbers in cells", () => {
+    for (const bad of ["0x10", "0b101", "0o17", "0X1F"]) {
+      expect(errorOf(() => load(`a,b,y\n1,2,0\n3,${bad},1\n4,5,0\n`))).toMatch(
+        new RegExp(`line 3, column 2 \\('b'\\): '${bad}' is not a decimal number$`),
+      );
+    }
+    // as labels they are words: classes, never the numbers they spell
+    const d = load("a,y\n1,0x1\n2,0x2\n3,0x1\n");
+    expect(d.classNames).toEqual(["0x1", "0x2"]);
+    for (const ok of ["1e3", "-0.5", ".5", "5.", "+2", "1E-3"]) {
+      expect(load(`a,y\n${ok},0\n1,1\n2,0\n3,1\n`).trainX.rows).toBeGreaterThan(0);
+    }
   });
 
   it("task forces the interpretation; numeric classes are remapped in ascending order", () => {
@@ -231,6 +298,83 @@ describe("csv datasets", () => {
       const msg = errorOf(() => load('a,y\n"1\n2",x\n3,4\n'));
       expect(msg).not.toContain("\n");
       expect(msg).toMatch(/line 2, column 1 \('a'\): '1\\n2' is not a number$/);
+    });
+  });
+
+  describe("size limits: only regular files, memory checked before allocating", () => {
+    it("a FIFO and /dev/zero are refused at once, never read", () => {
+      const fifo = join(dir, "pipe.csv");
+      execFileSync("mkfifo", [fifo]);
+      const t0 = performance.now();
+      expect(errorOf(() => loadDataset("csv", { seed: 0, dtype: "f64", csvPath: fifo }))).toBe(
+        `csv file ${fifo} is a FIFO (named pipe), not a regular file`,
+      );
+      expect(
+        errorOf(() => loadDataset("csv", { seed: 0, dtype: "f64", csvPath: "/dev/zero" })),
+      ).toBe("csv file /dev/zero is a character device, not a regular file");
+      expect(performance.now() - t0).toBeLessThan(2000);
+    });
+
+    it("a table too large for the memory given is refused before its arrays exist", () => {
+      const rows = Array.from({ length: 1000 }, (_, i) => `${i},${i * 2},${i % 2}`).join("\n");
+      const path = file(`a,b,y\n${rows}\n`);
+      const opts = { seed: 0, dtype: "f64" as const, testFraction: 0.2, csvPath: path };
+      expect(errorOf(() => loadCsvDataset({ ...opts, memoryLimitBytes: 10_000 }))).toMatch(
+        /: 1000 rows of 2 features and 2 classes need about 66 KiB, over the 9\.8 KiB of memory available now: keep fewer with --samples N$/,
+      );
+      // with samples only the kept rows count
+      const d = loadCsvDataset({ ...opts, samples: 50, memoryLimitBytes: 12_000 });
+      expect(d.trainX.rows + d.testX.rows).toBe(50);
+    });
+
+    it("samples keeps the same rows as shuffling the whole table would, storing only those", () => {
+      const n = 300;
+      const lines = Array.from({ length: n }, (_, i) => `${i},${(i * 7) % 11},${i % 3}`);
+      const path = file(`a,b,y\n${lines.join("\n")}\n`);
+      const got = loadCsvDataset({
+        seed: 5,
+        dtype: "f64",
+        testFraction: 0.25,
+        csvPath: path,
+        samples: 40,
+      });
+      const x = new Float64Array(n * 2);
+      const labels = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        x[2 * i] = i;
+        x[2 * i + 1] = (i * 7) % 11;
+        labels[i] = i % 3;
+      }
+      const want = assembleDataset(
+        { task: "classification", count: n, inputDim: 2, x, labels, classes: 3 },
+        {
+          name: "csv",
+          description: "x",
+          dtype: "f64",
+          testFraction: 0.25,
+          samples: 40,
+          rng: datasetStreams(5).split,
+        },
+      );
+      expect(Array.from(got.trainX.data)).toEqual(Array.from(want.trainX.data));
+      expect(Array.from(got.testX.data)).toEqual(Array.from(want.testX.data));
+      expect(Array.from(got.labels!.train)).toEqual(Array.from(want.labels!.train));
+      expect(Array.from(got.testY.data)).toEqual(Array.from(want.testY.data));
+    });
+
+    it("reads a file in chunks: quotes, CRLF and multi-byte text split across chunk borders", () => {
+      // 1 MiB chunks: pad so that rows straddle the border
+      const rows: string[] = ['"name, with comma",b,"label"'];
+      let length = 0;
+      for (let i = 0; length < 2.2 * 1024 * 1024; i++) {
+        const row = `${i}.25,${-i},"${i % 2 === 0 ? 'é""x""' : "naïve"}"`;
+        rows.push(row);
+        length += row.length + 2;
+      }
+      const d = load(`${rows.join("\r\n")}\r\n`, { testFraction: 0 });
+      expect(d.featureNames).toEqual(["name, with comma", "b"]);
+      expect(d.classNames).toEqual(["naïve", 'é"x"']);
+      expect(d.trainX.rows).toBe(rows.length - 1);
     });
   });
 });

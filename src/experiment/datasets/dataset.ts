@@ -14,7 +14,9 @@ export const DATASET_NAMES = [
 ] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
-export type DatasetTask = "classification" | "regression";
+/** What a label column holds: classes or numeric targets. */
+export const DATASET_TASKS = ["classification", "regression"] as const;
+export type DatasetTask = (typeof DATASET_TASKS)[number];
 
 /**
  * A dataset as plain typed data. Rows are examples. For classification `trainY`/`testY` are

@@ -1,15 +1,32 @@
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../config.ts";
+import {
+  CHUNK_BYTES,
+  checkRegularFile,
+  FileReadError,
+  forEachLine,
+  readSmallFile,
+} from "../file-read.ts";
 import { toJson } from "../json-numbers.ts";
 import {
   type Checkpoint,
   checkpointOption,
   readCheckpoint,
+  temporaryName,
   writeFileDurable,
 } from "./checkpoint.ts";
 import type { RunSink, TrainRecord, TrainSummary } from "./recorder.ts";
-import { RUN_FILES, readRunDir } from "./run-dir.ts";
+import { MAX_RUN_JSON_BYTES, RUN_FILES, readRunDir } from "./run-dir.ts";
 import { acquireRunLock, type RunLock } from "./run-lock.ts";
 import type { ResolvedTrainConfig } from "./train-config.ts";
 import { type TrainOptions, type TrainResult, train } from "./trainer.ts";
@@ -20,33 +37,93 @@ export const DEFAULT_CHECKPOINT_EVERY = 1000;
 /**
  * Cut metrics.jsonl of `dir` back to the records of steps <= `step` (the checkpoint's), so
  * the steps taken after the checkpoint are not written twice when the run goes on. The kept
- * lines stay byte for byte; a torn last line is dropped. Written atomically (temporary file
- * and rename). Returns the number of records kept and dropped.
+ * lines stay byte for byte; a torn last line is dropped. Written atomically (temporary file,
+ * fsync and rename). Returns the number of records kept and dropped.
+ *
+ * Streamed in two passes over the file, never read whole: the first parses each line's step
+ * and notes the byte ranges to keep, the second copies those ranges into the new file. Memory
+ * is one chunk, one line and the list of kept ranges (one range when the steps are in order).
  */
 export function truncateMetrics(dir: string, step: number): { kept: number; dropped: number } {
   const path = join(dir, RUN_FILES.metrics);
   if (!existsSync(path)) return { kept: 0, dropped: 0 };
-  const lines = readFileSync(path, "utf8").split("\n");
-  const keep: string[] = [];
+  let size: number;
+  try {
+    size = checkRegularFile(path, RUN_FILES.metrics);
+  } catch (err) {
+    if (err instanceof FileReadError) throw new ConfigError(err.message);
+    throw err;
+  }
+  // [start, end) byte ranges of kept lines; consecutive kept lines share one range
+  const ranges: number[] = [];
+  let kept = 0;
   let dropped = 0;
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let s: unknown;
-    try {
-      s = (JSON.parse(line) as { step?: unknown }).step;
-    } catch (err) {
-      if (i === lines.length - 1) {
-        dropped++; // cut short by a killed process
+  forEachLine(
+    path,
+    (line, info) => {
+      if (line.trim() === "") return;
+      let s: unknown;
+      try {
+        s = (JSON.parse(line) as { step?: unknown }).step;
+      } catch (err) {
+        if (!info.terminated) {
+          dropped++; // cut short by a killed process
+          return;
+        }
+        throw new ConfigError(`${path} line ${info.number} is damaged: ${(err as Error).message}`);
+      }
+      if (typeof s !== "number") throw new ConfigError(`${path} line ${info.number} has no step`);
+      if (s > step) {
+        dropped++;
         return;
       }
-      throw new ConfigError(`${path} line ${i + 1} is damaged: ${(err as Error).message}`);
+      kept++;
+      const n = ranges.length;
+      if (n > 0 && ranges[n - 1] === info.offset - 1) ranges[n - 1] = info.offset + info.bytes;
+      else ranges.push(info.offset, info.offset + info.bytes);
+    },
+    { limitBytes: size },
+  );
+  if (dropped > 0) copyRangesDurable(path, ranges);
+  return { kept, dropped };
+}
+
+/** Write the byte ranges of `path` (each followed by "\n") to a new file that replaces it. */
+function copyRangesDurable(path: string, ranges: readonly number[]): void {
+  const tmp = temporaryName(path);
+  const src = openSync(path, "r");
+  let out: number | null = null;
+  try {
+    out = openSync(tmp, "w");
+    const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    const newline = Buffer.from("\n");
+    for (let r = 0; r < ranges.length; r += 2) {
+      let pos = ranges[r]!;
+      const end = ranges[r + 1]!;
+      while (pos < end) {
+        const n = readSync(src, buf, 0, Math.min(CHUNK_BYTES, end - pos), pos);
+        if (n === 0) throw new ConfigError(`${path} changed while it was being cut back`);
+        writeAll(out, buf, n);
+        pos += n;
+      }
+      writeAll(out, newline, 1);
     }
-    if (typeof s !== "number") throw new ConfigError(`${path} line ${i + 1} has no step`);
-    if (s <= step) keep.push(line);
-    else dropped++;
-  });
-  if (dropped > 0) writeFileDurable(path, keep.map((l) => `${l}\n`).join(""));
-  return { kept: keep.length, dropped };
+    fsyncSync(out);
+  } catch (err) {
+    if (out !== null) closeSync(out);
+    out = null;
+    rmSync(tmp, { force: true });
+    throw err;
+  } finally {
+    if (out !== null) closeSync(out);
+    closeSync(src);
+  }
+  renameSync(tmp, path);
+}
+
+function writeAll(fd: number, buf: Buffer, length: number): void {
+  let done = 0;
+  while (done < length) done += writeSync(fd, buf, done, length - done);
 }
 
 /** A RunSink that continues an existing run directory: appends metrics, rewrites the summary. */
@@ -105,16 +182,23 @@ export function loadResumable(runDir: string): {
   }
   let config: ResolvedTrainConfig;
   try {
-    config = JSON.parse(readFileSync(configPath, "utf8")) as ResolvedTrainConfig;
+    config = JSON.parse(
+      readSmallFile(configPath, RUN_FILES.config, MAX_RUN_JSON_BYTES),
+    ) as ResolvedTrainConfig;
   } catch (err) {
+    if (err instanceof FileReadError)
+      throw new ConfigError(`cannot resume ${runDir}: ${err.message}`);
     throw new ConfigError(`cannot resume ${runDir}: ${configPath}: ${(err as Error).message}`);
   }
   const summaryPath = join(runDir, RUN_FILES.summary);
   if (existsSync(summaryPath)) {
     let status: unknown;
     try {
-      status = (JSON.parse(readFileSync(summaryPath, "utf8")) as { status?: unknown }).status;
-    } catch {
+      const text = readSmallFile(summaryPath, RUN_FILES.summary, MAX_RUN_JSON_BYTES);
+      status = (JSON.parse(text) as { status?: unknown }).status;
+    } catch (err) {
+      if (err instanceof FileReadError)
+        throw new ConfigError(`cannot resume ${runDir}: ${err.message}`);
       status = null; // a summary is always written whole; treat a bad one as unknown
     }
     if (status === "completed" || status === "exploded") {

@@ -39,6 +39,9 @@ export function datasetOptions(config: TrainConfig): DatasetOptions {
   if (config.classes !== null) o.classes = config.classes;
   if (config.csv !== null) o.csvPath = config.csv;
   if (config.labelColumn !== null) o.labelColumn = config.labelColumn;
+  // a CSV trained with cross-entropy is read as classes: the loss says what the labels are
+  if (config.task !== null) o.task = config.task;
+  else if (config.dataset === "csv" && config.loss === "cross-entropy") o.task = "classification";
   return o;
 }
 

@@ -1,8 +1,15 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { ConfigError } from "../../experiment/config.ts";
+import { FileReadError, readSmallFile } from "../../experiment/file-read.ts";
 import { type ImportedRunConfig, isImportedConfig } from "../../experiment/run-diagnosis.ts";
 import type { TrainRecord, TrainSummary } from "../../experiment/train/recorder.ts";
-import { nonFiniteReviver, RUN_FILES, readRunDir } from "../../experiment/train/run-dir.ts";
+import {
+  MAX_RUN_JSON_BYTES,
+  nonFiniteReviver,
+  RUN_FILES,
+  readRunDir,
+} from "../../experiment/train/run-dir.ts";
 import type { ResolvedTrainConfig } from "../../experiment/train/train-config.ts";
 import { depthOf } from "../figures-for/train.ts";
 
@@ -39,8 +46,9 @@ function readJson(dir: string, file: string): unknown {
   }
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readSmallFile(path, file, MAX_RUN_JSON_BYTES);
   } catch (err) {
+    if (err instanceof FileReadError) throw new RunDirError(err.message);
     throw new RunDirError(
       `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
     );
@@ -152,29 +160,34 @@ export function loadRunForReport(dir: string): LoadedRun {
     }
     notes.push(`${RUN_FILES.metrics} is missing: the run recorded no step.`);
   } else {
+    let run: ReturnType<typeof readRunDir>;
     try {
-      records = readRunDir(dir).records;
+      run = readRunDir(dir);
     } catch (err) {
+      if (err instanceof ConfigError) throw new RunDirError(err.message); // not a regular file
       // readRunDir names the file and line: "<path> line N: SyntaxError: ..."
       const why = err instanceof Error ? err.message : String(err);
       throw new RunDirError(
         `${why.replace(/^Error: /, "")} (a corrupt line; only a cut-short last line is tolerated)`,
       );
     }
-    const lines = readFileSync(metricsPath, "utf8")
-      .split("\n")
-      .filter((l) => l.trim() !== "").length;
-    if (lines > records.length) {
+    records = run.records;
+    if (run.tornLastLine) {
       notes.push(
         `The last line of ${RUN_FILES.metrics} was cut short (the run was killed while writing it) and is left out.`,
+      );
+    }
+    if (run.thinned !== null) {
+      notes.push(
+        `${RUN_FILES.metrics} holds ${run.thinned.total} recorded steps; to keep memory bounded the report uses every ${run.thinned.stride}th of them, the last and the first with NaN/Inf (${run.thinned.kept} in all).`,
       );
     }
     checkRecords(metricsPath, records, depthOf(config));
     // The summary is rewritten after the lines it counts are appended, so fewer lines than it
     // counts means lost data (one fewer is a write cut short by a full disk or a kill).
-    if (records.length < summary.recordedSteps - 1) {
+    if (run.recordCount < summary.recordedSteps - 1) {
       throw new RunDirError(
-        `${metricsPath} holds ${records.length} recorded steps but summary.json counts ${summary.recordedSteps}: the file was truncated or replaced`,
+        `${metricsPath} holds ${run.recordCount} recorded steps but summary.json counts ${summary.recordedSteps}: the file was truncated or replaced`,
       );
     }
   }
