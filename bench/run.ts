@@ -19,6 +19,7 @@ import { setupNodeWasm } from "../src/wasm-threads/node.ts";
 import { formatGemmRates, measureGemmRates } from "./gemm-rate.ts";
 import { PROBE_FLOPS, timeProbe } from "./probe-timing.ts";
 import { formatRecordOverhead, measureRecordOverhead } from "./record-overhead.ts";
+import { benchSequences, formatSequenceBench } from "./sequence-bench.ts";
 import { benchSweepPool, formatSweepBench } from "./sweep.ts";
 import { tanhNsPerElement } from "./tanh-bench.ts";
 import { checkTargets, formatTargets } from "./targets.ts";
@@ -284,6 +285,11 @@ const sweep = await benchSweepPool({ repeats: quick ? 2 : 3, jobs: 2 });
 console.log(formatSweepBench(sweep));
 
 const extra: Record<string, unknown> = {};
+
+console.log("\n== recurrent nets and transformers (issue #15): the same step in PyTorch");
+const sequences = benchSequences(quick);
+console.log(formatSequenceBench(sequences));
+extra.sequences = sequences;
 
 console.log("\n== where the time goes (W, ours, ms per step, by kernel set; median of 3 blocks)");
 // Each row runs W on one kernel set: the default (the native provider when loaded), then with
