@@ -258,6 +258,14 @@ describe("train --resume: bit-identical continuation", () => {
     expect(existsSync(join(done, "checkpoint.json"))).toBe(false);
   });
 
+  it("refuses a recurrent or transformer run with a clear line (they write no checkpoint yet)", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ arch: "lstm", seqLen: 10 }));
+    await expect(resumeTrain(dir)).rejects.toThrow(
+      /^cannot resume .*: --resume is not available for --arch lstm runs yet/,
+    );
+  });
+
   it("refuses a completed run and a damaged checkpoint", async () => {
     const dir = join(tempDir(), "complete");
     await train(

@@ -190,6 +190,13 @@ export function loadResumable(runDir: string): {
       throw new ConfigError(`cannot resume ${runDir}: ${err.message}`);
     throw new ConfigError(`cannot resume ${runDir}: ${configPath}: ${(err as Error).message}`);
   }
+  const arch = (config as { arch?: unknown }).arch;
+  if (typeof arch === "string" && arch !== "mlp") {
+    // recurrent and transformer runs write no checkpoint yet
+    throw new ConfigError(
+      `cannot resume ${runDir}: --resume is not available for --arch ${arch} runs yet (train it again into a new --out)`,
+    );
+  }
   const summaryPath = join(runDir, RUN_FILES.summary);
   if (existsSync(summaryPath)) {
     let status: unknown;
