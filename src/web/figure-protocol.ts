@@ -7,6 +7,7 @@ import type {
   TheoryPoint,
   UpdateRatioData,
 } from "../report/index.ts";
+import type { FixedHeatmapData, LinePanelsData } from "./lab-figures.ts";
 
 /** Size and titles every figure request may carry (the document is the worker's). */
 export interface FigureFrame {
@@ -29,6 +30,10 @@ export type FigureRequest =
       frame: FigureFrame;
     }
   | { kind: "heatmap"; data: GradientHeatmapData; frame: FigureFrame }
+  /** Lines on log axes whose domains the page fixed (lab-figures.ts). */
+  | { kind: "panels"; data: LinePanelsData; frame: FigureFrame }
+  /** A heatmap on a colour scale of decades the page fixed (shared by A and B). */
+  | { kind: "fixedHeatmap"; data: FixedHeatmapData; frame: FigureFrame }
   | { kind: "updateRatio"; data: UpdateRatioData; frame: FigureFrame }
   | { kind: "loss"; data: LossCurvesData; frame: FigureFrame }
   | { kind: "histograms"; layers: ActivationLayer[]; activation: string; frame: FigureFrame }

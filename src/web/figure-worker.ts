@@ -32,6 +32,7 @@ import type {
   FigureRequest,
   PhaseDiagramInfo,
 } from "./figure-protocol.ts";
+import { fixedHeatmap, linePanels } from "./lab-figures.ts";
 import { phaseGrid } from "./phase-grid.ts";
 
 interface WorkerScope {
@@ -131,10 +132,15 @@ function draw(request: FigureRequest): { svg: string; info?: unknown } {
       };
     case "heatmap":
       return { svg: gradientHeatmap(request.data, options(request.frame)) };
+    case "panels":
+      return { svg: linePanels(request.data, options(request.frame)) };
+    case "fixedHeatmap":
+      return { svg: fixedHeatmap(request.data, options(request.frame)) };
     case "updateRatio":
       return { svg: updateRatio(request.data, options(request.frame)) };
     case "loss":
-      return { svg: lossCurves(request.data, options(request.frame)) };
+      // Always a log axis: one that switches between linear and log misleads.
+      return { svg: lossCurves(request.data, { ...options(request.frame), logLoss: true }) };
     case "histograms":
       return {
         svg: activationHistograms(request.layers, {

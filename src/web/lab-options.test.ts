@@ -4,6 +4,7 @@ import { TRAIN_OPTIONS } from "../experiment/options.ts";
 import {
   cliCommand,
   defaultLabInput,
+  LAB_DEFAULTS,
   LAB_FIELDS,
   LAB_LIMITS,
   toProbeInput,
@@ -16,10 +17,20 @@ describe("lab options", () => {
     for (const f of LAB_FIELDS) {
       const t = TRAIN_OPTIONS.find((s) => s.key === f.spec.key)!;
       expect(t, f.spec.key).toBeDefined();
-      expect(f.spec.default).toEqual(t.default);
+      if (f.spec.key in LAB_DEFAULTS) expect(f.spec.default).toBe(LAB_DEFAULTS[f.spec.key]);
+      else expect(f.spec.default).toEqual(t.default);
       expect(f.spec.description).toBe(t.description);
       expect(f.spec.flag).toBe(t.flag);
     }
+  });
+
+  it("give a residual network branch scale 1/depth unless one is typed", () => {
+    const { input } = validateLabInput({ depth: "50", residual: true });
+    expect(resolveTrainConfig(toTrainInput(input)).branchScale).toBe(0.02);
+    expect(cliCommand("train", input)).toContain("--branch-scale 0.02");
+    const typed = validateLabInput({ depth: "50", residual: true, branchScale: "1" }).input;
+    expect(resolveTrainConfig(toTrainInput(typed)).branchScale).toBe(1);
+    expect(resolveTrainConfig(toTrainInput(defaultLabInput())).branchScale).toBe(1);
   });
 
   it("narrow depth to 100 and datasets to the generated ones", () => {

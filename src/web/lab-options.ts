@@ -1,3 +1,4 @@
+import { residualBranchScale } from "../diagnose/remedies.ts";
 import {
   ConfigError,
   parseOptionValue,
@@ -85,9 +86,20 @@ const PLAN: readonly FieldPlan[] = [
   { key: "seed", group: "training", label: "Seed" },
 ];
 
+/**
+ * Lab defaults that differ from the CLI's. The residual branch scale defaults to 1/depth
+ * (empty box), as doctor's residual remedy sets it: with s = 1 every block adds a full φ(u)
+ * to the stream and deep residual networks blow up (issue #16).
+ */
+export const LAB_DEFAULTS: Readonly<Record<string, null>> = { branchScale: null };
+
 function labSpec(plan: FieldPlan): OptionSpec {
-  const base = TRAIN_OPTIONS.find((s) => s.key === plan.key);
-  if (!base) throw new Error(`lab option ${plan.key} is not a train option`);
+  const found = TRAIN_OPTIONS.find((s) => s.key === plan.key);
+  if (!found) throw new Error(`lab option ${plan.key} is not a train option`);
+  const base: OptionSpec =
+    plan.key in LAB_DEFAULTS
+      ? ({ ...found, default: LAB_DEFAULTS[plan.key] } as OptionSpec)
+      : found;
   if (plan.max !== undefined && (base.kind === "int" || base.kind === "number")) {
     return { ...base, max: Math.min(base.max, plan.max) };
   }
@@ -176,6 +188,11 @@ export function toTrainInput(input: Readonly<LabInput>): Partial<TrainConfig> {
   for (const f of LAB_FIELDS) {
     const v = input[f.spec.key];
     if (v !== null && v !== undefined) out[f.spec.key] = v;
+  }
+  // An empty branch scale on a residual network: 1/depth (doctor's residual remedy).
+  if (input.residual === true && (input.branchScale === null || input.branchScale === undefined)) {
+    const depth = typeof out.depth === "number" ? out.depth : 20;
+    out.branchScale = residualBranchScale(depth);
   }
   return out as Partial<TrainConfig>;
 }

@@ -1,4 +1,5 @@
 import { getActivation } from "../core/activations.ts";
+import { Mat } from "../core/mat.ts";
 import {
   ConfigError,
   type ProbeConfig,
@@ -220,13 +221,28 @@ export class LabRun {
   }
 
   /**
+   * Before the first step: one forward pass of the untrained network over the first training
+   * batch, in eval mode (nothing the training depends on changes; batch norm uses its initial
+   * running statistics), so the histograms show the network at initialization.
+   */
+  private forwardFirstBatch(): void {
+    const net = this.trainer.network;
+    const x = this.dataset.trainX;
+    const rows = Math.min(this.config.batch, x.rows);
+    const batch = Mat.zeros(rows, x.cols, net.dtype);
+    for (let i = 0; i < rows * x.cols; i++) batch.data[i] = x.data[i]!;
+    net.forward(batch, "eval");
+  }
+
+  /**
    * Activations of about `count` layers spread from the first to the last, from the latest
    * forward pass, with the saturated and dead fractions of `record` (the latest measured).
    */
   activations(record: TrainRecord | null, count = 6): ActivationSample[] {
     const blocks = this.trainer.network.blocks;
     const L = blocks.length;
-    if (L === 0 || this.trainer.stepsDone === 0) return [];
+    if (L === 0) return [];
+    if (this.trainer.stepsDone === 0) this.forwardFirstBatch();
     const picks = new Set<number>();
     const n = Math.min(count, L);
     for (let i = 0; i < n; i++) picks.add(n === 1 ? L : Math.round(1 + (i * (L - 1)) / (n - 1)));

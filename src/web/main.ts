@@ -1,8 +1,10 @@
+import { DeepClient } from "./deep-client.ts";
 import { FigureClient } from "./figures.ts";
 import type { LabInput } from "./lab-options.ts";
 import { isRunHash, RUN_HASH, RunPage } from "./run-view/run-page.ts";
 import { servedRunBase } from "./run-view/served-run.ts";
 import { CompareView, REMEDIES } from "./ui/compare-view.ts";
+import { NormStory, TimeStory } from "./ui/deep-pages.ts";
 import { h } from "./ui/dom.ts";
 import { LabView } from "./ui/lab-view.ts";
 import {
@@ -33,6 +35,8 @@ const TITLES: Record<View, string> = {
   activation: "2 · An activation's slope",
   deep: "3 · Deep sigmoid vanishes",
   compare: "4 · Remedies side by side",
+  time: "5 · Through time",
+  norm: "6 · Where LayerNorm sits",
 };
 
 const figures = new FigureClient();
@@ -71,6 +75,18 @@ const lab = new LabView(figures, (input) => {
 const matrix = new MatrixStory(storyHost);
 const activation = new ActivationStory(storyHost);
 const deep = new DeepStory(storyHost);
+const probes = new DeepClient();
+const deepHost = {
+  figures,
+  probes,
+  changed: () => {
+    if (state.view === "time") state.time = { ...time.state };
+    if (state.view === "norm") state.blocks = norm.blocks;
+    writeHash();
+  },
+};
+const time = new TimeStory(deepHost);
+const norm = new NormStory(deepHost);
 const compare = new CompareView(
   figures,
   () => {
@@ -87,6 +103,8 @@ const panels: Record<View, HTMLElement> = {
   activation: activation.element,
   deep: deep.element,
   compare: compare.element,
+  time: time.element,
+  norm: norm.element,
 };
 /** Which views have been given their state since the page loaded. */
 const loaded = new Set<View>();
@@ -177,6 +195,14 @@ function applyHash(): void {
       state.layers = decoded.layers;
       deep.set(decoded.layers);
       break;
+    case "time":
+      state.time = decoded.time;
+      time.set(decoded.time);
+      break;
+    case "norm":
+      state.blocks = decoded.blocks;
+      norm.set(decoded.blocks);
+      break;
     case "compare": {
       let a = decoded.input;
       let b = decoded.compare;
@@ -190,6 +216,14 @@ function applyHash(): void {
         banner.textContent = `This link has a problem: ${problems.join("; ")}`;
       }
       break;
+    }
+  }
+  if (decoded.view === "time" || decoded.view === "norm") {
+    const keys = decoded.view === "time" ? ["cell", "phi", "rho", "T"] : ["blocks"];
+    const problems = keys.map((k) => errors.get(k)).filter(Boolean);
+    if (problems.length > 0) {
+      banner.hidden = false;
+      banner.textContent = `This link has a problem: ${problems.join("; ")} (the default is shown)`;
     }
   }
   loaded.add(decoded.view);
@@ -224,6 +258,12 @@ nav.addEventListener("click", (event) => {
       case "deep":
         deep.set(30);
         break;
+      case "time":
+        time.set(state.time);
+        break;
+      case "norm":
+        norm.set(state.blocks);
+        break;
       case "compare": {
         const { a, b } = compareDefaults(deep.active ? deep.layers : 30);
         compare.set(a, b);
@@ -237,6 +277,8 @@ nav.addEventListener("click", (event) => {
     state.compare = compare.b;
   } else if (view === "lab") state.input = lab.input;
   else if (view === "deep") state.layers = deep.layers;
+  else if (view === "time") state.time = { ...time.state };
+  else if (view === "norm") state.blocks = norm.blocks;
   else if (view === "matrix") {
     state.matrix = matrix.matrix;
     state.layers = matrix.layers;

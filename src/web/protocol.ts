@@ -64,6 +64,28 @@ export interface ProgressMessage {
   boundary?: { step: number; grid: DecisionGrid };
   /** Once, with the record of step 1: the mean-field shape of the run's gradients at init. */
   trainTheory?: GradientTheory | null;
+  /**
+   * The diagnosis of the run so far (doctor's rules), sent when the run explodes, finishes or
+   * is paused with a problem; null when it is healthy.
+   */
+  fix?: DoctorFix | null;
+}
+
+/** What doctor says of a run, with the remedy it ranks first for the main finding. */
+export interface DoctorFix {
+  /** "exploded": the run blew up; "problem": a finding of warning or critical severity. */
+  trigger: "exploded" | "problem";
+  headline: string;
+  finding: string | null;
+  remedy: {
+    id: string;
+    label: string;
+    why: string;
+    configChange: Record<string, unknown>;
+    trainChange?: { lr?: number; lrScale?: number; clip?: string; clipThreshold?: number };
+  } | null;
+  /** The step the diagnosis saw last. */
+  step: number;
 }
 
 export interface ErrorMessage {

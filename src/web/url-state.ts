@@ -14,7 +14,7 @@ import {
  * beside the control. DOM-free.
  */
 
-export const VIEWS = ["lab", "matrix", "activation", "deep", "compare"] as const;
+export const VIEWS = ["lab", "matrix", "activation", "deep", "compare", "time", "norm"] as const;
 export type View = (typeof VIEWS)[number];
 
 export interface PageState {
@@ -29,6 +29,30 @@ export interface PageState {
   layers: number;
   /** Activation story: the activation shown. */
   fn: string;
+  /** "Through time" page. */
+  time: TimeState;
+  /** "Where LayerNorm sits" page: blocks per model. */
+  blocks: number;
+}
+
+/** The "through time" page: a recurrent net probed over T time steps. */
+export interface TimeState {
+  cell: "rnn" | "lstm" | "gru";
+  /** The vanilla RNN's activation (lstm and gru have fixed gates). */
+  phi: string;
+  /** Recurrent gain rho: every singular value of the orthogonal W_hh. */
+  rho: number;
+  /** Sequence length T. */
+  steps: number;
+}
+
+export const TIME_CELLS = ["rnn", "lstm", "gru"] as const;
+export const TIME_PHIS = ["tanh", "relu", "sigmoid", "identity"] as const;
+export const TIME_LIMITS = { minSteps: 10, maxSteps: 200, minRho: 0.5, maxRho: 1.5 } as const;
+export const NORM_LIMITS = { minBlocks: 4, maxBlocks: 48 } as const;
+
+export function defaultTimeState(): TimeState {
+  return { cell: "rnn", phi: "tanh", rho: 1, steps: 50 };
 }
 
 export const DEFAULT_MATRIX: readonly (readonly number[])[] = [
@@ -44,11 +68,24 @@ export function defaultPageState(): PageState {
     matrix: DEFAULT_MATRIX.map((r) => r.slice()),
     layers: 30,
     fn: "sigmoid",
+    time: defaultTimeState(),
+    blocks: 12,
   };
 }
 
 /** Keys of the hash that are not lab options. */
-const PAGE_KEYS = new Set(["view", "b", "matrix", "layers", "fn"]);
+const PAGE_KEYS = new Set([
+  "view",
+  "b",
+  "matrix",
+  "layers",
+  "fn",
+  "cell",
+  "phi",
+  "rho",
+  "T",
+  "blocks",
+]);
 export const MAX_MATRIX_SIZE = 8;
 export const MAX_POWER_LAYERS = 200;
 
@@ -141,6 +178,15 @@ export function encodeState(state: Readonly<PageState>): string {
     case "deep":
       params.set("layers", String(state.layers));
       break;
+    case "time":
+      params.set("cell", state.time.cell);
+      if (state.time.cell === "rnn") params.set("phi", state.time.phi);
+      params.set("rho", String(state.time.rho));
+      params.set("T", String(state.time.steps));
+      break;
+    case "norm":
+      params.set("blocks", String(state.blocks));
+      break;
     default:
       for (const [k, v] of encodeInput(state.input)) params.set(k, v);
       if (state.view === "compare") params.set("b", encodeInput(state.compare).toString());
@@ -223,9 +269,70 @@ export function decodeState(hash: string): DecodedState {
       rejected.set("fn", fn);
     }
   }
+  decodeDeepPages(params, state, errors, rejected);
   state.input = decodeInput(params, "", errors, rejected);
   const b = params.get("b");
   state.compare =
     b === null ? { ...state.input } : decodeInput(new URLSearchParams(b), "b.", errors, rejected);
   return { state, errors, rejected };
+}
+
+/** The keys of the "through time" and "where LayerNorm sits" pages. */
+function decodeDeepPages(
+  params: URLSearchParams,
+  state: PageState,
+  errors: LabErrors,
+  rejected: Map<string, string>,
+): void {
+  const bad = (key: string, text: string, message: string) => {
+    errors.set(key, message);
+    rejected.set(key, text);
+  };
+  const cell = params.get("cell");
+  if (cell !== null) {
+    if ((TIME_CELLS as readonly string[]).includes(cell))
+      state.time.cell = cell as TimeState["cell"];
+    else
+      bad("cell", cell, `cell must be one of: ${TIME_CELLS.join(", ")} (got ${quoteValue(cell)})`);
+  }
+  const phi = params.get("phi");
+  if (phi !== null) {
+    if ((TIME_PHIS as readonly string[]).includes(phi)) state.time.phi = phi;
+    else bad("phi", phi, `phi must be one of: ${TIME_PHIS.join(", ")} (got ${quoteValue(phi)})`);
+  }
+  const rho = params.get("rho");
+  if (rho !== null) {
+    const v = rho.trim() === "" ? Number.NaN : Number(rho);
+    if (v >= TIME_LIMITS.minRho && v <= TIME_LIMITS.maxRho) state.time.rho = v;
+    else
+      bad(
+        "rho",
+        rho,
+        `rho must be a number between ${TIME_LIMITS.minRho} and ${TIME_LIMITS.maxRho} (got ${quoteValue(rho)})`,
+      );
+  }
+  const steps = params.get("T");
+  if (steps !== null) {
+    const n = Number(steps);
+    if (Number.isInteger(n) && n >= TIME_LIMITS.minSteps && n <= TIME_LIMITS.maxSteps)
+      state.time.steps = n;
+    else
+      bad(
+        "T",
+        steps,
+        `T must be an integer between ${TIME_LIMITS.minSteps} and ${TIME_LIMITS.maxSteps} (got ${quoteValue(steps)})`,
+      );
+  }
+  const blocks = params.get("blocks");
+  if (blocks !== null) {
+    const n = Number(blocks);
+    if (Number.isInteger(n) && n >= NORM_LIMITS.minBlocks && n <= NORM_LIMITS.maxBlocks)
+      state.blocks = n;
+    else
+      bad(
+        "blocks",
+        blocks,
+        `blocks must be an integer between ${NORM_LIMITS.minBlocks} and ${NORM_LIMITS.maxBlocks} (got ${quoteValue(blocks)})`,
+      );
+  }
 }

@@ -6,9 +6,11 @@
  */
 import { gemmBackend } from "../core/kernels/gemm.ts";
 import type { GridEvaluation } from "../experiment/decision-grid.ts";
+import { diagnoseTraining } from "../experiment/train/diagnose-training.ts";
 import type { TrainRecord } from "../experiment/train/recorder.ts";
+import { RunHistory } from "./history.ts";
 import { type ActivationSample, describeLabError, LabRun } from "./lab-run.ts";
-import type { FromWorker, ProgressMessage, ToWorker } from "./protocol.ts";
+import type { DoctorFix, FromWorker, ProgressMessage, ToWorker } from "./protocol.ts";
 import { enableWebWasmThreads } from "./wasm-threads.ts";
 
 interface WorkerScope {
@@ -53,6 +55,37 @@ let boundaryEvery = BOUNDARY_EVERY_MS;
 let windowStart = 0;
 let windowSteps = 0;
 let rate: number | null = null;
+/** The recorded steps (thinned), for doctor's diagnosis when the run stops. */
+let history = new RunHistory(600);
+/** The step the last diagnosis saw (one diagnosis per stop). */
+let diagnosedStep = -1;
+
+/** Doctor's diagnosis of the run so far: null when healthy. */
+function doctorFix(r: LabRun): DoctorFix | null {
+  const step = r.trainer.stepsDone;
+  if (history.records.length === 0) return null;
+  diagnosedStep = step;
+  const d = diagnoseTraining(r.config, history.records, { explosion: r.trainer.explosion });
+  const exploded = r.trainer.explosion !== null;
+  if (d.healthy && !exploded) return null;
+  const finding = d.findings.find((f) => f.remedies.length > 0) ?? d.findings[0] ?? null;
+  const top = finding?.remedies[0] ?? null;
+  return {
+    trigger: exploded ? "exploded" : "problem",
+    headline: d.headline,
+    finding: finding?.id ?? null,
+    remedy: top
+      ? {
+          id: top.id,
+          label: top.label,
+          why: top.why,
+          configChange: { ...top.configChange },
+          ...(top.trainChange ? { trainChange: { ...top.trainChange } } : {}),
+        }
+      : null,
+    step,
+  };
+}
 
 function send(message: FromWorker): void {
   scope.postMessage(message);
@@ -131,7 +164,10 @@ function pump(): void {
     const done = r.trainer.stepsDone - before;
     if (done > 0) gridSinceStep = false;
     if (!playing) pendingSteps = Math.max(0, pendingSteps - done);
-    if (records.length > 0) lastRecord = records[records.length - 1]!;
+    if (records.length > 0) {
+      lastRecord = records[records.length - 1]!;
+      history.add(records);
+    }
     const first = records[0]?.step === 1 ? records[0] : null;
     const now = performance.now();
     if (playing) {
@@ -153,6 +189,7 @@ function pump(): void {
     const stopping = !playing && pendingSteps === 0;
     const message = progress(records, stopping);
     if (first) message.trainTheory = r.trainTheory(first);
+    if (stopping && diagnosedStep !== r.trainer.stepsDone) message.fix = doctorFix(r);
     send(message);
     maybeStartGrid(r, stopping);
     if (!stopping || gridJob) schedule();
@@ -177,10 +214,13 @@ function init(id: number, input: ToWorker & { type: "init" }): void {
   lastBoundary = 0;
   boundaryEvery = BOUNDARY_EVERY_MS;
   rate = null;
+  history = new RunHistory(600);
+  diagnosedStep = -1;
   const start = performance.now();
   try {
     const r = new LabRun(input.input);
     run = r;
+    history.dtype = r.config.dtype;
     send({
       type: "ready",
       runId: id,
@@ -192,7 +232,8 @@ function init(id: number, input: ToWorker & { type: "init" }): void {
       gemm: gemmBackend(),
       boundaryPoints: r.boundaryPoints(),
     });
-    // The untrained network's regions follow in slices.
+    // The histograms of the untrained network at once, its regions in slices.
+    send(progress([], true));
     maybeStartGrid(r, true);
     if (gridJob) schedule();
   } catch (err) {
@@ -220,7 +261,11 @@ scope.addEventListener("message", (event) => {
     case "pause":
       playing = false;
       pendingSteps = 0;
-      send(progress([], true));
+      {
+        const message = progress([], true);
+        if (diagnosedStep !== run.trainer.stepsDone) message.fix = doctorFix(run);
+        send(message);
+      }
       // The regions of the step it stopped at.
       maybeStartGrid(run, true);
       if (gridJob) schedule();

@@ -1,12 +1,14 @@
+import { resolveTrainConfig } from "../../experiment/config.ts";
 import { describeNetwork } from "../../report/figures-for/common.ts";
 import { formatNumber } from "../../report/format.ts";
 import type { FigureClient } from "../figures.ts";
 import { FigureSlot } from "../figures.ts";
 import { RunHistory } from "../history.ts";
-import { type LabInput, validateLabInput } from "../lab-options.ts";
+import { type LabInput, toTrainInput, validateLabInput } from "../lab-options.ts";
 import type { RunStatus } from "../lab-run.ts";
 import { LabSession } from "../lab-session.ts";
 import type { FromWorker, ReadyMessage } from "../protocol.ts";
+import { AxisMemory } from "../scales.ts";
 import { h, replace } from "./dom.ts";
 import { verdictLine } from "./lab-view.ts";
 
@@ -78,7 +80,7 @@ function inputSummary(input: LabInput): string {
     batchNorm: v.batchNorm === true,
     layerNorm: v.layerNorm === true,
     residual: v.residual === true,
-    branchScale: Number(v.branchScale),
+    branchScale: resolveTrainConfig(toTrainInput(v)).branchScale,
     dtype: v.dtype as never,
     seed: Number(v.seed),
   });
@@ -96,6 +98,8 @@ export class CompareView {
   private readonly error: HTMLElement;
   /** "Train both" was pressed: a side that is still being built starts when ready. */
   private wantTraining = false;
+  /** One colour scale for A's and B's heatmaps (it only widens over the visit). */
+  private readonly colours = new AxisMemory(3);
 
   constructor(
     figures: FigureClient,
@@ -305,7 +309,7 @@ export class CompareView {
         }
         this.updateTrainButton();
         const st = m.status;
-        s.statusLine.textContent = `step ${st.step} / ${st.steps} · loss ${formatNumber(st.loss, 4)}${st.exploded ? " · exploded" : ""}`;
+        s.statusLine.textContent = `step ${st.step} / ${st.steps} · ${st.step > 0 ? `loss ${formatNumber(st.loss, 4)}` : "not trained yet"}${st.exploded ? " · exploded" : ""}`;
         s.statusLine.dataset.step = String(st.step);
         const latest = s.history.latest;
         const summary = s.history.runVerdict();
@@ -320,11 +324,7 @@ export class CompareView {
             data: s.history.loss(200),
             frame: { width, height: 300 },
           }));
-          s.heatmap.update((width) => ({
-            kind: "heatmap",
-            data: s.history.heatmap(Math.max(15, Math.min(50, Math.floor(2000 / depth)))),
-            frame: { width, height: 320 },
-          }));
+          this.drawHeatmaps(Math.max(15, Math.min(50, Math.floor(2000 / depth))));
         }
         break;
       }
@@ -333,6 +333,31 @@ export class CompareView {
         s.probeVerdict.textContent = `Cannot run configuration ${s.name}: ${m.message}`;
         break;
     }
+  }
+
+  /** Both heatmaps on one colour scale: the decades of A's and B's values together. */
+  private drawHeatmaps(columns: number): void {
+    const data = this.sides.map((x) => x.history.heatmap(columns));
+    const decades = this.colours.fitDecades(
+      "heat",
+      data.flatMap((d) => d.values.flat()),
+    );
+    this.sides.forEach((side, i) => {
+      const d = data[i]!;
+      if (d.steps.length === 0) return;
+      side.heatmap.host.dataset.decades = decades.join(",");
+      side.heatmap.update((width) => ({
+        kind: "fixedHeatmap",
+        data: {
+          ...d,
+          decades,
+          valueLabel: "‖∂L/∂W‖",
+          title: `Configuration ${side.name}: ‖∂L/∂W‖ by layer and step`,
+          subtitle: "A and B share one colour scale",
+        },
+        frame: { width, height: 320 },
+      }));
+    });
   }
 
   private drawGradient(): void {

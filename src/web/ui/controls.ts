@@ -34,6 +34,7 @@ export interface OptionForm {
 
 function defaultHint(field: LabField): string {
   const d = field.spec.default;
+  if (d === null && field.spec.key === "branchScale") return "empty: 1/depth, as doctor sets it";
   if (d === null) return "empty: the engine's default";
   return `default ${String(d)}`;
 }

@@ -4,11 +4,13 @@ import { toJson } from "../../experiment/json-numbers.ts";
 import { effectiveWeightVar } from "../../experiment/probe-theory.ts";
 import type { GradientTheory } from "../../report/figures-for/theory.ts";
 import { formatNumber, formatPercent } from "../../report/format.ts";
-import type { GradientRun, TheoryPoint } from "../../report/index.ts";
+import type { LegendItem } from "../../report/frame.ts";
+import { categorical } from "../../report/palette.ts";
 import type { ProbeSummary } from "../../verdict/summary.ts";
 import type { FigureClient } from "../figures.ts";
 import { FigureSlot } from "../figures.ts";
 import { RunHistory } from "../history.ts";
+import type { LinePanel } from "../lab-figures.ts";
 import {
   cliCommand,
   LAB_FIELDS,
@@ -24,7 +26,8 @@ import type {
   RunStatus,
 } from "../lab-run.ts";
 import { LabSession } from "../lab-session.ts";
-import type { FromWorker, ReadyMessage } from "../protocol.ts";
+import type { DoctorFix, FromWorker, ReadyMessage } from "../protocol.ts";
+import { AxisMemory } from "../scales.ts";
 import { optionForm } from "./controls.ts";
 import { append, download, h, replace } from "./dom.ts";
 
@@ -73,8 +76,12 @@ export class LabView {
   private stepsPerSecond: number | null = null;
   private pendingStatus = false;
   private boundaryPoints: BoundaryPoint[] | null = null;
+  /** Axes shared by every configuration tried in this visit (they only widen; reset button). */
+  private readonly axes = new AxisMemory(3);
+  private maxDepth = 1;
+  private fix: DoctorFix | null = null;
   private readonly slots: Record<
-    "gradient" | "heatmap" | "updateRatio" | "loss" | "histograms" | "decision" | "phase",
+    "init" | "gradient" | "heatmap" | "updateRatio" | "loss" | "histograms" | "decision" | "phase",
     FigureSlot
   >;
   /** The decision-boundary cell, hidden for data that is not 2-D classification. */
@@ -96,7 +103,9 @@ export class LabView {
     datasetInfo: HTMLElement;
     engine: HTMLElement;
     probeTable: HTMLTableSectionElement;
-    metric: HTMLSelectElement;
+    advice: HTMLElement;
+    bnNote: HTMLElement;
+    resetAxes: HTMLButtonElement;
   };
 
   constructor(
@@ -109,14 +118,19 @@ export class LabView {
     const slot = (name: string, caption: string, height: number, minIntervalMs = 250) =>
       new FigureSlot(figures, { name, caption, height, minIntervalMs });
     this.slots = {
+      init: slot(
+        "init-probe",
+        "At initialization (probe: Gaussian inputs, random-projection loss): forward signal q and backward E[(∂L/∂z)²] per layer, side by side, mean-field prediction dashed. Axes shared by every configuration tried in this visit.",
+        400,
+      ),
       gradient: slot(
         "gradient-by-layer",
-        "Gradient by layer (log scale): the probe at initialization and the latest training step, mean-field prediction dashed.",
+        "Training (the latest recorded step, on the dataset with its loss): forward q and backward E[(∂L/∂z)²] per layer. Axes shared by every configuration tried in this visit.",
         400,
       ),
       heatmap: slot(
         "gradient-heatmap",
-        "‖∂L/∂W‖ per layer (rows) over training steps (columns), log colour scale.",
+        "‖∂L/∂W‖ per layer (rows) over training steps (columns), log colour scale fixed for this visit.",
         400,
         400,
       ),
@@ -148,12 +162,6 @@ export class LabView {
     this.decisionCell = h("div", { class: "fig-cell", hidden: true }, this.slots.decision.element);
     const button = (label: string, onclick: () => void, extra: Record<string, string> = {}) =>
       h("button", { type: "button", onclick, ...extra }, label);
-    const metric = h(
-      "select",
-      { id: "lab-metric", onchange: () => this.drawGradient() },
-      h("option", { value: "gradWeightNorm" }, "‖∂L/∂W‖ (weight gradient norm)"),
-      h("option", { value: "gradPreactMeanSq" }, "E[(∂L/∂z)²] (pre-activation gradient)"),
-    );
     this.el = {
       play: button("Play", () => this.togglePlay(), { id: "lab-play", "aria-pressed": "false" }),
       step: button("Step", () => this.stepBy(1), { id: "lab-step" }),
@@ -180,7 +188,14 @@ export class LabView {
       datasetInfo: h("span", { id: "lab-dataset" }),
       engine: h("span", { id: "lab-engine" }),
       probeTable: h("tbody"),
-      metric,
+      advice: h("div", { class: "advice", id: "lab-advice", role: "status", hidden: true }),
+      bnNote: h("p", { class: "note", id: "lab-bn-note", hidden: true }),
+      resetAxes: button("Reset axes", () => this.resetAxes(), {
+        id: "lab-reset-axes",
+        class: "small",
+        title:
+          "Fit the figures' axes to this configuration again (they widen over a visit so configurations compare)",
+      }),
     };
     const e = this.el;
     const probeTable = h(
@@ -241,7 +256,9 @@ export class LabView {
     append(
       this.results,
       e.verdict,
+      e.advice,
       e.probeVerdict,
+      e.bnNote,
       e.meanField,
       h(
         "details",
@@ -258,16 +275,21 @@ export class LabView {
         h(
           "div",
           { class: "fig-cell wide" },
-          h("label", { for: "lab-metric", class: "inline" }, "Plot "),
-          metric,
-          this.slots.gradient.element,
+          h(
+            "p",
+            { class: "fig-note" },
+            "Axes stay put while you change the configuration (they only widen), so two configurations compare at a glance. ",
+            e.resetAxes,
+          ),
+          this.slots.init.element,
         ),
-        h("div", { class: "fig-cell" }, this.slots.heatmap.element),
-        h("div", { class: "fig-cell" }, this.slots.loss.element),
-        h("div", { class: "fig-cell" }, this.slots.updateRatio.element),
         h("div", { class: "fig-cell" }, this.slots.histograms.element),
-        this.decisionCell,
         h("div", { class: "fig-cell" }, this.slots.phase.element),
+        h("div", { class: "fig-cell wide" }, this.slots.gradient.element),
+        h("div", { class: "fig-cell" }, this.slots.loss.element),
+        h("div", { class: "fig-cell" }, this.slots.heatmap.element),
+        this.decisionCell,
+        h("div", { class: "fig-cell" }, this.slots.updateRatio.element),
       ),
       h(
         "details",
@@ -346,9 +368,14 @@ export class LabView {
     this.stepsPerSecond = null;
     this.boundaryPoints = null;
     this.history.clear();
-    for (const s of Object.values(this.slots)) s.clear();
+    // The figures of the network at init stay (dimmed) until the new probe replaces them: no
+    // blank panels while a configuration is built; the training figures start over.
+    const sl = this.slots;
+    for (const s of [sl.gradient, sl.heatmap, sl.updateRatio, sl.loss, sl.decision]) s.clear();
+    for (const s of [sl.init, sl.histograms, sl.phase]) s.element.classList.add("stale");
     this.el.runError.hidden = true;
     this.el.verdict.textContent = "";
+    this.showAdvice(null);
     this.el.probeVerdict.textContent = "Probing the network at initialization…";
     this.el.meanField.textContent = "";
     this.el.probeTable.replaceChildren();
@@ -381,12 +408,15 @@ export class LabView {
       case "ready":
         this.ready = m;
         this.status = m.status;
+        for (const s of [this.slots.init, this.slots.histograms, this.slots.phase])
+          s.element.classList.remove("stale");
         this.showProbe(m.probe);
         this.el.datasetInfo.textContent = m.datasetDescription;
         this.el.engine.textContent = `matrix kernel ${m.gemm}; network built and probed in ${formatNumber(m.setupMs, 3)} ms`;
         this.el.engine.dataset.gemm = m.gemm;
         this.setRunnable(true);
         this.scheduleStatus();
+        this.drawInit();
         this.drawGradient();
         this.boundaryPoints = m.boundaryPoints;
         this.decisionCell.hidden = m.boundaryPoints === null;
@@ -399,6 +429,7 @@ export class LabView {
           this.history.add(m.records);
         }
         if (m.activations) this.activations = m.activations;
+        if (m.fix !== undefined) this.showAdvice(m.fix);
         this.status = m.status;
         this.stepsPerSecond = m.stepsPerSecond;
         // Only a message sent after the worker saw the latest command can stop playing: one
@@ -426,8 +457,103 @@ export class LabView {
     }
   }
 
+  /** Doctor's word on a run that exploded or stalls, with one-click fixes. */
+  private showAdvice(fix: DoctorFix | null): void {
+    const el = this.el.advice;
+    this.fix = fix;
+    if (!fix || !this.ready) {
+      el.hidden = true;
+      el.replaceChildren();
+      delete el.dataset.trigger;
+      return;
+    }
+    const lr = this.ready.config.lr;
+    const lower = Number((lr / 10).toPrecision(6));
+    const parts: (Node | string)[] = [];
+    if (fix.trigger === "exploded") {
+      parts.push(
+        h(
+          "p",
+          {},
+          h("strong", {}, `The run blew up at step ${fix.step} `),
+          `with learning rate ${lr}. A step this large can throw the weights where the loss or the gradients overflow; a smaller one often keeps the run finite. `,
+          h(
+            "button",
+            {
+              type: "button",
+              class: "small",
+              id: "lab-lr-down",
+              onclick: () => this.applyFix({ lr: lower }),
+            },
+            `Try lr = ${lower}`,
+          ),
+        ),
+      );
+    }
+    parts.push(h("p", {}, h("strong", {}, "Doctor: "), fix.headline));
+    if (fix.remedy) {
+      const r = fix.remedy;
+      const patch: Record<string, unknown> = { ...r.configChange };
+      if (r.trainChange?.lr !== undefined) patch.lr = r.trainChange.lr;
+      else if (r.trainChange?.lrScale !== undefined)
+        patch.lr = Number((lr * r.trainChange.lrScale).toPrecision(6));
+      if (r.trainChange?.clip !== undefined) patch.clip = r.trainChange.clip;
+      if (r.trainChange?.clipThreshold !== undefined)
+        patch.clipThreshold = r.trainChange.clipThreshold;
+      parts.push(
+        h(
+          "p",
+          {},
+          `Doctor's first remedy: ${r.label}. ${r.why} `,
+          h(
+            "button",
+            { type: "button", id: "lab-doctor-fix", onclick: () => this.applyFix(patch) },
+            "Try doctor's fix",
+          ),
+        ),
+      );
+    }
+    el.replaceChildren(...parts);
+    el.dataset.trigger = fix.trigger;
+    el.hidden = false;
+  }
+
+  /** This configuration with `patch` (lab options only), run from step 0. */
+  private applyFix(patch: Record<string, unknown>): void {
+    const raw: Record<string, unknown> = { ...this.input };
+    const skipped: string[] = [];
+    for (const [k, v] of Object.entries(patch)) {
+      if (LAB_FIELDS.some((f) => f.spec.key === k)) raw[k] = v;
+      else skipped.push(k);
+    }
+    const { input, errors } = validateLabInput(raw);
+    if (errors.size > 0) {
+      this.el.advice.append(
+        h("p", { class: "run-error" }, `Cannot apply: ${[...errors.values()].join("; ")}`),
+      );
+      return;
+    }
+    this.input = input;
+    this.form.set(input);
+    this.form.showErrors(new Map());
+    this.onInput(input);
+    this.restart();
+    if (skipped.length > 0) {
+      this.el.advice.hidden = false;
+      this.el.advice.textContent = `Applied; the lab has no control for ${skipped.join(", ")}, left as it was.`;
+    }
+  }
+
   private showProbe(p: ProbeView): void {
     const s = p.result.summary;
+    const bn = this.el.bnNote;
+    bn.hidden = !p.config.batchNorm;
+    if (p.config.batchNorm) {
+      bn.textContent =
+        s.verdict === "exploding"
+          ? `Batch norm at initialization: this EXPLODING verdict is batch norm's known behaviour, not a bug. Yang et al. (2019, "A mean field theory of batch normalization") prove that a deep batch-normalized network without skip connections has gradients that grow geometrically toward the input at initialization, whatever the activation. Batch norm helps during training (it keeps each layer's scale in check as the weights move); at init, residual connections${p.config.residual ? " (on here)" : ""} or a smaller depth tame it.`
+          : `Batch norm at initialization: Yang et al. (2019) prove that deep batch-normalized networks without skip connections have gradients that explode toward the input at initialization; its benefit shows during training.`;
+    }
     replace(
       this.el.probeVerdict,
       ...verdictLine("At initialization (probe, Gaussian inputs): ", s),
@@ -490,9 +616,14 @@ export class LabView {
         : this.playing
           ? "training"
           : "paused";
-    this.el.status.textContent = [`step ${st.step} / ${st.steps}`, state, loss, rate]
-      .filter(Boolean)
-      .join(" · ");
+    // One step number: the figures and the verdict show the latest recorded step; say so
+    // when the trainer is past it (recording every k steps).
+    const shown = this.history.latest?.step;
+    const stepText =
+      shown !== undefined && shown !== st.step
+        ? `step ${st.step} / ${st.steps} (figures: step ${shown})`
+        : `step ${st.step} / ${st.steps}`;
+    this.el.status.textContent = [stepText, state, loss, rate].filter(Boolean).join(" · ");
     this.el.status.dataset.step = String(st.step);
     this.el.status.dataset.loss = String(st.loss);
     this.el.status.dataset.stepsPerSecond = String(this.stepsPerSecond ?? "");
@@ -514,50 +645,173 @@ export class LabView {
     }
   }
 
+  /** x axis of the layer figures: 1 .. the deepest network tried in this visit. */
+  private layerDomain(): [number, number] {
+    return [1, Math.max(2, this.maxDepth)];
+  }
+
+  private resetAxes(): void {
+    this.axes.reset();
+    this.maxDepth = this.ready?.config.depth ?? 1;
+    this.drawInit();
+    this.drawGradient();
+    if (this.history.latest) this.drawLive();
+  }
+
+  /** The probe at initialization: forward q and backward E[dz²] per layer, side by side. */
+  private drawInit(): void {
+    const ready = this.ready;
+    if (!ready) return;
+    const p = ready.probe;
+    const label = activationLabel(this.input);
+    this.maxDepth = Math.max(this.maxDepth, ready.config.depth);
+    const color = categorical(0);
+    const measured = (f: "q" | "gradPreactMeanSq") =>
+      p.result.layers.map((m) => ({ x: m.layer, y: m[f] }));
+    const theory = (f: "q" | "gradPreactMeanSq") =>
+      p.theory ? p.theory.layers.map((t) => ({ x: t.layer, y: t[f] })) : [];
+    const legend: LegendItem[] = [
+      {
+        label: `measured: probe at init (${label}, Gaussian x, random-projection loss)`,
+        color,
+        shape: "line-dot",
+      },
+    ];
+    if (p.theory)
+      legend.push({ label: `mean-field prediction (${p.theory.source})`, color, shape: "dashed" });
+    else if (p.theoryReason)
+      legend.push({ label: `no prediction: ${p.theoryReason}`, color, shape: "none" });
+    const panel = (
+      f: "q" | "gradPreactMeanSq",
+      key: string,
+      title: string,
+      yLabel: string,
+    ): LinePanel => {
+      const m = measured(f);
+      const t = theory(f);
+      return {
+        title,
+        xLabel: "layer (1 = input side)",
+        yLabel,
+        xDomain: this.layerDomain(),
+        yDomain: this.axes.fit(
+          key,
+          [...m, ...t].map((v) => v.y),
+        ),
+        series: [
+          { label: "measured", color, points: m, dots: m.length <= 40 },
+          ...(t.length > 0 ? [{ label: "theory", color, points: t, dashed: true }] : []),
+        ],
+      };
+    };
+    const panels = [
+      panel("q", "init.q", "forward: q", "q = mean z² (log scale)"),
+      panel("gradPreactMeanSq", "init.dz", "backward: E[(∂L/∂z)²]", "E[(∂L/∂z)²] (log scale)"),
+    ];
+    this.slots.init.host.dataset.yDomain = panels.map((x) => x.yDomain.join(",")).join(";");
+    this.slots.init.update((width) => ({
+      kind: "panels",
+      data: {
+        title: "At initialization: the signal forward, the gradient backward",
+        subtitle: `depth ${ready.config.depth}, width ${ready.config.width}, ${label}, init ${ready.config.init}; the probe of gradscope probe`,
+        legend,
+        panels,
+      },
+      frame: { width, height: 400 },
+    }));
+  }
+
+  /** The latest recorded training step: forward q and backward E[dz²] per layer. */
   private drawGradient(): void {
     const ready = this.ready;
     if (!ready) return;
-    const metric = this.el.metric.value as "gradWeightNorm" | "gradPreactMeanSq";
-    const probe = ready.probe;
     const latest = this.history.latest;
-    const trainTheory = this.trainTheory;
-    const label = activationLabel(this.input);
-    this.slots.gradient.update((width) => {
-      const runs: GradientRun[] = [
-        {
-          label: `probe at init (${label}, Gaussian x, random projection)`,
-          layers: probe.result.layers,
-        },
-      ];
-      const theory: (TheoryPoint[] | null)[] = [probe.gradientTheory?.[metric] ?? null];
-      if (latest) {
-        runs.push({
-          label: `training step ${latest.step} (${ready.config.dataset})`,
-          layers: latest.layers,
-        });
-        theory.push(trainTheory?.[metric] ?? null);
-      }
+    const color = categorical(1);
+    const config = ready.config;
+    if (!latest) {
+      this.slots.gradient.clear();
+      return;
+    }
+    const finite = (v: number) => Number.isFinite(v);
+    const allBad = latest.layers.every((m) => !finite(m.gradPreactMeanSq));
+    const q = latest.layers.map((m) => ({ x: m.layer, y: m.q }));
+    const dz = latest.layers.map((m) => ({ x: m.layer, y: m.gradPreactMeanSq }));
+    const theory = allBad
+      ? []
+      : (this.trainTheory?.gradPreactMeanSq ?? []).map((t) => ({ x: t.layer, y: t.value }));
+    const legend: LegendItem[] = [
+      {
+        label: `measured: training step ${latest.step} (${config.dataset}, ${config.loss} loss, one minibatch)`,
+        color,
+        shape: "line-dot",
+      },
+    ];
+    if (theory.length > 0)
+      legend.push({
+        label: "mean-field shape at init, matched at the last layer",
+        color,
+        shape: "dashed",
+      });
+    // A panel whose measured values are all NaN/∞ draws no line and no theory: it says so
+    // (the × marks on the axis show where).
+    const panel = (
+      points: { x: number; y: number }[],
+      t: { x: number; y: number }[],
+      key: string,
+      title: string,
+      yLabel: string,
+    ): LinePanel => {
+      const bad = points.every((v) => !finite(v.y));
       return {
-        kind: "gradient",
-        runs,
-        theory,
-        metric,
-        frame: {
-          width,
-          height: 400,
-          subtitle: `depth ${ready.config.depth}, width ${ready.config.width}, ${label}, init ${ready.config.init}`,
-        },
+        title,
+        xLabel: "layer (1 = input side)",
+        yLabel,
+        xDomain: this.layerDomain(),
+        yDomain: this.axes.fit(key, bad ? [] : [...points, ...t].map((v) => v.y)),
+        series: bad
+          ? [{ label: "measured", color, points, dots: true }]
+          : [
+              { label: "measured", color, points, dots: points.length <= 40 },
+              ...(t.length > 0 ? [{ label: "theory", color, points: t, dashed: true }] : []),
+            ],
+        ...(bad ? { note: `step ${latest.step}: NaN or ∞ in every layer; no line drawn` } : {}),
       };
-    });
+    };
+    const panels = [
+      panel(q, [], "train.q", "forward: q", "q = mean z² (log scale)"),
+      panel(dz, theory, "train.dz", "backward: E[(∂L/∂z)²]", "E[(∂L/∂z)²] (log scale)"),
+    ];
+    const host = this.slots.gradient.host;
+    host.dataset.step = String(latest.step);
+    host.dataset.yDomain = panels.map((x) => x.yDomain.join(",")).join(";");
+    host.dataset.nan = String(allBad);
+    this.slots.gradient.update((width) => ({
+      kind: "panels",
+      data: {
+        title: `Training, step ${latest.step}: the signal forward, the gradient backward`,
+        subtitle: `depth ${config.depth}, width ${config.width}, ${activationLabel(this.input)}, ${config.optimizer} lr ${config.lr}`,
+        legend,
+        panels,
+      },
+      frame: { width, height: 400 },
+    }));
   }
 
   private drawLive(): void {
     this.drawGradient();
     const depth = this.ready?.config.depth ?? 1;
     const columns = Math.max(20, Math.min(80, Math.floor(3000 / depth)));
+    const heat = this.history.heatmap(columns);
+    const decades = this.axes.fitDecades("heat", heat.values.flat());
+    this.slots.heatmap.host.dataset.decades = decades.join(",");
     this.slots.heatmap.update((width) => ({
-      kind: "heatmap",
-      data: this.history.heatmap(columns),
+      kind: "fixedHeatmap",
+      data: {
+        ...heat,
+        decades,
+        valueLabel: "‖∂L/∂W‖",
+        title: "Gradient norm ‖∂L/∂W‖ by layer and training step",
+      },
       frame: { width, height: 400 },
     }));
     this.slots.updateRatio.update((width) => ({
@@ -576,11 +830,20 @@ export class LabView {
     const layers = this.activations;
     if (!layers || layers.length === 0) return;
     const label = activationLabel(this.input);
+    const step = this.status?.step ?? 0;
+    this.slots.histograms.host.dataset.step = String(step);
     this.slots.histograms.update((width) => ({
       kind: "histograms",
       layers,
       activation: label,
-      frame: { width, height: 360 },
+      frame: {
+        width,
+        height: 360,
+        subtitle:
+          step === 0
+            ? "at initialization (the first training batch, before any step)"
+            : `after training step ${step}`,
+      },
     }));
   }
 

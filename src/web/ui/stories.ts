@@ -1,5 +1,6 @@
 import { ACTIVATION_NAMES } from "../../core/activations.ts";
 import { formatNumber } from "../../report/format.ts";
+import { categorical } from "../../report/palette.ts";
 import type { ActivationTable } from "../../theory/demos/activation-table.ts";
 import type { MatrixPowerDemo } from "../../theory/demos/matrix-power.ts";
 import type { FigureClient } from "../figures.ts";
@@ -334,6 +335,12 @@ export class ActivationStory {
   }
 }
 
+/**
+ * Story 3's fixed axes: layer 1..100 and 10^-90..10^5 hold every depth the slider reaches
+ * (at depth 100 layer 1's gradient is about 10^-83), so the left end visibly falls.
+ */
+const DEEP_Y: [number, number] = [1e-90, 1e5];
+
 /** The network of story 3: the classic sigmoid with small uniform weights. */
 export function deepSigmoidInput(depth: number): LabInput {
   return {
@@ -450,16 +457,42 @@ export class DeepStory {
     replace(this.verdict, ...verdictLine(`${m.config.depth} sigmoid layers: `, s));
     this.verdict.dataset.verdict = s.verdict;
     this.meanField.textContent = p.meanField ? meanFieldText(p.meanField) : "";
+    const measured = p.result.layers.map((l) => ({ x: l.layer, y: l.gradWeightNorm }));
+    const theory = (p.gradientTheory?.gradWeightNorm ?? []).map((t) => ({
+      x: t.layer,
+      y: t.value,
+    }));
+    const color = categorical(0);
+    this.slot.host.dataset.depth = String(m.config.depth);
+    this.slot.host.dataset.yDomain = DEEP_Y.join(",");
     this.slot.update((width) => ({
-      kind: "gradient",
-      runs: [{ label: "measured (sigmoid, standard-uniform)", layers: p.result.layers }],
-      theory: [p.gradientTheory?.gradWeightNorm ?? null],
-      metric: "gradWeightNorm",
-      frame: {
-        width,
-        height: 420,
-        subtitle: `depth ${m.config.depth}, width 64, batch ${m.config.batch}, seed ${m.config.seed}`,
+      kind: "panels",
+      data: {
+        title: "Weight-gradient norm by layer at initialization",
+        subtitle: `depth ${m.config.depth}, width 64, batch ${m.config.batch}, seed ${m.config.seed}; the axes are the same at every depth`,
+        legend: [
+          { label: "measured (sigmoid, standard-uniform)", color, shape: "line-dot" },
+          ...(theory.length > 0
+            ? [{ label: "mean-field expectation", color, shape: "dashed" as const }]
+            : []),
+        ],
+        panels: [
+          {
+            title: "",
+            xLabel: "layer (1 = input side)",
+            yLabel: "‖∂L/∂W‖ (log scale)",
+            xDomain: [1, 100],
+            yDomain: DEEP_Y,
+            series: [
+              { label: "measured", color, points: measured, dots: measured.length <= 40 },
+              ...(theory.length > 0
+                ? [{ label: "theory", color, points: theory, dashed: true }]
+                : []),
+            ],
+          },
+        ],
       },
+      frame: { width, height: 420 },
     }));
   }
 
