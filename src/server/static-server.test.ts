@@ -1,9 +1,11 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  isLoopbackAddress,
+  isLoopbackHostHeader,
   resolveRequestPath,
   SECURITY_HEADERS,
   ServeError,
@@ -190,5 +192,167 @@ describe("startStaticServer", () => {
     await expect(startStaticServer({ root: join(dir, "nope"), port: 0 })).rejects.toThrow(
       /no such directory/,
     );
+  });
+});
+
+describe("serve hardening (issue #17, class 8)", () => {
+  it("the Host check takes exact loopback names and addresses with an optional port only", () => {
+    for (const ok of [
+      "localhost",
+      "LOCALHOST:4178",
+      "127.0.0.1",
+      "127.0.0.1:80",
+      "127.1.2.3:65535",
+      "127.255.255.255",
+      "[::1]",
+      "[::1]:4178",
+    ]) {
+      expect(isLoopbackHostHeader(ok), ok).toBe(true);
+    }
+    for (const bad of [
+      undefined,
+      "",
+      "127.evil.example",
+      "127.0.0.1.evil.example",
+      "127.attacker.com:80",
+      "localhost.",
+      "localhost.evil.example",
+      "evil-localhost",
+      "127.0.0.256",
+      "127.0.0.01",
+      "127.0.0",
+      "127.0.0.1:65536",
+      "127.0.0.1:",
+      "127.0.0.1:80:80",
+      "user@127.0.0.1",
+      "::1",
+      "[::2]",
+      "0.0.0.0",
+      "10.0.0.1",
+      " 127.0.0.1",
+    ]) {
+      expect(isLoopbackHostHeader(bad), String(bad)).toBe(false);
+    }
+    expect(isLoopbackAddress("127.0.0.1")).toBe(true);
+    expect(isLoopbackAddress("::1")).toBe(true);
+    expect(isLoopbackAddress("127.evil")).toBe(false);
+    expect(isLoopbackAddress("0.0.0.0")).toBe(false);
+  });
+
+  let dir: string;
+  let root: string;
+  let server: StaticServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "gradscope-harden-"));
+    root = join(dir, "site");
+    mkdirSync(join(root, ".git"), { recursive: true });
+    writeFileSync(join(root, "index.html"), "<title>lab</title>");
+    writeFileSync(join(root, ".env"), "TOKEN=secret\n");
+    writeFileSync(join(root, ".git", "config"), "[core] secret\n");
+    symlinkSync(join(root, ".env"), join(root, "env.txt")); // a plain name onto a dotfile
+    symlinkSync(join(root, ".git"), join(root, "git")); // a plain folder onto a dot-folder
+    server = await startStaticServer({
+      root,
+      port: 0,
+      limits: {
+        idleMs: 400,
+        headersMs: 600,
+        requestMs: 1200,
+        keepAliveMs: 300,
+        maxConnections: 64,
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("dotfiles and dot-folders are never served, also through a symlink", async () => {
+    for (const path of ["/.env", "/.git/config", "/%2eenv", "/env.txt", "/git/config"]) {
+      const r = await rawRequest(
+        server.port,
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+      );
+      expect([400, 404], path).toContain(statusOf(r));
+      expect(r).not.toContain("secret");
+    }
+  });
+
+  it("the Host check runs on the server: a prefix-alike name gets 421", async () => {
+    for (const host of ["127.evil.example", "localhost.evil.example", "127.0.0.1.nip.io"]) {
+      const r = await rawRequest(
+        server.port,
+        `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(statusOf(r), host).toBe(421);
+    }
+  });
+
+  /** Open `n` connections that send nothing; resolves when all are connected. */
+  async function idleSockets(n: number): Promise<{ sockets: Socket[]; closed: () => number }> {
+    let closed = 0;
+    const sockets = await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<Socket>((resolve, reject) => {
+            const s = connect(server.port, "127.0.0.1", () => resolve(s));
+            s.on("error", () => {});
+            s.on("close", () => closed++);
+            setTimeout(() => reject(new Error("connect timed out")), 5000);
+          }),
+      ),
+    );
+    return { sockets, closed: () => closed };
+  }
+
+  it("idle connections time out, connections over the cap are closed, and it keeps serving", async () => {
+    const { sockets, closed } = await idleSockets(100); // over the cap of 64
+    await new Promise((r) => setTimeout(r, 150));
+    expect(closed()).toBeGreaterThanOrEqual(30); // the ones over the cap went at once
+    const t0 = performance.now();
+    while (closed() < 100 && performance.now() - t0 < 5000) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(closed()).toBe(100); // every idle one closed after ~400 ms
+    for (const s of sockets) s.destroy();
+    const ok = await rawRequest(
+      server.port,
+      "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    expect(statusOf(ok)).toBe(200);
+  });
+
+  it("a client that sends its headers a byte at a time is cut off (headers timeout)", async () => {
+    const socket = connect(server.port, "127.0.0.1");
+    let response = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d) => {
+      response += d;
+    });
+    socket.on("error", () => {});
+    const done = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    const drip = setInterval(() => {
+      if (!socket.destroyed) socket.write("a");
+    }, 100); // keeps the socket busy: only the headers timeout can end it
+    const t0 = performance.now();
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+    clearInterval(drip);
+    expect(socket.destroyed || socket.readableEnded, `${performance.now() - t0} ${response}`).toBe(
+      true,
+    );
+    expect(performance.now() - t0).toBeLessThan(4000);
+    expect(statusOf(response), response).toBe(408);
+    socket.destroy();
+  });
+
+  it("the defaults are set", () => {
+    const fresh = server.server;
+    expect(fresh.timeout).toBe(400);
+    expect(fresh.headersTimeout).toBe(600);
+    expect(fresh.requestTimeout).toBe(1200);
+    expect(fresh.maxConnections).toBe(64);
   });
 });

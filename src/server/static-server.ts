@@ -121,17 +121,36 @@ function send(
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
-/** Host names a loopback server answers to (others may be DNS rebinding). */
-const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+/** An IPv4 address in 127.0.0.0/8, dotted decimal (no leading zeros, octets 0-255). */
+const LOOPBACK_V4 = /^127(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith("127.");
+/**
+ * True for a loopback name or address exactly: localhost, 127.x.y.z or ::1 (bracketed or
+ * not). Used for the address the server listens on.
+ */
+export function isLoopbackAddress(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === "localhost" || h === "::1" || h === "[::1]" || LOOPBACK_V4.test(h);
 }
 
-function hostName(header: string | undefined): string | null {
-  if (!header) return null;
-  const m = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(header.trim().toLowerCase());
-  return m ? m[1]! : null;
+/**
+ * True when a Host header names this loopback server: exactly localhost, an address in
+ * 127.0.0.0/8 or [::1], each with an optional port (1-5 digits, at most 65535), any case.
+ * Everything else (other names, "127.0.0.1.evil.example", "localhost.", userinfo, a second
+ * colon) may be DNS rebinding and is refused.
+ */
+export function isLoopbackHostHeader(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const m = /^(localhost|\[::1\]|[0-9.]+)(?::(\d{1,5}))?$/i.exec(header);
+  if (m === null) return false;
+  if (m[2] !== undefined && Number(m[2]) > 65535) return false;
+  const name = m[1]!.toLowerCase();
+  return name === "localhost" || name === "[::1]" || LOOPBACK_V4.test(name);
+}
+
+/** True when a path relative to the root has a segment starting with "." (.git, .env). */
+function hasDotSegment(relativePath: string): boolean {
+  return relativePath.split(/[\\/]/).some((s) => s.startsWith("."));
 }
 
 async function handle(
@@ -142,8 +161,7 @@ async function handle(
   res: ServerResponse,
 ): Promise<void> {
   if (loopbackOnly) {
-    const name = hostName(req.headers.host);
-    if (name === null || !isLoopback(name)) {
+    if (!isLoopbackHostHeader(req.headers.host)) {
       send(res, 421, "misdirected request: this server answers to localhost only\n");
       return;
     }
@@ -175,7 +193,8 @@ async function handle(
     send(res, 404, "not found\n");
     return;
   }
-  if (!real.startsWith(realRoot + sep)) {
+  // inside the root, and no dotfile or dot-folder reached through a symlink either
+  if (!real.startsWith(realRoot + sep) || hasDotSegment(real.slice(realRoot.length + 1))) {
     send(res, 404, "not found\n");
     return;
   }
@@ -217,7 +236,31 @@ export interface StaticServerOptions {
   port?: number;
   /** A run directory to offer read-only under /run/ (gradscope serve RUN_DIR). */
   run?: string;
+  /** Limits (defaults: SERVER_LIMITS); tests shorten them. */
+  limits?: Partial<ServerLimits>;
 }
+
+/** How long a connection may take or idle, and how many there may be at once. */
+export interface ServerLimits {
+  /** A connection with no byte in either direction for this long is closed. */
+  idleMs: number;
+  /** Between requests on a kept-alive connection. */
+  keepAliveMs: number;
+  /** To receive a request's headers (slowloris). */
+  headersMs: number;
+  /** To receive a whole request. */
+  requestMs: number;
+  /** Open connections at once; more are closed on arrival (file descriptors stay available). */
+  maxConnections: number;
+}
+
+export const SERVER_LIMITS: Readonly<ServerLimits> = {
+  idleMs: 30_000,
+  keepAliveMs: 5_000,
+  headersMs: 20_000,
+  requestMs: 60_000,
+  maxConnections: 256,
+};
 
 export interface StaticServer {
   server: Server;
@@ -253,20 +296,38 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
   }
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
-  const loopbackOnly = isLoopback(host.toLowerCase()) || host === "localhost";
-  const server = createServer((req, res) => {
-    handle(realRoot, run, loopbackOnly, req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, "internal error\n");
-      else res.destroy();
-    });
-  });
+  const loopbackOnly = isLoopbackAddress(host);
+  const limits = { ...SERVER_LIMITS, ...options.limits };
+  const server = createServer(
+    {
+      // the headers and request timeouts are enforced by a check this often
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, limits.headersMs / 2)),
+      headersTimeout: limits.headersMs,
+      requestTimeout: limits.requestMs,
+      keepAliveTimeout: limits.keepAliveMs,
+      maxHeaderSize: 16 * 1024,
+    },
+    (req, res) => {
+      handle(realRoot, run, loopbackOnly, req, res).catch(() => {
+        if (!res.headersSent) send(res, 500, "internal error\n");
+        else res.destroy();
+      });
+    },
+  );
+  // idle sockets are closed (thousands of them would exhaust file descriptors), and there
+  // are never more than maxConnections open
+  server.timeout = limits.idleMs;
+  server.on("timeout", (socket) => socket.destroy());
+  server.maxConnections = limits.maxConnections;
+  server.maxHeadersCount = 100;
   // A malformed request line or header: answer 400 and drop the connection, keep serving.
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  // Headers or request too slow (slowloris): 408, and the connection goes.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    const status =
+      err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
   await new Promise<void>((resolvePromise, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       server.off("listening", onListening);

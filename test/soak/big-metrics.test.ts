@@ -32,7 +32,8 @@ const TARGET_BYTES = Number(process.env["GRADSCOPE_BIG_BYTES"] ?? 1.1 * 1024 ** 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CLI = join(ROOT, "src/cli/run.ts");
 /** Preloaded into each child: prints its peak RSS (bytes) on stderr as it exits. */
-const MAXRSS = "process.on('exit',()=>process.stderr.write(`\\nMAXRSS ${process.resourceUsage().maxRSS*1024}\\n`))";
+const MAXRSS =
+  "process.on('exit',()=>process.stderr.write('\\nMAXRSS '+process.resourceUsage().maxRSS*1024+'\\n'))";
 
 function cli(args: string[]): { code: number | null; out: string; err: string; maxRss: number } {
   const r = spawnSync(

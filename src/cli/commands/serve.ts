@@ -5,6 +5,7 @@ import { defaultLabDir, isBuiltLab } from "../../server/lab-dir.ts";
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
+  isLoopbackAddress,
   ServeError,
   type StaticServer,
   startStaticServer,
@@ -73,7 +74,7 @@ export async function startServe(options: ServeOptions, output: Output): Promise
   if (options.run !== undefined) {
     output.out(`run: ${options.run} (read-only; the lab opens on it: ${server.url}#view=run)\n`);
   }
-  if (!/^(127\.|localhost$|::1$|\[::1\]$)/.test(options.host)) {
+  if (!isLoopbackAddress(options.host)) {
     output.err(
       `gradscope serve: listening on ${options.host}: other machines on your network can open the lab\n`,
     );
