@@ -3,7 +3,7 @@ import type { DType } from "../core/dtype.ts";
 import type { InitName } from "../core/init.ts";
 import type { LossName } from "../core/loss.ts";
 import type { OptimizerName, ScheduleKind } from "../core/optim/index.ts";
-import type { DatasetTask } from "./datasets/dataset.ts";
+import { DATASET_TASKS, type DatasetTask } from "./datasets/dataset.ts";
 import {
   type ClipKind,
   NETWORK_OPTIONS,
@@ -333,6 +333,11 @@ function checkTrainCombination(config: TrainConfig, source: OptionSource): void 
   }
   if (config.dataset !== "csv" && config.labelColumn !== null) {
     throw new ConfigError(`${name("labelColumn")} needs ${name("dataset")} csv`);
+  }
+  if (config.task !== null && !(DATASET_TASKS as readonly string[]).includes(config.task)) {
+    throw new ConfigError(
+      `${name("task")} ${config.task} is a task of --arch rnn, lstm, gru or transformer; an MLP on a CSV takes ${DATASET_TASKS.join(" or ")}`,
+    );
   }
   if (config.dataset !== "csv" && config.task !== null) {
     throw new ConfigError(

@@ -46,6 +46,13 @@ export interface BooleanOption extends BaseOption {
 export type OptionSpec = IntOption | NumberOption | ChoiceOption | BooleanOption | StringOption;
 
 /**
+ * The tasks of `train --arch` (recurrent: adding, copy, digits; transformer: sequence, token),
+ * which share the --task flag with the CSV's classification | regression: one flag, one
+ * meaning per family (test/sequence-tasks checks this list against the task modules).
+ */
+export const SEQUENCE_TASKS = ["adding", "copy", "digits", "sequence", "token"] as const;
+
+/**
  * Inputs of the probe (`probe --dataset`): only Gaussian x ~ N(0, I) so far. The datasets a
  * network trains on are `TRAIN_DATASET_NAMES` (datasets/dataset.ts's DATASET_NAMES).
  */
@@ -362,9 +369,9 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     flag: "task",
     kind: "choice",
     default: null,
-    choices: DATASET_TASKS,
+    choices: [...DATASET_TASKS, ...SEQUENCE_TASKS],
     description:
-      "CSV task (default: --loss cross-entropy means classification, else inferred from the labels and printed: classes when a label is a word, the labels are 0..K-1, or integers with at most 20 distinct values one of which repeats)",
+      "CSV: classification or regression (default: --loss cross-entropy means classification, else inferred from the labels and printed: classes when a label is a word, the labels are 0..K-1, or integers with at most 20 distinct values one of which repeats); --arch rnn/lstm/gru: adding, copy or digits; --arch transformer: sequence or token",
   },
   {
     key: "optimizer",

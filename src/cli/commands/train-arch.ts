@@ -221,7 +221,13 @@ export function formatSequenceRun(
 }
 
 /** The flags `train` and `compare` register for the other families (ARCH_OPTIONS and --task ...). */
-export const TRAIN_ARCH_FLAGS = [...ARCH_OPTIONS, ...SEQUENCE_TRAIN_OPTIONS];
+/**
+ * The flags `train` registers beside TRAIN_OPTIONS: --task is TRAIN_OPTIONS' own (one flag
+ * for the CSV's classification | regression and the families' tasks), so it is left out here.
+ */
+export const TRAIN_ARCH_FLAGS = [...ARCH_OPTIONS, ...SEQUENCE_TRAIN_OPTIONS].filter(
+  (s) => s.key !== "task",
+);
 
 /** An MLP run: the other families' options would change nothing, so they are refused. */
 export function refuseForMlp(archFlags: Readonly<Record<string, unknown>>): void {
