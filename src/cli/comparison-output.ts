@@ -2,16 +2,39 @@ import type { VariantOutcome } from "../experiment/compare.ts";
 import type { CsvTable } from "../experiment/csv-export.ts";
 import type { DoctorReport, DoctorRun, Treatment } from "../experiment/doctor.ts";
 import type { TrainRecord } from "../experiment/train/recorder.ts";
+import { chanceLevel } from "../report/figures/loss-curves.ts";
 import type { ComparedRun } from "../report/figures-for/comparison.ts";
 
-/** Keeps each run's first and last recorded layers, for the comparison figures. */
+/**
+ * Keeps each run's first and last recorded layers, and its loss and test accuracy over steps,
+ * for the comparison figures; with the run's config and summary, the chance level too.
+ */
 export class RunsAtEnds {
   readonly start: ComparedRun[] = [];
   readonly end: ComparedRun[] = [];
-  take(label: string, records: readonly TrainRecord[]): void {
+  take(
+    label: string,
+    records: readonly TrainRecord[],
+    run?: {
+      config?: { loss?: string };
+      summary?: { dataset?: { task?: string; outputDim?: number } | null } | null;
+    },
+  ): void {
     const first = records[0];
     const last = records[records.length - 1];
-    if (first) this.start.push({ label, layers: first.layers });
+    const num = (v: number | null | undefined) => (typeof v === "number" ? v : Number.NaN);
+    const history = {
+      label,
+      steps: records.map((r) => r.step),
+      loss: records.map((r) => num(r.loss)),
+      testAcc: records.map((r) => num(r.testAcc)),
+    };
+    const ds = run?.summary?.dataset;
+    const chance =
+      ds && run?.config?.loss
+        ? chanceLevel(run.config.loss, ds.task ?? "", ds.outputDim ?? 0)
+        : null;
+    if (first) this.start.push({ label, layers: first.layers, history, chance });
     if (last) this.end.push({ label, layers: last.layers });
   }
 }

@@ -43,10 +43,10 @@ describe("figures", () => {
     expect(svg).toContain("10⁻⁶");
   });
 
-  it("marks NaN and zero cells of the heatmap in its legend", () => {
+  it("marks NaN (overflow) and zero cells of the heatmap in its legend, overflow never as underflow", () => {
     const svg = FIXTURES["gradient-heatmap"]!();
-    expect(svg).toContain("NaN or ∞");
-    expect(svg).toContain("= 0 (underflow)");
+    expect(svg).toContain("overflow (NaN, ∞)");
+    expect(svg).toContain("= 0 (no gradient: underflow or φ′ = 0)");
     expect(svg).toContain("log₁₀ ‖∂L/∂W‖");
   });
 

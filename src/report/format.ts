@@ -116,10 +116,18 @@ export function logAxis(
   lo: number,
   hi: number,
   maxTicks = 8,
+  minDecades = 0,
 ): { domain: [number, number]; ticks: number[]; format: (value: number) => string } {
-  const e0 = Math.floor(Math.log10(lo) + 1e-9);
+  [lo, hi] = widenDecades(lo, hi, minDecades);
+  let e0 = Math.floor(Math.log10(lo) + 1e-9);
   let e1 = Math.ceil(Math.log10(hi) - 1e-9);
   if (e1 <= e0) e1 = e0 + 1;
+  // Whole decades can still fall short of the minimum when it is not an integer: widen the
+  // side with more room to the data.
+  while (e1 - e0 < minDecades) {
+    if (Math.log10(lo) - e0 < e1 - Math.log10(hi)) e0--;
+    else e1++;
+  }
   const decades = e1 - e0;
   if (decades <= 2) {
     const candidates = oneTwoFive(e0, e1);
@@ -138,6 +146,23 @@ export function logAxis(
   const ticks: number[] = [];
   for (let e = Math.ceil(e0 / stride) * stride; e <= e1; e += stride) ticks.push(10 ** e);
   return { domain: [10 ** e0, 10 ** e1], ticks, format: formatLogTick };
+}
+
+/**
+ * [lo, hi] widened in log space to span at least `minDecades` decades, centred on the data's
+ * geometric middle: a flat line at 3e-5 then sits in a 4-decade window around 3e-5 rather than
+ * filling the plot as a flat line at 200 would. Positive lo <= hi expected; returned as is
+ * when already wide enough.
+ */
+export function widenDecades(lo: number, hi: number, minDecades: number): [number, number] {
+  if (!(lo > 0) || !(hi >= lo) || !(minDecades > 0)) return [lo, hi];
+  const a = Math.log10(lo);
+  const b = Math.log10(hi);
+  if (b - a >= minDecades) return [lo, hi];
+  const mid = (a + b) / 2;
+  const l = Math.max(-323, mid - minDecades / 2);
+  const h = Math.min(308, l + minDecades);
+  return [10 ** (h - minDecades), 10 ** h];
 }
 
 /** Linear ticks at multiples of a nice step inside [lo, hi], about `count` of them. */

@@ -1,4 +1,5 @@
 import * as Plot from "@observablehq/plot";
+import { fitTicks, MARGINS } from "./axes.ts";
 import { type FigureDocument, type FigureElement, serializeSvg, svgElement } from "./dom.ts";
 import { formatNumber, textWidth, wrapText } from "./format.ts";
 import { INK, MUTED } from "./palette.ts";
@@ -175,44 +176,70 @@ function legendItemWidth(item: LegendItem): number {
   return symbolWidth(item) + textWidth(item.label, FONT_SIZE) + 18;
 }
 
-/** Series legend flowing left to right, wrapping into rows. */
+/** A legend item's label in lines that fit `max` pixels (with its symbol). */
+function legendLines(item: LegendItem, max: number): string[] {
+  const room = max - symbolWidth(item) - 18;
+  if (textWidth(item.label, FONT_SIZE) <= room) return [item.label];
+  const lines = wrapText(item.label, room, FONT_SIZE);
+  return lines.length > 0 ? lines : [item.label];
+}
+
+/**
+ * Series legend flowing left to right, wrapping into rows; an item too long for a row of its
+ * own wraps its label onto more lines, so no legend text runs past the figure's edge.
+ */
 function layoutLegend(items: readonly LegendItem[], width: number): Drawn {
-  const rows: { item: LegendItem; x: number }[][] = [];
-  let row: { item: LegendItem; x: number }[] = [];
+  interface Placed {
+    item: LegendItem;
+    x: number;
+    lines: string[];
+  }
+  const rows: Placed[][] = [];
+  let row: Placed[] = [];
   let x = PAD;
+  const max = width - 2 * PAD;
   for (const item of items) {
-    const w = legendItemWidth(item);
+    const lines = legendLines(item, max);
+    const w =
+      lines.length > 1
+        ? max
+        : symbolWidth(item) + Math.max(...lines.map((l) => textWidth(l, FONT_SIZE))) + 18;
     if (row.length > 0 && x + w > width - PAD) {
       rows.push(row);
       row = [];
       x = PAD;
     }
-    row.push({ item, x });
+    row.push({ item, x, lines });
     x += w;
   }
   if (row.length > 0) rows.push(row);
+  const heights = rows.map((r) => Math.max(...r.map((p) => p.lines.length)) * LINE);
   return {
-    height: rows.length * LINE,
+    height: heights.reduce((s, h) => s + h, 0),
     draw(svg, doc, top) {
       const g = svgElement(doc, "g", { "aria-label": "legend", "font-size": FONT_SIZE });
+      let rowTop = top;
       rows.forEach((r, i) => {
-        const y = top + i * LINE + LINE / 2;
-        for (const { item, x: ix } of r) {
+        const y = rowTop + LINE / 2;
+        for (const { item, x: ix, lines } of r) {
           g.appendChild(legendSymbol(doc, item, ix, y));
-          g.appendChild(
-            svgElement(
-              doc,
-              "text",
-              {
-                x: ix + symbolWidth(item),
-                y: y + 0.35 * FONT_SIZE,
-                fill: INK,
-                "text-anchor": "start",
-              },
-              item.label,
-            ),
-          );
+          lines.forEach((line, k) => {
+            g.appendChild(
+              svgElement(
+                doc,
+                "text",
+                {
+                  x: ix + symbolWidth(item),
+                  y: y + k * LINE + 0.35 * FONT_SIZE,
+                  fill: INK,
+                  "text-anchor": "start",
+                },
+                line,
+              ),
+            );
+          });
         }
+        rowTop += heights[i]!;
       });
       svg.appendChild(g);
     },
@@ -402,6 +429,21 @@ function layoutHeader(header: Header, width: number): Drawn {
   };
 }
 
+/** The panel's x and y scales with only as many ticks as fit without overlapping labels. */
+function fitPanelTicks(
+  options: Plot.PlotOptions,
+  size: { width: number; height: number },
+): Plot.PlotOptions {
+  const left = options.marginLeft ?? MARGINS.marginLeft;
+  const right = options.marginRight ?? MARGINS.marginRight;
+  const top = options.marginTop ?? MARGINS.marginTop;
+  const bottom = options.marginBottom ?? MARGINS.marginBottom;
+  const out = { ...options };
+  if (options.x) out.x = fitTicks(options.x, size.width - left - right, "x", FONT_SIZE);
+  if (options.y) out.y = fitTicks(options.y, size.height - top - bottom, "y", FONT_SIZE);
+  return out;
+}
+
 /** Smallest panel height; the figure grows rather than squeezing the plot below this. */
 const MIN_PANEL_HEIGHT = 160;
 
@@ -429,7 +471,7 @@ export function composeFigure(layout: FigureLayout): string {
   panels.forEach((panel, i) => {
     const w = Math.round((width * (weights[i] ?? 1)) / total);
     const size = { width: w, height: Math.round(panelHeight) };
-    const options = panel(size);
+    const options = fitPanelTicks(panel(size), size);
     const plot = Plot.plot({
       ...options,
       ...size,

@@ -46,8 +46,11 @@ export function linearEdges(lo: number, hi: number, bins: number): number[] {
 export function logEdges(lo: number, hi: number, bins: number): number[] {
   const a = Math.log10(lo);
   const b = hi > lo ? Math.log10(hi) : a + 1;
+  const top = hi > lo ? hi : 10 ** b;
+  // The ends are lo and hi themselves: 10 ** log10(lo) can come back a rounding above lo,
+  // which would put the smallest value outside the histogram.
   return Array.from({ length: bins + 1 }, (_, i) =>
-    i === bins ? 10 ** b : 10 ** (a + ((b - a) * i) / bins),
+    i === 0 ? lo : i === bins ? top : 10 ** (a + ((b - a) * i) / bins),
   );
 }
 

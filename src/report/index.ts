@@ -28,6 +28,7 @@ export { type LossCurvesData, type LossCurvesOptions, lossCurves } from "./figur
 export { type MatrixPowerData, matrixPowerGrowth } from "./figures/matrix-power.ts";
 export {
   CHI1_THRESHOLDS,
+  CHI1_THRESHOLDS_WIDE,
   type PhaseDiagramData,
   type PhaseDiagramOptions,
   phaseDiagram,

@@ -130,7 +130,7 @@ Examples:
         ...(outDir ? { outDir } : {}),
         ...(jobs === undefined ? {} : { jobs }),
         signal: controller.signal,
-        onResult: (i, run) => runs.take(variants[i]!.label, run.records),
+        onResult: (i, run) => runs.take(variants[i]!.label, run.records, run),
         onVariant: (i, total, label, outcome) => {
           if (!outcome) output.err(`compare: [${i + 1}/${total}] ${label} ...\n`);
           else if (outcome.error !== undefined) {

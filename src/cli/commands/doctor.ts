@@ -191,7 +191,7 @@ Examples:
         ...(outDir ? { outDir } : {}),
         signal: controller.signal,
         onStage: (m) => output.err(`${m}\n`),
-        onRun: (label, run) => runs.take(label, run.records),
+        onRun: (label, run) => runs.take(label, run.records, run),
       });
       output.err(`doctor: ${report.runs} runs in ${(report.elapsedMs / 1000).toFixed(1)} s\n`);
       output.out(opts.json ? `${toJson(report, 2)}\n` : `${formatDoctor(report)}\n`);

@@ -1,12 +1,18 @@
 import type { LayerMetrics } from "../../probe/layer-metrics.ts";
 import type { FigureDocument } from "../dom.ts";
 import { gradientNormByLayer } from "../figures/gradient-norm.ts";
+import type { Chance } from "../figures/loss-curves.ts";
+import { type VariantHistory, variantCurves } from "../figures/variant-curves.ts";
 import type { NamedFigure } from "./common.ts";
 
 /** One configuration of a comparison: its label and its per-layer metrics at one step. */
 export interface ComparedRun {
   label: string;
   layers: readonly LayerMetrics[];
+  /** The run's loss and test accuracy over steps (for the curves figure). */
+  history?: VariantHistory;
+  /** Chance level of the run's task (the same for every variant of one comparison). */
+  chance?: Chance | null;
 }
 
 /**
@@ -19,6 +25,21 @@ export function comparisonFigures(
   options: { document: FigureDocument; prefix: string; subtitle: string },
 ): NamedFigure[] {
   const figures: NamedFigure[] = [];
+  const histories = atStart.flatMap((r) => (r.history ? [r.history] : []));
+  if (histories.length > 0) {
+    const chance = atStart.find((r) => r.chance)?.chance ?? null;
+    figures.push({
+      name: `${options.prefix}loss-accuracy`,
+      title: "Training loss and test accuracy of each configuration",
+      caption:
+        "One colour per configuration on shared axes; dotted: what guessing scores. A remedy works when its loss falls below the chance line and its accuracy rises above it.",
+      svg: variantCurves(histories, {
+        document: options.document,
+        subtitle: options.subtitle,
+        chance,
+      }),
+    });
+  }
   const add = (
     name: string,
     title: string,

@@ -1,11 +1,12 @@
+import { type ActivationName, getActivation } from "../../core/activations.ts";
 import type { DepthSweepResult } from "../../experiment/depth-sweep.ts";
 import type { ActivationTable } from "../../theory/demos/activation-table.ts";
 import type { MatrixPowerDemo } from "../../theory/demos/matrix-power.ts";
 import type { JacobianSpectrum } from "../../theory/jacobian/jacobian.ts";
 import type { PhaseDiagram } from "../../theory/mean-field.ts";
-import { layerScale, logScale, MARGINS } from "../axes.ts";
+import { layerScale, logScale, MARGINS, MIN_LOG_DECADES } from "../axes.ts";
 import { type FigureOptions, resolveDocument } from "../dom.ts";
-import { activationFigure } from "../figures/activation-figure.ts";
+import { activationFigure, sampleActivation } from "../figures/activation-figure.ts";
 import { matrixPowerGrowth } from "../figures/matrix-power.ts";
 import { phaseDiagram } from "../figures/phase-diagram.ts";
 import { singularValueHistogram } from "../figures/singular-values.ts";
@@ -60,28 +61,49 @@ export function matrixPowerFigures(
   ];
 }
 
-/** `demo activations --plot`: one figure per activation (value, derivative, healthy region). */
+/** Inputs where an activation has a kink or a jump in φ′ (sampled exactly, from both sides). */
+export const ACTIVATION_BREAKPOINTS: Readonly<Partial<Record<ActivationName, readonly number[]>>> =
+  {
+    relu: [0],
+    "leaky-relu": [0],
+    elu: [0],
+    selu: [0],
+  };
+
+/**
+ * `demo activations --plot`: one figure per activation (value, derivative, healthy region),
+ * each drawn from φ itself sampled every 0.01 over the table's range with its breakpoints
+ * (the table's own grid, every 0.5 by default, would draw the sigmoid′ peak as a polygon and a
+ * ReLU step as a ramp).
+ */
 export function activationFigures(
   tables: readonly ActivationTable[],
   options: FigureSetOptions = {},
 ): NamedFigure[] {
   return tables.map((t) => {
     const name = t.name === "leaky-relu" ? `leaky-relu(${t.slope})` : t.name;
+    const fn = getActivation(t.name, { slope: t.slope });
+    const xs = t.points.map((p) => p.x);
+    const from = Math.min(...xs);
+    const to = Math.max(...xs);
+    const count = Math.min(20_001, Math.max(1601, Math.round((to - from) / 0.01) + 1));
+    const points = sampleActivation(fn, from, to, ACTIVATION_BREAKPOINTS[t.name] ?? [], count);
+    const pct = `${formatNumber((t.fraction ?? 0.01) * 100)}%`;
     return {
       name: `${options.prefix ?? ""}activation-${t.name}`,
       title: `${name}: value and derivative`,
       svg: activationFigure(
         {
           name,
-          points: t.points,
+          points,
           healthyRegion: t.healthyRegion,
           fraction: t.fraction,
           unsaturatedOutput: t.unsaturatedOutput,
+          derivative: (x) => fn.derivative(x),
         },
         { document: options.document },
       ),
-      caption:
-        "Shaded: where φ′ is at least 1% of its maximum. A unit whose input sits outside it passes almost no gradient.",
+      caption: `Shaded: where |φ′| is at least ${pct} of its maximum (a negative φ′ passes gradient too). A unit whose input sits outside it passes almost no gradient.`,
     };
   });
 }
@@ -115,7 +137,7 @@ export function depthSweepFigure(r: DepthSweepResult, options: FigureOptions = {
     });
   }
   const [lo, hi] = positiveExtent(series);
-  const y = logScale(lo, hi, "‖∂L/∂W‖ of layer 1 (log scale)");
+  const y = logScale(lo, hi, "‖∂L/∂W‖ of layer 1 (log scale)", 8, MIN_LOG_DECADES);
   const { marks, offScale } = logSeriesMarks(series, (y.domain as [number, number])[0]);
   const legend: LegendItem[] = series.map((s) => ({
     label: s.label,
@@ -157,6 +179,19 @@ export function depthSweepFigures(
   ];
 }
 
+/** The condition number and rank in words: finite, or the numerical rank when singular. */
+export function conditionText(
+  s: Pick<
+    JacobianSpectrum,
+    "conditionNumber" | "numericalRank" | "singularValues" | "rankTolerance"
+  >,
+): string {
+  const n = s.singularValues.length;
+  if (s.numericalRank >= n)
+    return `condition number ${formatNumber(s.conditionNumber, 3)}, full rank`;
+  return `numerical rank ${s.numericalRank} of ${n} (σ ≤ ${formatNumber(s.rankTolerance, 2)} is 0 to float64), condition number ∞`;
+}
+
 /** `jacobian --plot`: the histogram of the Jacobian's singular values. */
 export function jacobianFigures(
   s: JacobianSpectrum,
@@ -169,10 +204,13 @@ export function jacobianFigures(
     {
       name: `${options.prefix ?? ""}jacobian-singular-values`,
       title: "Singular values of the input-output Jacobian",
-      svg: singularValueHistogram([{ label, values: s.singularValues }], {
-        document: options.document,
-        subtitle: `mean σ² ${formatNumber(s.meanSq, 3)}, condition number ${formatNumber(s.conditionNumber, 3)}; x ~ N(0, ${o.inputScale}² I), seed ${o.seed}`,
-      }),
+      svg: singularValueHistogram(
+        [{ label, values: s.singularValues, zeroBelow: s.rankTolerance }],
+        {
+          document: options.document,
+          subtitle: `mean σ² ${formatNumber(s.meanSq, 3)}, ${conditionText(s)}; x ~ N(0, ${o.inputScale}² I), seed ${o.seed}`,
+        },
+      ),
       caption:
         "Dynamical isometry means every singular value near 1: gradients keep their size in every direction.",
     },

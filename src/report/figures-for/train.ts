@@ -4,7 +4,8 @@ import type { ResolvedTrainConfig } from "../../experiment/train/train-config.ts
 import { type ActivationLayer, activationHistograms } from "../figures/activation-histograms.ts";
 import { gradientHeatmap } from "../figures/gradient-heatmap.ts";
 import { gradientNormByLayer } from "../figures/gradient-norm.ts";
-import { lossCurves } from "../figures/loss-curves.ts";
+import { FLOAT32_MAX, gradientNormOverSteps } from "../figures/gradient-steps.ts";
+import { chanceLevel, lossCurves } from "../figures/loss-curves.ts";
 import { updateRatio } from "../figures/update-ratio.ts";
 import { describeNetwork, type FigureSetOptions, type NamedFigure } from "./common.ts";
 import { histogramSubtitle } from "./probe.ts";
@@ -56,6 +57,28 @@ export function depthOf(config: ResolvedTrainConfig | ImportedRunConfig): number
 const num = (v: number | null | undefined): number => (typeof v === "number" ? v : Number.NaN);
 
 /**
+ * The first step of a run with a NaN/∞ (its explosion, else the first record with a
+ * non-finite loss, global gradient norm or layer gradient), and where; null when none.
+ */
+export function firstNonFiniteOf(run: TrainRunData): { step: number; what?: string } | null {
+  const e = run.summary?.explosion;
+  if (e && typeof e.step === "number") return { step: e.step, what: e.what };
+  for (const r of run.records) {
+    if (typeof r.loss === "number" && !Number.isFinite(r.loss))
+      return { step: r.step, what: "loss" };
+    if (typeof r.gradNorm === "number" && !Number.isFinite(r.gradNorm))
+      return { step: r.step, what: "gradient" };
+    if (
+      r.layers.some(
+        (m) => typeof m.gradWeightNorm === "number" && !Number.isFinite(m.gradWeightNorm),
+      )
+    )
+      return { step: r.step, what: "dW" };
+  }
+  return null;
+}
+
+/**
  * The figures of a training run (train --plot, gradscope report): loss and accuracy curves,
  * the gradient norm by layer at the first and the last recorded step (with the mean-field
  * shape at step 1 when it applies), the layer x step heatmap of the gradient norm, the
@@ -73,6 +96,10 @@ export function trainFigures(run: TrainRunData, options: TrainFigureOptions = {}
   const last = records[records.length - 1];
   if (first && last) {
     const steps = records.map((r) => r.step);
+    const blowUp = firstNonFiniteOf(run);
+    const overflowAbove = ours?.dtype === "f32" ? FLOAT32_MAX : Number.MAX_VALUE;
+    const ds = run.summary?.dataset;
+    const chance = ours !== null && ds ? chanceLevel(ours.loss, ds.task, ds.outputDim) : null;
     const hasAccuracy = records.some((r) => r.trainAcc !== undefined || r.testAcc !== undefined);
     figures.push({
       name: `${prefix}loss-curves`,
@@ -87,6 +114,7 @@ export function trainFigures(run: TrainRunData, options: TrainFigureOptions = {}
         },
         {
           document,
+          chance,
           subtitle: `train: minibatch loss at each recorded step; test: the full test set at each evaluation${hasAccuracy ? "; accuracy on the full sets" : ""}. ${subtitle}`,
         },
       ),
@@ -134,11 +162,29 @@ export function trainFigures(run: TrainRunData, options: TrainFigureOptions = {}
           : ""),
     });
     figures.push({
+      name: `${prefix}gradient-steps`,
+      title: "Gradient norm over training steps",
+      svg: gradientNormOverSteps(
+        {
+          steps,
+          global: records.map((r) => num(r.gradNorm)),
+          perLayer: Array.from({ length: depth }, (_, l) => ({
+            layer: l + 1,
+            values: records.map((r) => num(r.layers[l]?.gradWeightNorm)),
+          })),
+          firstNonFinite: blowUp,
+        },
+        { document, subtitle, overflowAbove },
+      ),
+      caption:
+        "The global gradient norm (black, all parameters) and each layer's ‖∂L/∂W‖ over the recorded steps (log scale). Red triangles: overflow (NaN, ∞ or beyond the float's range); grey dots: exactly 0; the dashed red rule: the first NaN/∞ of the run.",
+    });
+    figures.push({
       name: `${prefix}gradient-heatmap`,
       title: "Gradient norm by layer and training step",
       svg: gradientHeatmap(
         { steps, layers: depth, values: records.map((r) => r.layers.map((m) => m.gradWeightNorm)) },
-        { document, subtitle },
+        { document, subtitle, overflowAbove, firstNonFinite: blowUp?.step ?? null },
       ),
       caption:
         "Each cell is log₁₀ ‖∂L/∂W‖ of one layer at one recorded step: a dark band at the bottom is a vanishing gradient that training does not repair.",

@@ -1,7 +1,7 @@
 import * as Plot from "@observablehq/plot";
 import { layerScale, linearScale, MARGINS } from "../axes.ts";
 import { type FigureOptions, resolveDocument } from "../dom.ts";
-import { formatTick } from "../format.ts";
+import { formatNumber, formatTick } from "../format.ts";
 import { composeFigure, DEFAULT_WIDTH, type LegendItem } from "../frame.ts";
 import { INK, NONFINITE_COLOR, sample, viridis, ZERO_COLOR } from "../palette.ts";
 import { binIndex, niceThresholds } from "../quantize.ts";
@@ -20,9 +20,40 @@ export interface GradientHeatmapOptions extends FigureOptions {
   valueLabel?: string;
   /** Most colour bins (default 10). */
   maxBins?: number;
+  /**
+   * The colour range in log10 of the values, e.g. shared by heatmaps that are compared
+   * (heatmapLogDomain over all of them); default the range of this heatmap's values. Values
+   * beyond it take the end colours.
+   */
+  colorDomain?: readonly [number, number];
+  /** Values above this have overflowed (default Number.MAX_VALUE; FLOAT32_MAX for f32). */
+  overflowAbove?: number;
+  /** The first step with a NaN/∞ anywhere in the run: marked by a red rule. */
+  firstNonFinite?: number | null;
 }
 
-type Kind = "value" | "zero" | "nonfinite";
+/**
+ * One log10 colour range for several heatmaps that are compared (variants of a comparison,
+ * A and B): the extent of their positive, finite, non-overflowed values.
+ */
+export function heatmapLogDomain(
+  sets: readonly (readonly (readonly number[])[])[],
+  overflowAbove = Number.MAX_VALUE,
+): [number, number] | null {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const rows of sets)
+    for (const row of rows)
+      for (const v of row) {
+        if (!(v > 0) || !Number.isFinite(v) || v > overflowAbove) continue;
+        const lg = Math.log10(v);
+        lo = Math.min(lo, lg);
+        hi = Math.max(hi, lg);
+      }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+type Kind = "value" | "zero" | "overflow";
 
 interface Cell {
   x1: number;
@@ -55,12 +86,13 @@ export function gradientHeatmap(
   const { steps, layers } = data;
   const valueLabel = options.valueLabel ?? "‖∂L/∂W‖";
   const edges = cellEdges(steps);
+  const over = options.overflowAbove ?? Number.MAX_VALUE;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   const logs: number[][] = steps.map((_, i) =>
     Array.from({ length: layers }, (_, l) => {
       const v = data.values[i]?.[l] ?? Number.NaN;
-      const lg = Number.isFinite(v) && v > 0 ? Math.log10(v) : Number.NaN;
+      const lg = Number.isFinite(v) && v > 0 && v <= over ? Math.log10(v) : Number.NaN;
       if (Number.isFinite(lg)) {
         lo = Math.min(lo, lg);
         hi = Math.max(hi, lg);
@@ -68,6 +100,9 @@ export function gradientHeatmap(
       return lg;
     }),
   );
+  if (options.colorDomain && options.colorDomain[0] <= options.colorDomain[1]) {
+    [lo, hi] = options.colorDomain;
+  }
   if (!(lo <= hi)) {
     lo = 0;
     hi = 1;
@@ -78,7 +113,7 @@ export function gradientHeatmap(
   // their crosses): thousands of steps then cost a few hundred rects.
   const cells: Cell[] = [];
   let zeros = 0;
-  let nonfinite = 0;
+  let overflow = 0;
   for (let l = 1; l <= layers; l++) {
     let run: Cell | null = null;
     steps.forEach((_, i) => {
@@ -93,11 +128,12 @@ export function gradientHeatmap(
         fill = ZERO_COLOR;
         zeros++;
       } else {
-        kind = "nonfinite";
+        // NaN, ∞ or beyond the float's range: overflow, never drawn as underflow.
+        kind = "overflow";
         fill = NONFINITE_COLOR;
-        nonfinite++;
+        overflow++;
       }
-      if (run && run.fill === fill && kind !== "nonfinite") {
+      if (run && run.fill === fill && kind !== "overflow") {
         run.x2 = edges[i + 1]!;
       } else {
         run = { x1: edges[i]!, x2: edges[i + 1]!, layer: l, kind, fill };
@@ -106,8 +142,21 @@ export function gradientHeatmap(
     });
   }
   const extras: LegendItem[] = [];
-  if (zeros > 0) extras.push({ label: "= 0 (underflow)", color: ZERO_COLOR, shape: "rect" });
-  if (nonfinite > 0) extras.push({ label: "NaN or ∞", color: NONFINITE_COLOR, shape: "cell-x" });
+  if (zeros > 0)
+    extras.push({
+      label: "= 0 (no gradient: underflow or φ′ = 0)",
+      color: ZERO_COLOR,
+      shape: "rect",
+    });
+  if (overflow > 0)
+    extras.push({
+      label: `overflow (NaN, ∞${over < Number.MAX_VALUE ? ` or > ${formatNumber(over, 2)}` : ""})`,
+      color: NONFINITE_COLOR,
+      shape: "cell-x",
+    });
+  const first = options.firstNonFinite ?? null;
+  if (first !== null)
+    extras.push({ label: `first NaN/∞: step ${first}`, color: NONFINITE_COLOR, shape: "dashed" });
   const x0 = edges[0] ?? 0;
   const x1 = edges[edges.length - 1] ?? 1;
   return composeFigure({
@@ -121,7 +170,7 @@ export function gradientHeatmap(
     },
     panels: [
       (size) => {
-        const bad = cells.filter((c) => c.kind === "nonfinite");
+        const bad = cells.filter((c) => c.kind === "overflow");
         const plotW = size.width - MARGINS.marginLeft - MARGINS.marginRight;
         const plotH = size.height - MARGINS.marginTop - MARGINS.marginBottom;
         // A cross in each NaN cell, sized to the cell (none when cells are too small).
@@ -148,6 +197,15 @@ export function gradientHeatmap(
               r,
               stroke: INK,
               strokeWidth: 1.5,
+            }),
+          );
+        }
+        if (first !== null) {
+          marks.push(
+            Plot.ruleX([first], {
+              stroke: NONFINITE_COLOR,
+              strokeWidth: 2,
+              strokeDasharray: "5 3",
             }),
           );
         }

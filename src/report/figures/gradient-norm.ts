@@ -1,5 +1,5 @@
 import type { LayerMetrics } from "../../probe/layer-metrics.ts";
-import { layerScale, logScale, MARGINS } from "../axes.ts";
+import { layerScale, logScale, MARGINS, MIN_LOG_DECADES } from "../axes.ts";
 import { type FigureOptions, resolveDocument } from "../dom.ts";
 import { formatNumber } from "../format.ts";
 import { composeFigure, DEFAULT_WIDTH, type LegendItem } from "../frame.ts";
@@ -95,7 +95,7 @@ export function gradientNormByLayer(
     maxLayer = 1;
   }
   const [lo, hi] = positiveExtent(series);
-  const y = logScale(lo, hi, METRIC_LABEL[metric].axis);
+  const y = logScale(lo, hi, METRIC_LABEL[metric].axis, 8, MIN_LOG_DECADES);
   const floor = (y.domain as [number, number])[0];
   const { marks, offScale } = logSeriesMarks(series, floor);
   if (series.some((s) => s.dashed))

@@ -1,4 +1,4 @@
-import { layerScale, logScale, MARGINS } from "../axes.ts";
+import { layerScale, logScale, MARGINS, MIN_LOG_DECADES } from "../axes.ts";
 import { type FigureOptions, resolveDocument } from "../dom.ts";
 import { composeFigure, DEFAULT_WIDTH, type LegendItem } from "../frame.ts";
 import { finiteExtent } from "../histogram.ts";
@@ -34,7 +34,7 @@ export function matrixPowerGrowth(data: MatrixPowerData, options: FigureOptions 
     };
   });
   const [lo, hi] = positiveExtent(series);
-  const y = logScale(lo, hi, "norm of Wⁿ (log scale)");
+  const y = logScale(lo, hi, "norm of Wⁿ (log scale)", 8, MIN_LOG_DECADES);
   const { marks, offScale } = logSeriesMarks(series, (y.domain as [number, number])[0]);
   const legend: LegendItem[] = series.map((s) => ({
     label: s.label,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { nodeDocument } from "../node-dom.ts";
 import { logCellEdges, logTicks, usesLogAxis } from "./phase-axis.ts";
-import { CHI1_THRESHOLDS, phaseDiagram } from "./phase-diagram.ts";
+import { CHI1_THRESHOLDS_WIDE, phaseDiagram } from "./phase-diagram.ts";
 import { rowRuns } from "./row-runs.ts";
 
 const document = nodeDocument();
@@ -68,7 +68,7 @@ describe("phase diagram figure", () => {
     // chi1 = w / 16 is the same in every row and rises along it: one rect per colour bin the
     // row reaches, in each of the 3 rows (138 cells).
     const bins = new Set(
-      geometricGrid().weightVars.map((w) => CHI1_THRESHOLDS.filter((t) => w / 16 >= t).length),
+      geometricGrid().weightVars.map((w) => CHI1_THRESHOLDS_WIDE.filter((t) => w / 16 >= t).length),
     );
     const perRow = new Set(rects.map((r) => r.fill)).size;
     expect(perRow).toBe(bins.size);

@@ -19,12 +19,21 @@ export interface PhaseDiagramData {
 }
 
 export interface PhaseDiagramOptions extends FigureOptions {
-  /** chi1 thresholds of the colour bins, ascending (default 0.5 0.75 0.9 0.98 1.02 1.11 1.33 2). */
+  /** chi1 thresholds of the colour bins, ascending (default CHI1_THRESHOLDS_WIDE, 0.05 .. 20). */
   thresholds?: readonly number[];
 }
 
 /** Symmetric in log(chi1) around 1: each bin above 1 mirrors one below. */
 export const CHI1_THRESHOLDS = [0.5, 0.75, 0.9, 0.98, 1.02, 1.11, 1.33, 2] as const;
+
+/**
+ * The figure's default bins: CHI1_THRESHOLDS and three decades-wide bins on each side, so
+ * chi1 = 0.02 (gradients gone in a few layers) and 0.45 (gone in tens) differ in colour, as do
+ * 2.5 and 40. Symmetric in log(chi1) around 1 as well.
+ */
+export const CHI1_THRESHOLDS_WIDE = [
+  0.05, 0.1, 0.2, 0.5, 0.75, 0.9, 0.98, 1.02, 1.11, 1.33, 2, 5, 10, 20,
+] as const;
 
 interface Cell {
   x1: number;
@@ -32,6 +41,26 @@ interface Cell {
   y1: number;
   y2: number;
   fill: string;
+}
+
+/**
+ * Where the marker's label goes: right of the dot, or left of it in the right part of the
+ * plot; above it near the bottom edge and below it near the top, so it never sits on an axis.
+ */
+export function markerLabelPlacement(
+  m: { weightVar: number; biasVar: number } | undefined,
+  xDomain: readonly [number, number],
+  yDomain: readonly [number, number],
+): { dx: number; dy: number; textAnchor: "start" | "end" } {
+  if (!m) return { dx: 12, dy: 0, textAnchor: "start" };
+  const fx = (m.weightVar - xDomain[0]) / (xDomain[1] - xDomain[0] || 1);
+  const fy = (m.biasVar - yDomain[0]) / (yDomain[1] - yDomain[0] || 1);
+  const left = fx > 0.6;
+  return {
+    dx: left ? -12 : 12,
+    dy: fy < 0.12 ? -16 : fy > 0.88 ? 16 : 0,
+    textAnchor: left ? "end" : "start",
+  };
 }
 
 /** Distinct sorted values. */
@@ -48,7 +77,7 @@ function distinct(values: readonly number[]): number[] {
  * drawn as one rectangle.
  */
 export function phaseDiagram(data: PhaseDiagramData, options: PhaseDiagramOptions = {}): string {
-  const thresholds = [...(options.thresholds ?? CHI1_THRESHOLDS)];
+  const thresholds = [...(options.thresholds ?? CHI1_THRESHOLDS_WIDE)];
   const colors = sample(blueWhiteRed, thresholds.length + 1, 0.06, 0.94);
   const xs = distinct(data.grid.map((g) => g.weightVar));
   const ys = distinct(data.grid.map((g) => g.biasVar));
@@ -160,8 +189,7 @@ export function phaseDiagram(data: PhaseDiagramData, options: PhaseDiagramOption
             x: "weightVar",
             y: "biasVar",
             text: (m: { label?: string }) => m.label ?? "this network",
-            dx: 12,
-            textAnchor: "start",
+            ...markerLabelPlacement(marker[0], [x0, x1], [y0, y1]),
             fill: INK,
             fontSize: SMALL_SIZE,
             stroke: "white",

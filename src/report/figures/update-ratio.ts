@@ -4,7 +4,7 @@ import { type FigureOptions, resolveDocument } from "../dom.ts";
 import { formatLogTick } from "../format.ts";
 import { composeFigure, DEFAULT_WIDTH, type LegendItem, SMALL_SIZE } from "../frame.ts";
 import { finiteExtent } from "../histogram.ts";
-import { layerColor, MUTED } from "../palette.ts";
+import { layerColor, MUTED, NONFINITE_COLOR, ZERO_COLOR } from "../palette.ts";
 
 export interface UpdateRatioData {
   /** Training steps, ascending. */
@@ -50,6 +50,26 @@ export function updateRatio(data: UpdateRatioData, options: UpdateRatioOptions =
       shape: "none",
     });
   }
+  // A log ratio of −∞ is an update of exactly zero (no gradient, or lost to rounding); NaN and
+  // +∞ are an overflowed update. Both are drawn at the plot's edges, not dropped.
+  const zeroUpdates: { x: number; color: string }[] = [];
+  const overflowed: { x: number; color: string }[] = [];
+  data.perLayer.forEach((l, i) => {
+    data.steps.forEach((s, k) => {
+      const v = l.values[k];
+      if (v === undefined) return;
+      if (v === Number.NEGATIVE_INFINITY) zeroUpdates.push({ x: s, color: colors[i]! });
+      else if (!Number.isFinite(v)) overflowed.push({ x: s, color: colors[i]! });
+    });
+  });
+  if (zeroUpdates.length > 0)
+    legend.push({
+      label: "ΔW = 0: the layer did not move (at the bottom)",
+      color: ZERO_COLOR,
+      shape: "dot",
+    });
+  if (overflowed.length > 0)
+    legend.push({ label: "overflow: NaN or ∞ (at the top)", color: NONFINITE_COLOR, shape: "dot" });
   const guideLabel = formatLogTick(10 ** guide);
   legend.push({
     label: `guide ${guideLabel}${guide === -3 ? ": updates a thousandth of the weights" : ""}`,
@@ -74,11 +94,28 @@ export function updateRatio(data: UpdateRatioData, options: UpdateRatioOptions =
         marks: [
           ...data.perLayer.map((l, i) =>
             Plot.line(
-              data.steps.map((s, k) => ({ x: s, y: l.values[k] ?? Number.NaN })),
+              data.steps.map((s, k) => {
+                const v = l.values[k] ?? Number.NaN;
+                return { x: s, y: Number.isFinite(v) ? v : Number.NaN };
+              }),
               { x: "x", y: "y", stroke: colors[i]!, strokeWidth: 1.6 },
             ),
           ),
           Plot.ruleY([guide], { stroke: MUTED, strokeWidth: 2, strokeDasharray: "8 5" }),
+          Plot.dot(zeroUpdates, {
+            x: "x",
+            frameAnchor: "bottom",
+            fill: ZERO_COLOR,
+            stroke: MUTED,
+            r: 3.5,
+          }),
+          Plot.dot(overflowed, {
+            x: "x",
+            frameAnchor: "top",
+            symbol: "triangle",
+            fill: NONFINITE_COLOR,
+            r: 5,
+          }),
           Plot.text([guide], {
             y: (d: number) => d,
             text: () => guideLabel,

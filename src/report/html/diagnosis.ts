@@ -177,12 +177,53 @@ export function renderDiagnosis(d: DiagnosisView): string {
   if (d.verdict) {
     const v = verdictClass(d.verdict);
     items.push(
-      `<li class="${v}" id="verdict"><span class="badge ${v}">${escapeHtml(d.verdict)}</span> <strong>verdict:</strong> ${escapeHtml(d.verdictMessage ?? d.verdict)}</li>`,
+      `<li class="${v}" id="verdict"><span class="badge ${v}">${escapeHtml(d.verdict)}</span> <strong>verdict:</strong> ${prose(d.verdictMessage ?? d.verdict)}</li>`,
     );
   }
-  if (d.headline) items.push(`<li class="${cls}">${escapeHtml(d.headline)}</li>`);
+  if (d.headline) items.push(`<li class="${cls}">${prose(d.headline)}</li>`);
   const headline = items.length > 0 ? `<ul class="verdicts">${items.join("\n")}</ul>` : "";
   return `${headline}\n${renderFindings(d.findings)}`;
+}
+
+const SUPERSCRIPT: Readonly<Record<string, string>> = {
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
+  "-": "⁻",
+};
+const sup = (t: string) => [...t].map((c) => SUPERSCRIPT[c] ?? c).join("");
+
+/**
+ * The terminal's ASCII notation in the report's: sigma_w^2 -> σ_w², phi' -> φ′, chi1 -> χ₁,
+ * 10^-11 -> 10⁻¹¹, x^2 -> x², 1.22e+0 -> 1.22, 3.1e-5 -> 3.1×10⁻⁵, so one page does not mix
+ * `10^-11` with 10⁻¹¹. Plain text in, plain text out (escape afterwards).
+ */
+export function prettyNotation(text: string): string {
+  return text
+    .replace(/\b(\d+(?:\.\d+)?)e([+-]?)(\d+)\b/g, (_m, mant: string, sign: string, exp: string) => {
+      const e = Number(`${sign === "-" ? "-" : ""}${exp}`);
+      if (e === 0) return mant;
+      return `${mant === "1" ? "" : `${mant}×`}10${sup(String(e))}`;
+    })
+    .replace(/\bsigma_([wb])\^2\b/g, "σ_$1²")
+    .replace(/\bsigma\^2\b/g, "σ²")
+    .replace(/\bsigma\b/g, "σ")
+    .replace(/\bchi1\b/g, "χ₁")
+    .replace(/\bphi'/g, "φ′")
+    .replace(/\bphi\b/g, "φ")
+    .replace(/\^(-?\d+)/g, (_m, e: string) => sup(e));
+}
+
+/** Prose from the diagnosis, in the report's notation, escaped. */
+function prose(text: string): string {
+  return escapeHtml(prettyNotation(text));
 }
 
 export function renderFindings(findings: readonly Finding[]): string {
@@ -202,13 +243,13 @@ export function renderFindings(findings: readonly Finding[]): string {
           : `<table class="evidence"><tbody>${f.evidence
               .map(
                 (e) =>
-                  `<tr><th scope="row">${escapeHtml(e.label)}</th><td title="${escapeHtml(String(e.value))}">${escapeHtml(evidenceValue(e))}</td></tr>`,
+                  `<tr><th scope="row">${prose(e.label)}</th><td title="${escapeHtml(String(e.value))}">${prose(evidenceValue(e))}</td></tr>`,
               )
               .join("")}</tbody></table>`;
       const items = f.remedies
         .map(
           (r) =>
-            `<li><strong>${escapeHtml(r.label)}</strong>${r.why ? ` — ${escapeHtml(r.why)}` : ""}${r.change ? ` <code>${escapeHtml(r.change)}</code>` : ""}</li>`,
+            `<li><strong>${prose(r.label)}</strong>${r.why ? ` — ${prose(r.why)}` : ""}${r.change ? ` <code>${escapeHtml(r.change)}</code>` : ""}</li>`,
         )
         .join("");
       // The first finding's remedies are shown; later ones (often the same list) fold away.
@@ -219,10 +260,10 @@ export function renderFindings(findings: readonly Finding[]): string {
             ? `<p class="label">Remedies</p><ul class="remedies">${items}</ul>`
             : `<details><summary>Remedies (${f.remedies.length})</summary><ul class="remedies">${items}</ul></details>`;
       return `<article class="finding ${cls}" id="finding-${escapeHtml(f.id)}">
-<h3><span class="badge ${cls}">${escapeHtml(f.severity)}</span>${f.secondaryTo ? ` <span class="badge info">${escapeHtml(`${f.relation ?? "follows from"} of ${f.secondaryTo}`)}</span>` : ""} ${escapeHtml(f.title)}</h3>
+<h3><span class="badge ${cls}">${escapeHtml(f.severity)}</span>${f.secondaryTo ? ` <span class="badge info">${escapeHtml(`${f.relation ?? "follows from"} of ${f.secondaryTo}`)}</span>` : ""} ${prose(f.title)}</h3>
 ${where.length > 0 ? `<p class="where">${escapeHtml(where.join("; "))}</p>` : ""}
 ${evidence}
-${f.cause ? `<p><span class="label">Cause</span> ${escapeHtml(f.cause)}</p>` : ""}
+${f.cause ? `<p><span class="label">Cause</span> ${prose(f.cause)}</p>` : ""}
 ${remedies}
 </article>`;
     })

@@ -88,18 +88,34 @@ function metricCell(key: string, m: LayerRecord): string {
   return `<td${cls ? ` class="${cls}"` : ""}${title}>${escapeHtml(text)}</td>`;
 }
 
-/** Soft-hyphen points of the one-word field names, so narrow columns can wrap them. */
-const HYPHENS: Readonly<Record<string, string>> = {
+/**
+ * Column headers of the per-layer table: a display name for every field (never a camelCase
+ * name split at an arbitrary capital, "gradTo Weight"); the field name stays in the tooltip and
+ * the definitions. Soft hyphens let long single words wrap in narrow columns.
+ */
+export const METRIC_DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  layer: "layer",
+  q: "q",
+  gradPreactMeanSq: "E[(∂L/∂z)²]",
+  gradWeightNorm: "‖∂L/∂W‖",
+  gradBiasNorm: "‖∂L/∂b‖",
+  weightNorm: "‖W‖",
+  gradToWeight: "grad / weight",
+  actMean: "mean φ",
+  actStd: "std φ",
   saturated: "satu&shy;rated",
+  lowDerivative: "low φ′",
   inactive: "in&shy;active",
-  nonfinite: "non&shy;finite",
+  dead: "dead",
+  nonfinite: "NaN/∞",
   subnormal: "sub&shy;normal",
   underflow: "under&shy;flow",
+  updateRatio: "log₁₀ update ratio",
 };
 
-/** A field name, escaped, with break opportunities before inner capitals (camelCase). */
-function breakCamel(name: string): string {
-  return HYPHENS[name] ?? escapeHtml(name).replace(/([a-z])([A-Z])/g, "$1<wbr>$2");
+/** The header of a field: its display name, or the field name escaped when it has none. */
+export function metricHeader(name: string): string {
+  return METRIC_DISPLAY_NAMES[name] ?? escapeHtml(name);
 }
 
 /** The per-layer table of one record (every field of the contract, plus updateRatio). */
@@ -108,14 +124,17 @@ export function layerTable(record: TrainRecord): string {
   const head = columns
     .map(
       (c) =>
-        `<th scope="col" title="${escapeHtml(METRIC_DEFINITIONS[c] ?? c)}">${breakCamel(c)}</th>`,
+        `<th scope="col" title="${escapeHtml(`${c}: ${METRIC_DEFINITIONS[c] ?? ""}`)}">${metricHeader(c)}</th>`,
     )
     .join("");
   const rows = record.layers
     .map((m) => `<tr>${columns.map((c) => metricCell(c, m)).join("")}</tr>`)
     .join("\n");
   const defs = columns
-    .map((c) => `<dt>${escapeHtml(c)}</dt><dd>${escapeHtml(METRIC_DEFINITIONS[c] ?? "")}</dd>`)
+    .map(
+      (c) =>
+        `<dt>${metricHeader(c)} <code>${escapeHtml(c)}</code></dt><dd>${escapeHtml(METRIC_DEFINITIONS[c] ?? "")}</dd>`,
+    )
     .join("");
   return `<div class="scroll"><table class="data"><thead><tr>${head}</tr></thead><tbody>
 ${rows}

@@ -187,29 +187,45 @@ export function jacobianSpectrum(
   };
 }
 
-/** Summary statistics of a descending list of singular values. */
+/**
+ * Summary statistics of a list of singular values (any order; returned descending). The rank
+ * tolerance is max * n * eps on the values as computed: the backward error of the SVD, below
+ * which a singular value cannot be told from 0 in float64. A product whose every value is
+ * above it is full rank with a finite condition number max / min; NaN values make the
+ * condition number NaN (nothing can be said), and the tolerance is taken over finite values.
+ */
 export function spectrumStats(
   sigma: ArrayLike<number>,
 ): Omit<JacobianSpectrum, "options" | "layerQ" | "inactiveFraction"> {
   const n = sigma.length;
-  const values = Array.from(sigma);
+  const values = Array.from(sigma).sort((a, b) =>
+    Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : b - a,
+  );
   let meanSq = 0;
   for (const s of values) meanSq += s * s;
   meanSq /= n;
   let varSq = 0;
   for (const s of values) varSq += (s * s - meanSq) ** 2;
   varSq /= n;
-  const max = values[0] ?? 0;
-  const min = values[n - 1] ?? 0;
-  const rankTolerance = max * n * Number.EPSILON;
-  const numericalRank = values.filter((s) => s > rankTolerance).length;
+  const finite = values.filter(Number.isFinite);
+  const max = finite[0] ?? (n > 0 ? Number.NaN : 0);
+  const min = finite[finite.length - 1] ?? (n > 0 ? Number.NaN : 0);
+  const rankTolerance = Math.abs(max) * n * Number.EPSILON;
+  const numericalRank = finite.filter((s) => s > rankTolerance).length;
+  const anyNaN = finite.length < n;
   return {
     singularValues: values,
     meanSq,
     varSq,
     max,
     min,
-    conditionNumber: min > rankTolerance ? max / min : Number.POSITIVE_INFINITY,
+    conditionNumber: anyNaN
+      ? Number.NaN
+      : max === 0
+        ? Number.POSITIVE_INFINITY
+        : min > rankTolerance
+          ? max / min
+          : Number.POSITIVE_INFINITY,
     numericalRank,
     rankTolerance,
   };
