@@ -10,8 +10,10 @@ import { jacobianCommand } from "./commands/jacobian.ts";
 import { probeCommand } from "./commands/probe.ts";
 import { reportCommand } from "./commands/report.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { sweepCommand } from "./commands/sweep.ts";
 import { theoryCommand } from "./commands/theory.ts";
 import { trainCommand } from "./commands/train.ts";
+import { workerCommand } from "./commands/worker.ts";
 import { describeSystemError, UsageError } from "./errors.ts";
 import { type Output, processOutput } from "./output.ts";
 
@@ -34,6 +36,8 @@ export function buildProgram(output: Output = processOutput): Command {
   program.addCommand(diagnoseCommand(output));
   program.addCommand(inspectCommand(output));
   program.addCommand(importCommand(output));
+  program.addCommand(sweepCommand(output));
+  program.addCommand(workerCommand(output));
   // Without a command, show the overview instead of doing nothing; a word that is no command
   // gets its name back with the nearest command, not commander's "too many arguments".
   program.argument("[command]").action((word: string | undefined) => {
