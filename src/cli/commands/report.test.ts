@@ -15,6 +15,7 @@ import { LAYER_METRIC_COLUMNS } from "../../experiment/csv-export.ts";
 import { diagnoseTraining } from "../../experiment/train/diagnose-training.ts";
 import { train } from "../../experiment/train/trainer.ts";
 import { escapeHtml } from "../../report/html/escape.ts";
+import { METRIC_DISPLAY_NAMES } from "../../report/html/run-report.ts";
 import { main } from "../main.ts";
 import { captureOutput } from "../test-output.ts";
 
@@ -82,8 +83,11 @@ describe("gradscope report", () => {
     expect(html).toContain("guide 10⁻³"); // the update-ratio guide
     // figure files beside the report
     const files = readdirSync(join(runDir, "figures")).sort();
-    expect(files.filter((f) => f.endsWith(".png"))).toHaveLength(5);
-    expect(files.filter((f) => f.endsWith(".svg"))).toHaveLength(5);
+    // loss, gradient norm by layer, the heatmap, update ratios, the gradient norm over steps
+    // (global and per layer, the first NaN/Inf marked) and the activation histograms
+    expect(files.filter((f) => f.endsWith(".png"))).toHaveLength(6);
+    expect(files.filter((f) => f.endsWith(".svg"))).toHaveLength(6);
+    expect(files).toContain("gradient-steps.png");
     const png = readFileSync(join(runDir, "figures", "loss-curves.png"));
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join("")).toBe("PNG");
   });
@@ -119,8 +123,11 @@ describe("gradscope report", () => {
     expect(html).toContain("Per-layer metrics at step 30 (last recorded)");
     const table = html.slice(html.indexOf('<table class="data">'));
     const head = table.slice(0, table.indexOf("</thead>")).replace(/<wbr>|&shy;/g, "");
+    // every field, under its display name, with the field's name and definition on hover
     for (const field of [...LAYER_METRIC_COLUMNS, "updateRatio"]) {
-      expect(head).toContain(`>${field}</th>`);
+      const shown = escapeHtml((METRIC_DISPLAY_NAMES[field] ?? field).replace(/&shy;/g, ""));
+      expect(head).toContain(`title="${field}: `);
+      expect(head).toContain(`>${shown}</th>`);
     }
     const body = table.slice(table.indexOf("<tbody>"), table.indexOf("</tbody>"));
     expect((body.match(/<tr>/g) ?? []).length).toBe(DEPTH);
