@@ -17,6 +17,7 @@ import { comparisonFigures } from "../../report/figures-for/comparison.ts";
 import { nodeDocument } from "../../report/node.ts";
 import { outcomesCsv, RunsAtEnds } from "../comparison-output.ts";
 import { UsageError } from "../errors.ts";
+import { columnsHelp, explain } from "../format/columns.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
@@ -47,7 +48,8 @@ export function compareCommand(output: Output): Command {
       "--jobs <n>",
       `variants trained at once, one worker thread each (default ${defaultJobs()}: min(2, cores)); 1 trains them in this process. Results do not depend on it`,
     )
-    .option("--json", "print the comparison as JSON");
+    .option("--json", "print the comparison as JSON")
+    .option("--explain", "after the table, say what each column means");
   addPlotCsvOptions(
     command,
     "the gradient norm by layer of every variant",
@@ -73,7 +75,8 @@ Examples:
   gradscope compare --vary activation=sigmoid,tanh,relu --depth 10 --init xavier-normal
   gradscope compare --vary init=normal,orthogonal --vary depth=10,30 --activation tanh
   gradscope compare --arch rnn --task adding --seq-len 100 --vary arch=rnn,lstm,gru
-  gradscope compare --arch transformer --depth 24 --vary normPosition=post,pre,deepnorm --vary schedule=constant,warmup`,
+  gradscope compare --arch transformer --depth 24 --vary normPosition=post,pre,deepnorm --vary schedule=constant,warmup
+${columnsHelp("compare")}`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { input, fromFile } = collectOptionInput(TRAIN_OPTIONS, command);
@@ -145,7 +148,11 @@ Examples:
         // a dataset that will not load is bad input (exit 2), as in `gradscope train`
         throw err instanceof DatasetError ? new UsageError(err.message) : err;
       });
-      output.out(opts.json ? `${toJson(result, 2)}\n` : `${formatComparison(result)}\n`);
+      output.out(
+        opts.json
+          ? `${toJson(result, 2)}\n`
+          : `${formatComparison(result)}\n${opts.explain ? explain("compare") : ""}`,
+      );
       if (controller.signal.aborted) {
         const missing = result.notStarted.length;
         output.err(

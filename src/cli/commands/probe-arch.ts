@@ -18,6 +18,7 @@ import {
   type TransformerProbeResult,
 } from "../../experiment/transformer/probe.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
+import { explain } from "../format/columns.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import type { Output } from "../output.ts";
@@ -44,7 +45,9 @@ export async function probeArch(
     if (typeof opts.dump === "string") writeTransformerDump(config, opts.dump);
     const result = runTransformerProbe(config);
     output.out(
-      opts.json ? `${toJson({ arch, ...result }, 2)}\n` : `${formatTransformerProbe(result)}\n`,
+      opts.json
+        ? `${toJson({ arch, ...result }, 2)}\n`
+        : `${formatTransformerProbe(result)}\n${opts.explain ? explain("transformer") : ""}`,
     );
     return;
   }
@@ -56,7 +59,9 @@ export async function probeArch(
     await writeChunks(opts.dump, recurrentDumpChunks(setup, loss));
   }
   output.out(
-    opts.json ? `${toJson({ arch, ...result }, 2)}\n` : `${formatRecurrentProbe(result)}\n`,
+    opts.json
+      ? `${toJson({ arch, ...result }, 2)}\n`
+      : `${formatRecurrentProbe(result)}\n${opts.explain ? explain("recurrent") : ""}`,
   );
 }
 

@@ -28,6 +28,7 @@ import { batchNormGradientFactor, hasBatchNormTheory } from "../../theory/batch-
 import { fitStart } from "../../verdict/flow-measures.ts";
 import { fitPerLayerFactor } from "../../verdict/summary.ts";
 import { logBars, logSparkline } from "../format/bars.ts";
+import { columnsHelp, explain } from "../format/columns.ts";
 import { formatFindings } from "../format/findings.ts";
 import { formatMetric, formatPercent } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
@@ -48,7 +49,8 @@ export function probeCommand(output: Output): Command {
     )
     .option("--json", "print {config, layers, summary} as JSON")
     .option("--dump <file>", "write inputs, targets, parameters, z, a and all gradients as JSON")
-    .option("--theory", "lay the mean-field prediction of q and E[dz^2] beside the measurement");
+    .option("--theory", "lay the mean-field prediction of q and E[dz^2] beside the measurement")
+    .option("--explain", "after the table, say what each column means");
   addPlotCsvOptions(
     command,
     "|dW| and E[dz^2] by layer and activation histograms",
@@ -66,7 +68,8 @@ Examples:
   gradscope probe --depth 3 --width 4 --batch 2 --dump probe.json
   gradscope probe --arch rnn --activation tanh --seq-len 100 --recurrent-gain 0.9
   gradscope probe --arch lstm --seq-len 100 --width 64 --json
-  gradscope probe --arch transformer --depth 24 --norm-position post`,
+  gradscope probe --arch transformer --depth 24 --norm-position post
+${columnsHelp("probe", "recurrent", "transformer")}`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const { input, fromFile } = collectOptionInput(PROBE_OPTIONS, command);
@@ -124,7 +127,7 @@ Examples:
     output.out(
       opts.json
         ? `${toJson({ ...result, diagnosis }, 2)}\n`
-        : `${formatProbe(result)}\n\n${formatFindings(diagnosis).join("\n")}\n`,
+        : `${formatProbe(result)}\n\n${formatFindings(diagnosis).join("\n")}\n${opts.explain ? explain("probe") : ""}`,
     );
     await writePlotCsv(files, output, opts.json === true, {
       table: () => probeCsv(result),

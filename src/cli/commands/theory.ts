@@ -8,6 +8,7 @@ import { phaseDiagramFigures } from "../../report/figures-for/index.ts";
 import { nodeDocument } from "../../report/node-dom.ts";
 import { criticalWeightVar, phaseDiagram, theoryReport } from "../../theory/mean-field.ts";
 import { UsageError } from "../errors.ts";
+import { columnsHelp, explain } from "../format/columns.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import type { Output } from "../output.ts";
@@ -66,7 +67,8 @@ export function theoryCommand(output: Output): Command {
     )
     .option("--weight-vars <grid>", "phase-diagram weight variances LO:HI:COUNT", "0.25:4:16")
     .option("--bias-vars <grid>", "phase-diagram bias variances LO:HI:COUNT", "0:0.5:6")
-    .option("--json", "print JSON");
+    .option("--json", "print JSON")
+    .option("--explain", "after the table, say what each quantity means");
   addPlotCsvOptions(
     command,
     "the phase diagram (over --weight-vars x --bias-vars, finer by default) with this (weight var, bias var) marked",
@@ -79,7 +81,8 @@ Examples:
   gradscope theory --activation tanh --weight-var 1.5 --bias-var 0.05
   gradscope theory --activation relu --weight-var 2 --json
   gradscope theory --activation tanh --bias-var 0.1 --critical
-  gradscope theory --activation tanh --phase-diagram --json`,
+  gradscope theory --activation tanh --phase-diagram --json
+${columnsHelp("theory")}`,
   );
   command.action(async (opts: Record<string, string | boolean | undefined>) => {
     const files = plotCsvFlags(opts);
@@ -150,7 +153,7 @@ Examples:
     ];
     if (!report.converged) lines.push("", `note: ${report.reason}`);
     lines.push("", explainPhase(report.phase, report.chi1, report.depthScales.xiGrad));
-    output.out(`${lines.join("\n")}\n`);
+    output.out(`${lines.join("\n")}\n${opts.explain ? explain("theory") : ""}`);
     await writeFiles();
   });
   return command;

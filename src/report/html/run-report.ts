@@ -1,4 +1,5 @@
 import { LAYER_METRIC_COLUMNS } from "../../experiment/csv-export.ts";
+import { GLOSSARY } from "../../experiment/glossary.ts";
 import {
   diagnoseRunContents,
   type ImportedRunConfig,
@@ -35,26 +36,10 @@ export interface RunReportInput {
   generator?: string;
 }
 
-/** One-line definitions of the per-layer fields (docs/METRICS.md has the full text). */
-export const METRIC_DEFINITIONS: Readonly<Record<string, string>> = {
-  layer: "1-based index from the input side",
-  q: "mean over batch and units of z² (pre-activation, before normalization)",
-  gradPreactMeanSq: "mean over batch and units of (∂L/∂z)²",
-  gradWeightNorm: "Frobenius norm of ∂L/∂W",
-  gradBiasNorm: "L2 norm of ∂L/∂b",
-  weightNorm: "Frobenius norm of W",
-  gradToWeight: "std(∂L/∂W) / std(W)",
-  actMean: "mean of φ(u)",
-  actStd: "standard deviation of φ(u)",
-  saturated: "share of entries with φ′(u) < 1% of max φ′ (bounded activations only)",
-  lowDerivative: "share of entries with φ′(u) < 1% of max φ′ (every activation)",
-  inactive: "share of entries with φ′(u) = 0",
-  dead: "share of units with φ′(u) = 0 for every example of the batch",
-  nonfinite: "count of NaN/Inf among z, a and the gradients",
-  subnormal: "count of subnormal entries among ∂L/∂z and ∂L/∂W in the run's dtype",
-  underflow: "∂L/∂z underflowed to exactly 0 although φ′ and the gradient above were not 0",
-  updateRatio: "log₁₀(std ΔW / std W) of the step's update (training only)",
-};
+/** One-line definitions of the per-layer fields: the glossary's (src/experiment/glossary.ts). */
+export const METRIC_DEFINITIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  [...GLOSSARY.values()].map((e) => [e.key, e.definition]),
+);
 
 const FRACTIONS = new Set(["saturated", "lowDerivative", "inactive", "dead"]);
 
@@ -93,25 +78,9 @@ function metricCell(key: string, m: LayerRecord): string {
  * name split at an arbitrary capital, "gradTo Weight"); the field name stays in the tooltip and
  * the definitions. Soft hyphens let long single words wrap in narrow columns.
  */
-export const METRIC_DISPLAY_NAMES: Readonly<Record<string, string>> = {
-  layer: "layer",
-  q: "q",
-  gradPreactMeanSq: "E[(∂L/∂z)²]",
-  gradWeightNorm: "‖∂L/∂W‖",
-  gradBiasNorm: "‖∂L/∂b‖",
-  weightNorm: "‖W‖",
-  gradToWeight: "grad / weight",
-  actMean: "mean φ",
-  actStd: "std φ",
-  saturated: "satu&shy;rated",
-  lowDerivative: "low φ′",
-  inactive: "in&shy;active",
-  dead: "dead",
-  nonfinite: "NaN/∞",
-  subnormal: "sub&shy;normal",
-  underflow: "under&shy;flow",
-  updateRatio: "log₁₀ update ratio",
-};
+export const METRIC_DISPLAY_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  [...GLOSSARY.values()].map((e) => [e.key, e.display]),
+);
 
 /** The header of a field: its display name, or the field name escaped when it has none. */
 export function metricHeader(name: string): string {
