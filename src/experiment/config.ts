@@ -128,17 +128,23 @@ export function parseOptionValue(spec: OptionSpec, raw: unknown, source: OptionS
   }
 }
 
-function resolve(
+/**
+ * Every option of `specs` from partial input: unknown keys refused (`what` names the kind of
+ * config in the message, e.g. " for a recurrent net"), given values validated, the rest their
+ * defaults. The one resolver of every option table (MLP, recurrent, transformer).
+ */
+export function resolveOptions(
   specs: readonly OptionSpec[],
   input: Readonly<Record<string, unknown>>,
   source: OptionSource,
+  what = "",
 ): Record<string, unknown> {
   const byKey = new Map(specs.map((s) => [s.key, s]));
   for (const key of Object.keys(input)) {
     if (!byKey.has(key)) {
       const known = specs.map((s) => (source === "flag" ? `--${s.flag}` : s.key)).join(", ");
       throw new ConfigError(
-        `unknown ${source === "flag" ? "option" : "config key"} '${oneLine(key, 80)}' (known: ${known})`,
+        `unknown ${source === "flag" ? "option" : "config key"} '${oneLine(key, 80)}'${what} (known: ${known})`,
       );
     }
   }
@@ -232,7 +238,7 @@ export function resolveProbeConfig(
   input: Readonly<Record<string, unknown>> = {},
   source: OptionSource = "key",
 ): ProbeConfig {
-  const config = resolve(PROBE_OPTIONS, input, source) as unknown as ProbeConfig;
+  const config = resolveOptions(PROBE_OPTIONS, input, source) as unknown as ProbeConfig;
   checkCombination(config, source);
   if (source === "flag") checkApplicable({ ...config }, input, PROBE_OPTIONS, source);
   return config;
@@ -243,7 +249,7 @@ export function resolveNetworkConfig(
   input: Readonly<Record<string, unknown>> = {},
   source: OptionSource = "key",
 ): NetworkConfig {
-  const config = resolve(NETWORK_OPTIONS, input, source) as unknown as NetworkConfig;
+  const config = resolveOptions(NETWORK_OPTIONS, input, source) as unknown as NetworkConfig;
   checkCombination(config, source);
   return config;
 }
@@ -398,7 +404,7 @@ export function resolveTrainConfig(
   source: OptionSource = "key",
 ): TrainConfig {
   const raw = input as Readonly<Record<string, unknown>>;
-  const config = resolve(TRAIN_OPTIONS, raw, source) as unknown as TrainConfig;
+  const config = resolveOptions(TRAIN_OPTIONS, raw, source) as unknown as TrainConfig;
   checkTrainCombination(config, source);
   if (source === "flag") checkApplicable({ ...config }, raw, TRAIN_OPTIONS, source);
   return config;

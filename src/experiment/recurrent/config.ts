@@ -4,7 +4,7 @@ import { INIT_NAMES, type InitName } from "../../core/init.ts";
 import type { LossName } from "../../core/loss.ts";
 import { RECURRENT_KINDS, type RecurrentKind } from "../../core/recurrent/cell.ts";
 import { DEFAULT_FORGET_BIAS } from "../../core/recurrent/init-recurrent.ts";
-import { ConfigError, parseOptionValue } from "../config.ts";
+import { ConfigError, resolveOptions } from "../config.ts";
 import { NETWORK_OPTIONS, type OptionSource, type OptionSpec, optionName } from "../options.ts";
 
 /**
@@ -125,21 +125,7 @@ export function resolveRecurrentConfig(
   input: Readonly<Record<string, unknown>> = {},
   source: OptionSource = "key",
 ): RecurrentConfig {
-  const byKey = new Map(RECURRENT_OPTIONS.map((s) => [s.key, s]));
-  for (const key of Object.keys(input)) {
-    if (!byKey.has(key)) {
-      const known = RECURRENT_OPTIONS.map((s) => optionName(s, source)).join(", ");
-      throw new ConfigError(
-        `unknown ${source === "flag" ? "option" : "config key"} '${JSON.stringify(key).slice(1, -1)}' for a recurrent net (known: ${known})`,
-      );
-    }
-  }
-  const out: Record<string, unknown> = {};
-  for (const spec of RECURRENT_OPTIONS) {
-    const raw = input[spec.key];
-    out[spec.key] =
-      raw === undefined || raw === null ? spec.default : parseOptionValue(spec, raw, source);
-  }
+  const out = resolveOptions(RECURRENT_OPTIONS, input, source, " for a recurrent net");
   const config = out as unknown as RecurrentConfig;
   checkRecurrentCombination(config, source);
   return config;
