@@ -1,9 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
-import { ConfigError } from "../config.ts";
-import { toJson } from "../json-numbers.ts";
-import { checkRunDirFree, RUN_FILES, writeFileAtomic } from "../train/run-dir.ts";
-import { acquireRunLock, type RunLock } from "../train/run-lock.ts";
+import { RunDirWriter } from "../train/run-dir.ts";
 import type { SequenceRecord, SequenceRunConfig, SequenceSummary } from "./types.ts";
 
 /** Where a sequence run writes as it goes (a directory in Node; memory in tests or workers). */
@@ -15,60 +10,13 @@ export interface SequenceRunSink {
 }
 
 /**
- * The MLP's RunDirWriter contract for recurrent and transformer runs: the directory is refused
- * when it holds a run, `.gradscope.lock` is taken before anything is written (and the check
- * repeated under it), metrics.jsonl is appended line by line with synchronous writes, and
- * config.json and summary.json are replaced atomically. RunDirWriter itself is typed for the
- * MLP's config and records, so the same primitives are composed here for these shapes.
+ * The MLP's RunDirWriter for recurrent and transformer runs: the same contract (a directory
+ * holding a run is refused, `.gradscope.lock` taken first, metrics.jsonl appended line by
+ * line, config.json and summary.json replaced atomically), typed for these shapes.
  */
-export class SequenceRunWriter implements SequenceRunSink {
-  readonly dir: string;
-  private fd: number | null = null;
-  private readonly lock: RunLock;
-
-  constructor(dir: string) {
-    this.dir = dir;
-    checkRunDirFree(dir);
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (err) {
-      throw new ConfigError(
-        `cannot create run directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
-    }
-    this.lock = acquireRunLock(dir, "train");
-    try {
-      checkRunDirFree(dir); // again, under the lock: another run may have started in between
-    } catch (err) {
-      this.lock.release();
-      throw err;
-    }
-  }
-
-  writeConfig(config: SequenceRunConfig): void {
-    writeFileAtomic(join(this.dir, RUN_FILES.config), `${toJson(config, 2)}\n`);
-  }
-
-  appendRecord(record: SequenceRecord): void {
-    if (this.fd === null) this.fd = openSync(join(this.dir, RUN_FILES.metrics), "a");
-    writeSync(this.fd, `${toJson(record)}\n`);
-  }
-
-  writeSummary(summary: SequenceSummary): void {
-    writeFileAtomic(join(this.dir, RUN_FILES.summary), `${toJson(summary, 2)}\n`);
-  }
-
-  close(): void {
-    try {
-      if (this.fd !== null) {
-        closeSync(this.fd);
-        this.fd = null;
-      }
-    } finally {
-      this.lock.release();
-    }
-  }
-}
+export class SequenceRunWriter
+  extends RunDirWriter<SequenceRunConfig, SequenceRecord, SequenceSummary>
+  implements SequenceRunSink {}
 
 /** A sink that keeps everything in memory (compare without --out, tests). */
 export class MemorySequenceSink implements SequenceRunSink {

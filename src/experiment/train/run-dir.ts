@@ -13,7 +13,7 @@ import { ConfigError } from "../config.ts";
 import { checkRegularFile, FileReadError, forEachLine, readSmallFile } from "../file-read.ts";
 import { toJson } from "../json-numbers.ts";
 import { temporaryName } from "./checkpoint.ts";
-import type { RunSink, TrainRecord, TrainSummary } from "./recorder.ts";
+import type { TrainRecord, TrainSummary } from "./recorder.ts";
 import { acquireRunLock, type RunLock, runDirInUse } from "./run-lock.ts";
 import type { ResolvedTrainConfig } from "./train-config.ts";
 
@@ -72,7 +72,11 @@ export function claimFreshRunDir(base: string): string {
  * over the old one, so a reader always sees a complete summary. Refuses a directory that
  * already holds a run, so nothing recorded is ever overwritten.
  */
-export class RunDirWriter implements RunSink {
+export class RunDirWriter<
+  Config = ResolvedTrainConfig,
+  Record = TrainRecord,
+  Summary = TrainSummary,
+> {
   readonly dir: string;
   private fd: number | null = null;
   private readonly lock: RunLock;
@@ -96,16 +100,16 @@ export class RunDirWriter implements RunSink {
     }
   }
 
-  writeConfig(config: ResolvedTrainConfig): void {
+  writeConfig(config: Config): void {
     writeFileAtomic(join(this.dir, RUN_FILES.config), `${toJson(config, 2)}\n`);
   }
 
-  appendRecord(record: TrainRecord): void {
+  appendRecord(record: Record): void {
     if (this.fd === null) this.fd = openSync(join(this.dir, RUN_FILES.metrics), "a");
     writeSync(this.fd, `${toJson(record)}\n`);
   }
 
-  writeSummary(summary: TrainSummary): void {
+  writeSummary(summary: Summary): void {
     writeFileAtomic(join(this.dir, RUN_FILES.summary), `${toJson(summary, 2)}\n`);
   }
 
