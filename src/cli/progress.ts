@@ -116,3 +116,22 @@ export class TrainProgressReporter {
     return parts.join("  ");
   }
 }
+
+/**
+ * Ctrl-C during a run: the first one finishes the progress line, says the run is being
+ * written, and aborts `signal` (the run then writes its checkpoint and summary); a second
+ * Ctrl-C gets Node's default and quits at once. `dispose` removes the handler.
+ */
+export function interruptOnCtrlC(
+  output: Output,
+  progress: { finish(): void } | null,
+): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    progress?.finish();
+    output.err("gradscope: interrupted; writing the run (Ctrl-C again quits at once)\n");
+    controller.abort();
+  };
+  process.once("SIGINT", onSigint);
+  return { signal: controller.signal, dispose: () => process.removeListener("SIGINT", onSigint) };
+}

@@ -26,7 +26,7 @@ import { logSparkline } from "../format/bars.ts";
 import { formatMetric } from "../format/numbers.ts";
 import type { Output } from "../output.ts";
 import { plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
-import { sampleEvenly, TrainProgressReporter } from "../progress.ts";
+import { interruptOnCtrlC, sampleEvenly, TrainProgressReporter } from "../progress.ts";
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as `train`'s. */
 const INTERRUPTED = 130;
@@ -94,19 +94,13 @@ export async function trainArch(
   }
   const quiet = opts.quiet === true;
   const progress = quiet ? null : new TrainProgressReporter(output);
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    progress?.finish();
-    output.err("gradscope: interrupted; writing the run (Ctrl-C again quits at once)\n");
-    controller.abort();
-  };
-  process.once("SIGINT", onSigint);
+  const interrupt = interruptOnCtrlC(output, progress);
   const ends = new FirstAndLastRecord();
   let summary: SequenceSummary;
   try {
     summary = await trainSequenceRun(config, {
       sink: writer,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onRecord: (r) => ends.take(r),
       ...(progress
         ? {
@@ -115,7 +109,7 @@ export async function trainArch(
         : {}),
     });
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    interrupt.dispose();
     progress?.finish();
   }
   output.out(

@@ -33,7 +33,7 @@ import { formatMetric } from "../format/numbers.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
 import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
-import { sampleEvenly, TrainProgressReporter } from "../progress.ts";
+import { interruptOnCtrlC, sampleEvenly, TrainProgressReporter } from "../progress.ts";
 import { memoryLimit } from "./probe.ts";
 import { refuseForMlp, requestedArch, TRAIN_ARCH_FLAGS, trainArch } from "./train-arch.ts";
 
@@ -149,18 +149,12 @@ width 64, 4 heads, --seq-len 16, --vocab 16), --batch 32, --lr 0.001, 300 steps.
     }
     const quiet = opts.quiet === true;
     const progress = quiet ? null : new TrainProgressReporter(output);
-    const controller = new AbortController();
-    const onSigint = (): void => {
-      progress?.finish();
-      output.err("gradscope: interrupted; writing the run (Ctrl-C again quits at once)\n");
-      controller.abort();
-    };
-    process.once("SIGINT", onSigint);
+    const interrupt = interruptOnCtrlC(output, progress);
     let result: TrainResult;
     try {
       const common = {
         dataset,
-        signal: controller.signal,
+        signal: interrupt.signal,
         memoryLimitBytes: memoryLimit(),
         keepRecords: false,
         ...(progress
@@ -182,7 +176,7 @@ width 64, 4 heads, --seq-len 16, --vocab 16), --batch 32, --lr 0.001, 300 steps.
             })
           : await resumeTrain(resumeDir, { ...common, checkpointEvery });
     } finally {
-      process.removeListener("SIGINT", onSigint);
+      interrupt.dispose();
       progress?.finish();
     }
     const diagnosis = diagnoseRunDir(runDir);
