@@ -76,4 +76,9 @@ export interface DatasetOptions {
   labelColumn?: string | number;
   /** CSV task; by default it is inferred from the label column (see `csv.ts`). */
   task?: DatasetTask;
+  /**
+   * Refuse data whose arrays would need more, before allocating them. Default in Node
+   * (loadDataset): 3/4 of the memory available now (MemAvailable); in the browser 2 GiB.
+   */
+  memoryLimitBytes?: number;
 }

@@ -1,3 +1,4 @@
+import { memoryBudget } from "../memory-node.ts";
 import { loadCsvDataset } from "./csv.ts";
 import type { Dataset, DatasetName, DatasetOptions } from "./dataset.ts";
 import { DatasetError } from "./errors.ts";
@@ -36,15 +37,18 @@ export function loadDataset(name: DatasetName, options: DatasetOptions): Dataset
     throw new DatasetError("dataset mnist loads asynchronously: use loadDatasetAsync");
   }
   const testFraction = options.testFraction ?? DATASET_DEFAULTS.testFraction;
+  // memory is checked against what is free now, before the arrays exist
+  const memoryLimitBytes = options.memoryLimitBytes ?? memoryBudget();
   if (checked === "csv") {
     return loadCsvDataset({
       seed: options.seed,
       dtype: options.dtype,
       testFraction,
+      memoryLimitBytes,
       ...pick(options, ["samples", "csvPath", "csvText", "labelColumn", "task"]),
     });
   }
-  return loadSyntheticDataset(checked, options);
+  return loadSyntheticDataset(checked, { ...options, memoryLimitBytes });
 }
 
 /** Load any dataset, mnist included. The synthetic and csv ones resolve immediately. */

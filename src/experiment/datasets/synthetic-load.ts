@@ -87,6 +87,33 @@ export function checkDatasetOptions(name: string, o: DatasetOptions): DatasetNam
   return name as DatasetName;
 }
 
+/** Memory a generated dataset may take when the caller gives no limit (the browser): 2 GiB. */
+export const DEFAULT_DATASET_MEMORY = 2 * 1024 ** 3;
+
+/**
+ * Refuse, before anything is allocated, a generated dataset whose arrays would take more than
+ * `options.memoryLimitBytes` (Node passes 3/4 of the memory available now): the raw samples in
+ * float64 plus the train/test matrices and targets in the dtype, e.g. teacher with 10^8
+ * samples of 10^6 inputs.
+ */
+function checkSyntheticMemory(name: SyntheticDatasetName, count: number, o: DatasetOptions): void {
+  const t = DATASET_DEFAULTS.teacher;
+  const inputDim = name === "teacher" ? (o.inputDim ?? t.inputDim) : 2;
+  const outputDim =
+    name === "teacher"
+      ? (o.outputDim ?? t.outputDim)
+      : (o.classes ?? (name === "spirals" || name === "blobs" ? 3 : 2));
+  const bytes = o.dtype === "f32" ? 4 : 8;
+  const need = count * ((inputDim + outputDim) * (8 + bytes) + 12);
+  const limit = o.memoryLimitBytes ?? DEFAULT_DATASET_MEMORY;
+  if (need > limit) {
+    const mib = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
+    throw new DatasetError(
+      `dataset ${name}: ${count} samples of ${inputDim} inputs and ${outputDim} outputs need about ${mib(need)}, over the ${mib(limit)} of memory available: use fewer samples${name === "teacher" ? " or a smaller inputDim" : ""}`,
+    );
+  }
+}
+
 /**
  * Generate a synthetic dataset (every one but csv and mnist), exactly as `loadDataset` does:
  * the same options give identical data. Throws a DatasetError for bad options or for a
@@ -101,6 +128,7 @@ export function loadSyntheticDataset(name: DatasetName, options: DatasetOptions)
   }
   const testFraction = options.testFraction ?? DATASET_DEFAULTS.testFraction;
   const count = options.samples ?? DATASET_DEFAULTS.samples;
+  checkSyntheticMemory(checked, count, options);
   const noise = options.noise ?? DATASET_DEFAULTS.noise[checked];
   const { data, split } = datasetStreams(options.seed);
   let raw: RawSamples;

@@ -252,12 +252,32 @@ export async function resumeTrain(
     throw err;
   }
   const priorRecords = readRunDir(runDir).records;
-  const result = await train(config, {
-    ...rest,
-    priorRecords,
-    sink,
-    ...(checkpoint ? { resumeState: checkpoint.state } : {}),
-    checkpoint: writeCheckpoint,
-  });
+  let result: TrainResult;
+  try {
+    result = await train(config, {
+      ...rest,
+      priorRecords,
+      sink,
+      ...(checkpoint ? { resumeState: checkpoint.state } : {}),
+      checkpoint: writeCheckpoint,
+    });
+  } catch (err) {
+    sink.close(); // idempotent: train closes it itself once it has started
+    throw resumeError(err, runDir);
+  }
   return { ...result, runDir };
+}
+
+/**
+ * A checkpoint that decodes but does not fit the network it names (a tensor missing or of
+ * another size, a sampler order that is no permutation: a hand-edited or damaged file) makes
+ * Trainer.importState throw a RangeError; resuming reports it as the ConfigError of a damaged
+ * checkpoint (one line, exit 2). Other errors pass through. Found by fuzzing the checkpoint
+ * reader (test/fuzz).
+ */
+export function resumeError(err: unknown, runDir: string): unknown {
+  if (err instanceof RangeError && /^(checkpoint|sampler)\b/.test(err.message)) {
+    return new ConfigError(`cannot resume ${runDir}: checkpoint.json is damaged: ${err.message}`);
+  }
+  return err;
 }
