@@ -242,15 +242,23 @@ def main():
     }
     names = list(cases) if args.case == "all" else [args.case]
     tmp = tempfile.mkdtemp(prefix="gradscope-bench-")
+    load_before = os.getloadavg()[0]
     try:
         results = [measure(n, cases[n], args.rounds, args.steps, tmp) for n in names]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    load = (load_before, os.getloadavg()[0])
+    for r in results:
+        r["threads"] = args.threads
+        r["loadAverage"] = load
     if args.json:
         print(json.dumps(results, indent=2))
         return
     tuning = "default environment" if args.default_env else " ".join(f"{k}={v}" for k, v in BENCH_ENV.items())
-    print(f"torch {torch.__version__}, {args.threads} threads, every=1, {args.rounds} rounds x {args.steps} steps, {tuning}")
+    print(
+        f"torch {torch.__version__}, {args.threads} threads, every=1, {args.rounds} rounds x {args.steps} steps, {tuning}, "
+        f"load average {load[0]:.1f} at start, {load[1]:.1f} at end"
+    )
     for r in results:
         w, c = r["overheadPct"], r["cpuOverheadPct"]
         print(

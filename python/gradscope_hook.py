@@ -28,7 +28,11 @@ and Inf are written as the strings "NaN", "Infinity" and "-Infinity" (JSON has n
 
 Statistics are computed with torch ops on the tensors' own device, without autograd, and moved
 to the host once per recorded step (on CPU, where a read is no device sync, they are read as
-they are computed; see _Stats). On steps that are not recorded the hooks return at once and only
+they are computed; see _Stats). q, gradPreactMeanSq, the parameter metrics, dead units and
+NaN/Inf counts are over every entry; the statistics of an activation (mean, std, saturated,
+low-derivative and inactive fractions) of a tensor above ``activation_sample`` entries come
+from a fixed regular sample of it (_Plan), and histograms are binned every ``hist_every``-th
+recorded step; config.json states both. On steps that are not recorded the hooks return at once and only
 the loss and the global gradient norm are read (to catch an explosion). python/README.md
 documents the fields, the files and the measured overhead.
 """
@@ -198,9 +202,96 @@ def _bin_edge(dtype: torch.dtype, b: int) -> float:
     return math.ldexp(1.0, b - bias)
 
 
-# Histograms count a systematic sample of at most this many entries per tensor (every k-th
-# entry, k coprime with the row length so every unit is visited); "total" says of how many.
-HIST_SAMPLE = 1 << 11
+# Activation statistics (mean, std, saturated/low-derivative/inactive fractions) and the
+# histograms of a large tensor are computed from a fixed systematic sample of at most this many
+# entries per tensor and call: every k-th entry from the first, k = ceil(n / ACTIVATION_SAMPLE)
+# raised until coprime with the row length (so that every unit is visited), the same positions
+# every step. A tensor of at most ACTIVATION_SAMPLE entries is used whole (exact). watch(...,
+# activation_sample=) overrides it; config.json states it ("activationSample").
+ACTIVATION_SAMPLE = 1 << 16
+
+# Histograms are binned on the first recorded step and every HIST_EVERY-th recorded step after
+# it (watch(..., hist_every=); config.json "histEvery"), from every m-th entry of the tensor's
+# sample, at most HIST_SAMPLE entries (binning costs ~15 ns an entry: 65536 entries of each of
+# 30 tensors would take 30 ms).
+HIST_EVERY = 10
+HIST_SAMPLE = 1 << 12
+
+
+def _hist_sample(s: torch.Tensor) -> torch.Tensor:
+    """At most HIST_SAMPLE entries of the (flat) sample s, every m-th: a copy."""
+    n = s.numel()
+    return s[:: -(-n // HIST_SAMPLE)].clone() if n > HIST_SAMPLE else s.clone()
+
+
+class _Plan:
+    """The sample of one tensor shape. The tensor is viewed as [outer, units, inner] (units:
+    output features, the last dimension, or a convolution's channels, with inner its spatial
+    positions), inner cut in blocks of up to 16 consecutive entries (a 64-byte cache line of
+    float32: the sample reads about 1/k of the tensor's memory, where single entries every
+    k-th would read every line). The sample keeps every unit, every ko-th outer index and every
+    ki-th block (ko coprime with the second-last dimension, ki with the blocks of a row, so that
+    every position along them is visited), the same entries every step: a regular sub-tensor
+    [outer / ko, units, blocks / ki, block], whose sums per unit are one reduction. A tensor of
+    at most `limit` entries is taken whole."""
+
+    __slots__ = ("k", "ko", "ki", "view", "count", "dims", "sdims")
+
+    def __init__(self, shape: torch.Size, fdim: int, limit: int):
+        n = 1
+        for size in shape:
+            n *= size
+        self.dims = [i for i in range(len(shape)) if i != fdim]
+        self.sdims = [0, 2, 3]
+        outer = 1
+        for size in shape[:fdim]:
+            outer *= size
+        units = shape[fdim] if shape else 1
+        inner = n // max(outer * units, 1) if n else 1
+        block = next(b for b in (64, 32, 16, 8, 4, 2, 1) if inner % b == 0)
+        nb = inner // block
+        self.view = (outer, units, nb, block)
+        self.k = 1
+        self.ko = self.ki = 1
+        self.count = n
+        if n <= limit or n == 0:
+            return
+        r = -(-n // limit)  # reduction needed
+        row_blocks = shape[-1] // block if fdim < len(shape) - 1 and shape[-1] % block == 0 else 1
+        ki = min(r, nb)
+        while ki < nb and ki > 1 and math.gcd(ki, row_blocks) != 1:
+            ki += 1
+        ko = -(-r // ki) if ki > 0 else r
+        ko = min(ko, outer)
+        period = shape[fdim - 1] if fdim >= 1 else 1
+        while ko < outer and ko > 1 and math.gcd(ko, period) != 1:
+            ko += 1
+        while -(-outer // ko) * units * -(-nb // ki) * block > limit and ko < outer:
+            ko += 1
+        self.ko, self.ki = ko, ki
+        self.k = ko * ki
+        self.count = -(-outer // ko) * units * -(-nb // ki) * block
+
+    def take(self, x: torch.Tensor) -> torch.Tensor:
+        """The sample of x as a [outer', units, blocks', block] tensor (a view of x, not copied,
+        when taken whole)."""
+        v = x.reshape(self.view)
+        if self.k == 1:
+            return v
+        return v[:: self.ko, :, :: self.ki].contiguous()
+
+
+_PLANS: Dict[Any, _Plan] = {}
+
+
+def _plan(x: torch.Tensor, fdim: int, limit: int) -> _Plan:
+    key = (x.shape, fdim, limit)
+    plan = _PLANS.get(key)
+    if plan is None:
+        if len(_PLANS) > 1024:
+            _PLANS.clear()
+        plan = _PLANS[key] = _Plan(x.shape, fdim, limit)
+    return plan
 
 
 _CHUNK = 4096
@@ -266,6 +357,39 @@ def _precise_moments(x: torch.Tensor, s: float, v: float) -> Tuple[float, float]
     m = float(d.mean())
     c = float(_sum_squares(d - m))
     return m * n, c + n * m * m
+
+
+def _precise_moments_many(tensors: List[torch.Tensor]) -> List[Tuple[float, float]]:
+    """(sum, sum of squares) of each tensor, in float64 about its mean (_precise_moments), for
+    all of them in a few ops: one float64 copy of them all, sums per tensor by index_add."""
+    if len(tensors) == 1 or any(t.device != tensors[0].device for t in tensors):
+        out = []
+        for t in tensors:
+            d = t.detach().double()
+            m = float(d.mean())
+            out.append((m * t.numel(), float(_sum_squares(d - m)) + t.numel() * m * m))
+        return out
+    sizes = tuple(t.numel() for t in tensors)
+    dev = tensors[0].device
+    flat = torch.cat([t.detach().reshape(-1).double() for t in tensors])
+    key = (dev, sizes)
+    seg = _SEGMENT_IDS.get(key)
+    if seg is None:
+        if len(_SEGMENT_IDS) > 64:
+            _SEGMENT_IDS.clear()
+        seg = _SEGMENT_IDS[key] = torch.repeat_interleave(
+            torch.arange(len(sizes), device=dev), torch.tensor(sizes, device=dev)
+        )
+    counts = torch.tensor(sizes, dtype=torch.float64, device=dev)
+    k = len(sizes)
+    means = torch.zeros(k, dtype=torch.float64, device=dev).index_add_(0, seg, flat).div_(counts)
+    centered = flat.sub_(means[seg]).square_()
+    c = torch.zeros(k, dtype=torch.float64, device=dev).index_add_(0, seg, centered)
+    host = torch.cat([means, c]).tolist()
+    return [(m * n, cc + n * m * m) for m, cc, n in zip(host[:k], host[k:], sizes)]
+
+
+_SEGMENT_IDS: Dict[Any, torch.Tensor] = {}  # tensor index of each entry, by (device, sizes)
 
 
 def _norms(tensors: List[torch.Tensor]) -> List[torch.Tensor]:
@@ -384,27 +508,6 @@ class _Stats:
         torch.sub(x, threshold, out=b)
         b.clamp_(max=0).sign_()  # -1 below the threshold, 0 elsewhere
         return -float(_exact_sum(b))
-
-    def sample(self, x: torch.Tensor) -> torch.Tensor:
-        """A copy of at most HIST_SAMPLE entries of x for its histogram (every k-th entry, k
-        coprime with the row length so that every unit is visited), binned at the step's end."""
-        n = x.numel()
-        flat = x.reshape(-1)
-        if n > HIST_SAMPLE:
-            row = n // x.shape[0] if x.dim() > 1 and x.shape[0] > 0 else 1
-            k = _STRIDES.get((n, row))
-            if k is None:
-                k = -(-n // HIST_SAMPLE)
-                while math.gcd(k, row) != 1:
-                    k += 1
-                if len(_STRIDES) > 1024:
-                    _STRIDES.clear()
-                _STRIDES[(n, row)] = k
-            flat = flat[::k]
-        return flat.clone()
-
-
-_STRIDES: Dict[Tuple[int, int], int] = {}  # the sample's stride by (entries, row length)
 
 
 def _histograms(samples: List[torch.Tensor], keys: List[int], n_keys: int) -> torch.Tensor:
@@ -678,6 +781,8 @@ class Handle:
         every: int = 1,
         optimizer: Optional[torch.optim.Optimizer] = None,
         name: Optional[str] = None,
+        hist_every: int = HIST_EVERY,
+        activation_sample: int = ACTIVATION_SAMPLE,
     ):
         if not isinstance(model, nn.Module):
             raise TypeError("watch(model, ...): model must be a torch.nn.Module")
@@ -687,6 +792,12 @@ class Handle:
         self.model = model
         self.run_dir = str(run_dir)
         self.every = every
+        self.hist_every = int(hist_every)
+        if self.hist_every < 1:
+            raise ValueError("hist_every must be >= 1")
+        self.sample_limit = int(activation_sample)
+        if self.sample_limit < 1:
+            raise ValueError("activation_sample must be >= 1")
         self.optimizer = optimizer
         self.name = name
         self.closed = False
@@ -741,6 +852,8 @@ class Handle:
         self.status = "running"
         self._last_summary = 0.0
         self._recording = True  # step 1 is recorded
+        self._hist_step = True  # and gets histograms
+        self._sampled_steps = 0  # recorded steps with activation statistics so far
         self._reset_step()
         self._w_before: Optional[List[torch.Tensor]] = None
         self._flat = _FlatParams.create(self.mods)
@@ -764,15 +877,17 @@ class Handle:
     # -- hooks ---------------------------------------------------------------------------------
 
     def _reset_step(self) -> None:
-        # Per recorded step, summed per module at the step's end:
-        self._fwd: List[Tuple[int, float, torch.Tensor]] = []  # (module, n, [sum z^2, nonfinite z])
-        # (module, n, [sum a, sum a^2, low, zero, nonfinite a], hist, from an activation?)
-        self._act: List[Tuple[int, float, torch.Tensor, torch.Tensor, bool]] = []
-        # (module, n, [sum g^2, nonfinite g], hist)
-        self._bwd: List[Tuple[int, float, torch.Tensor, torch.Tensor]] = []
+        # Per recorded step, one entry per hook call, summed per module at the step's end:
+        self._fwd: List[Tuple[_Module, int, Any]] = []  # (module, n, [sum z^2, nonfinite z])
+        # (module, n, weight, [sum a, sum a^2, low, zero, nonfinite a], from an activation?):
+        # sums over the call's sample, times `weight` (entries per sampled entry) at the end
+        self._act: List[Tuple[_Module, int, float, Any, bool]] = []
+        self._bwd: List[Tuple[_Module, int, Any]] = []  # (module, n, [sum g^2, nonfinite g])
+        # histogram samples: (module, kind 0 act / 1 grad, entries, sample, from an activation?)
+        self._hist: List[Tuple[_Module, int, int, torch.Tensor, bool]] = []
         self._dead: Dict[int, torch.Tensor] = {}  # module -> per-unit sum of |phi'| so far
-        self._alive: set = set()  # modules with a call in which no derivative was zero
-        self._outputs: Dict[int, Tuple[_Module, Any]] = {}  # id(output) -> (module, weakref)
+        self._alive: set = set()  # modules with a call in which no unit can be dead
+        self._outputs: Dict[int, Tuple[_Module, Any, Optional[bool]]] = {}  # id(z) -> (module, weakref, finite)
 
     def _pre_hook(self, r: _Module):
         def hook(module, inputs):
@@ -783,17 +898,21 @@ class Handle:
         return hook
 
     def _fwd_hook(self, r: _Module):
+        is_grad_enabled = torch.is_grad_enabled
+        Tensor = torch.Tensor
+        grad_hook = self._grad_hook(r)
+
         def hook(module, inputs, output):
-            if not self._recording or not torch.is_grad_enabled():
+            if not self._recording or not is_grad_enabled():
                 return
-            z = _first_tensor(output)
+            z = output if type(output) is Tensor else _first_tensor(output)
             if z is None or z.dtype not in _FLOAT_BITS:
                 return
-            self._forward_stats(r, z.detach())  # detached: no graph is recorded
+            finite = self._forward_stats(r, z.detach())  # detached: no graph is recorded
             if r.activation_source != "declared" and (r.activation is not None or not self._ordered):
-                self._outputs[id(z)] = (r, weakref.ref(z))
+                self._outputs[id(z)] = (r, weakref.ref(z), finite)
             if z.requires_grad:
-                z.register_hook(self._grad_hook(r))
+                z.register_hook(grad_hook)
 
         return hook
 
@@ -816,92 +935,127 @@ class Handle:
             if a is None or a.dtype not in _FLOAT_BITS:
                 return
             with torch.no_grad():
-                self._activation_stats(r, None if a is u else u.detach(), a.detach())
+                self._activation_stats(r, None if a is u else u.detach(), a.detach(), entry[2])
 
         return hook
 
     def _grad_hook(self, r: _Module):
+        S = self.stats
+
         def hook(g):
-            if g.dtype in _FLOAT_BITS:
-                with torch.no_grad():
-                    self._grad_stats(r, g.detach())
+            if g.dtype not in _FLOAT_BITS:
+                return None
+            with torch.no_grad():
+                g = g.detach()
+                _, sq, finite = S.sums(g, want_sum=False)
+                self._bwd.append((r, g.numel(), S.pack(sq, S.nonfinite(g, finite))))
+                if self._hist_step:
+                    self._hist.append((r, 1, g.numel(), _hist_sample(_plan(g, max(g.dim() - 1, 0), self.sample_limit).take(g).reshape(-1)), True))
             return None
 
         return hook
 
     # -- statistics of outputs, activations and output gradients ------------------------------
 
-    def _forward_stats(self, r: _Module, z: torch.Tensor) -> None:
+    def _forward_stats(self, r: _Module, z: torch.Tensor) -> Optional[bool]:
+        """q and the NaN/Inf count of z, over every entry (one pass: its sum of squares); when
+        no activation follows (known so far), z's own mean and std, from its sample. Returns
+        whether z is finite (None when not read: eager mode)."""
         S = self.stats
-        n = float(z.numel())
-        as_activation = r.activation is None or not self._ordered
-        zsum, zsq, finite = S.sums(z, want_sum=as_activation)
-        vec = S.pack(zsq, S.nonfinite(z, finite))
-        for t in r.targets:
-            self._fwd.append((t, n, vec))
+        n = z.numel()
+        own = r.activation is None or not self._ordered
+        zsum, zsq, finite = S.sums(z, want_sum=own)
+        nf = S.nonfinite(z, finite)
+        self._fwd.append((r, n, S.pack(zsq, nf)))
         if r.activation_source == "declared":
-            act = r.activation
-            assert act is not None
-            self._activation_stats(r, z, act.value(z, S.scratch(z, 0) if act.name == "relu" else None))
-        elif as_activation:
-            # No activation follows (known so far): the output's own statistics stand for it.
+            self._activation_stats(r, z, None, finite)
+        elif own:
+            # z's own mean and std, exact: its sum is one more pass over z, just read (cheaper
+            # than copying a sample of it)
             zero = S.zero_of(z.device)
-            avec = S.pack(zsum, zsq, zero, zero, zero)  # NaN/Inf counted in z
-            h = S.sample(z)
-            for t in r.targets:
-                self._act.append((t, n, avec, h, False))
+            self._act.append((r, n, 1.0, S.pack(zsum, zsq, zero, zero, zero), False))  # NaN/Inf counted in z
+            if self._hist_step:
+                self._hist.append((r, 0, n, _hist_sample(_plan(z, _feature_dim(r.module, z), self.sample_limit).take(z).reshape(-1)), False))
+        return finite
 
-    def _activation_stats(self, r: _Module, u: Optional[torch.Tensor], a: torch.Tensor) -> None:
-        """Mean, std, derivative counts and dead units of the activation a = phi(u) after r."""
+    def _activation_stats(self, r: _Module, u: Optional[torch.Tensor], a: Optional[torch.Tensor], z_finite: Optional[bool]) -> None:
+        """Mean, std, saturated/low-derivative/inactive fractions of the activation a = phi(u)
+        after r, from its sample (_Plan); dead units and the NaN/Inf count over every entry.
+        `a` is None for an activation applied functionally (declared): phi is computed on the
+        sample only."""
         S = self.stats
         act = r.activation
         assert act is not None
-        n = float(a.numel())
-        dims = [i for i in range(a.dim()) if i != _feature_dim(r.module, a)]
-        relu = act.zero_is_inactive and bool(dims)
-        asum, asq, finite = S.sums(a, want_sum=not relu)
-        h = S.sample(a)
-        zero_t = S.zero_of(a.device)
-        d: Optional[torch.Tensor]
-        if relu:
-            # ReLU: phi'(u) = 0 exactly where a = 0 (NaN counts as nonzero). a >= 0 is its own
-            # |phi'|: its sums per unit give the dead units and, summed, the mean.
-            per_unit = a.sum(dim=dims)
-            asum = S.val(per_unit.sum())
-            low = zero = n - S.count_nonzero(a, finite)
-            if S.need(zero > 0):
-                self._merge_dead(r, per_unit.to(S.acc))
-            else:
-                self._alive.add(r.reg)
-            d = None
-        elif act.zero_is_inactive:
-            low = zero = n - S.count_nonzero(a, finite)
-            d = a
-        elif u is None and act.name in ("swish", "gelu"):
-            low = zero = zero_t  # an in-place activation whose derivative needs its input
-            d = None
+        x = a if a is not None else u
+        assert x is not None
+        n = x.numel()
+        plan = _plan(x, _feature_dim(r.module, x), self.sample_limit)
+        whole = not (z_finite or not S.lazy)  # NaN/Inf in z: every entry (its mean is NaN)
+        take = (lambda t: t.reshape(plan.view)) if whole else plan.take
+        declared = a is None
+        relu = act.zero_is_inactive
+        us: Optional[torch.Tensor] = None
+        if declared:
+            us = take(u)
+            s = act.value(us)
         else:
-            if act.name in ("sigmoid", "tanh"):
-                d = S.scratch(a, 0)
-                torch.mul(a, a, out=d)
-                if act.name == "sigmoid":
-                    torch.sub(a, d, out=d)  # a (1 - a) >= 0
-                else:
-                    d.neg_().add_(1)  # 1 - a^2 >= 0
+            s = take(a)
+            if u is not None and act.name in ("swish", "gelu", "softplus", "leaky-relu"):
+                us = take(u)
+        ns = s.numel()
+        ssum, ssq, finite = S.sums(s)
+        zero_t = S.zero_of(x.device)
+        d: Optional[torch.Tensor] = None
+        if relu:
+            low = zero = ns - S.count_nonzero(s, finite)
+            d = s  # phi'(u) = 0 exactly where a = 0, and a >= 0
+        elif us is None and act.name in ("swish", "gelu"):
+            low = zero = zero_t  # an in-place activation whose derivative needs its input
+        else:
+            if act.name == "sigmoid":
+                d = s - s * s  # a (1 - a) >= 0
+            elif act.name == "tanh":
+                d = 1 - s * s
             else:
-                d = act.derivative(u, a).abs()
+                d = act.derivative(us, s).abs()
             low = S.count_below(d, 0.01 * act.max_derivative, finite)
-            zero = n - S.count_nonzero(d, finite) if S.need(low > 0) else zero_t
-        if not relu:
-            if d is not None and dims and S.need(zero > 0):
-                # A unit is dead when phi' = 0 for every entry: its sum of |phi'| over the batch
-                # is 0 (a sum of non-negative numbers is 0 only if all are).
-                self._merge_dead(r, d.sum(dim=dims).to(S.acc))
+            zero = ns - S.count_nonzero(d, finite) if S.need(low > 0) else zero_t
+        # Dead units (phi' = 0 at every entry of the unit), over every entry. On CPU, skipped
+        # when the sample (which keeps every unit) proves there is none: no zero derivative in
+        # it, or a nonzero one in every unit.
+        alive = d is None or not plan.dims
+        if not alive and S.lazy and not whole:
+            alive = zero == 0 or bool((d.sum(dim=plan.sdims) > 0).all())
+        if alive:
+            self._alive.add(r.reg)
+        else:
+            if relu:
+                # a unit is dead when its largest a is 0 (declared: its largest u <= 0); NaN is
+                # not 0: alive
+                unit = x.amax(dim=plan.dims).clamp_(min=0) if declared else x.sum(dim=plan.dims)
+            elif act.name in ("sigmoid", "tanh"):
+                assert a is not None
+                full = S.scratch(a, 0)
+                torch.mul(a, a, out=full)
+                if act.name == "sigmoid":
+                    torch.sub(a, full, out=full)
+                else:
+                    full.neg_().add_(1)
+                unit = full.sum(dim=plan.dims)
             else:
-                self._alive.add(r.reg)
-        avec = S.pack(asum, asq, low, zero, S.nonfinite(a, finite))
-        for t in r.targets:
-            self._act.append((t, n, avec, h, True))
+                unit = act.derivative(u, a if a is not None else act.value(u)).abs().sum(dim=plan.dims)
+            self._merge_dead(r, unit.to(S.acc))
+        if z_finite or finite:
+            nf = zero_t  # phi of finite numbers is finite (every activation known here)
+        elif a is not None:
+            nf = S.val((~torch.isfinite(a)).sum())
+        elif whole:
+            nf = S.val((~torch.isfinite(s)).sum())  # declared: s is phi(u), whole
+        else:
+            nf = S.val((~torch.isfinite(act.value(u))).sum())
+        self._act.append((r, n, n / ns if ns else 1.0, S.pack(ssum, ssq, low, zero, nf), True))
+        if self._hist_step:
+            self._hist.append((r, 0, n, _hist_sample(s.reshape(-1)), True))
 
     def _merge_dead(self, r: _Module, unit_sum: torch.Tensor) -> None:
         prev = self._dead.get(r.reg)
@@ -911,15 +1065,6 @@ class Handle:
             self._dead[r.reg] = prev + unit_sum
         else:
             self._alive.add(r.reg)  # calls with different unit counts: not measured
-
-    def _grad_stats(self, r: _Module, g: torch.Tensor) -> None:
-        S = self.stats
-        n = float(g.numel())
-        _, sq, finite = S.sums(g, want_sum=False)
-        vec = S.pack(sq, S.nonfinite(g, finite))
-        h = S.sample(g)
-        for t in r.targets:
-            self._bwd.append((t, n, vec, h))
 
     # -- parameters ----------------------------------------------------------------------------
 
@@ -1036,6 +1181,7 @@ class Handle:
         nonfinite = [0] * nseg
         k = len(ps["tensors"])
         squared = ps["squared"]
+        redo: List[Tuple[torch.Tensor, int]] = []
         for t, j, v, s in zip(ps["tensors"], ps["seg"], host[:k], host[k : 2 * k]):
             if t is None:  # a parameter without a gradient: zeros
                 continue
@@ -1047,10 +1193,18 @@ class Handle:
                 s = float(d.sum())
                 if not (math.isfinite(v2) and math.isfinite(s)):
                     nonfinite[j] += int((~torch.isfinite(t)).sum())
-            if j < M or j >= 3 * M:  # segments whose std is reported (W, dW, the update)
-                s, v2 = _precise_moments(t, s, v2)
+            # segments whose std is reported (W, dW, the update), when the spread is tiny against
+            # the mean: redone in float64 about the mean, all such tensors at once (below)
+            if (j < M or j >= 3 * M) and n and math.isfinite(s) and math.isfinite(v2):
+                if v2 / n - (s / n) ** 2 < 1e-3 * v2 / n:
+                    redo.append((t, j))
+                    continue
             squares[j] += v2
             total[j] += s
+        if redo:
+            for (t, j), (s, v2) in zip(redo, _precise_moments_many([t for t, _ in redo])):
+                squares[j] += v2
+                total[j] += s
         return {"sum": total, "sq": squares, "nonfinite": nonfinite}
 
     # -- the step ------------------------------------------------------------------------------
@@ -1085,6 +1239,7 @@ class Handle:
             self._reset_step()
             self._recording = (n + 1) % self.every == 0
             if self._recording:
+                self._hist_step = self._sampled_steps % self.hist_every == 0
                 self._snapshot()
         if time.time() - self._last_summary >= SUMMARY_INTERVAL:
             self._write_summary()
@@ -1118,41 +1273,66 @@ class Handle:
         ps = self._param_stats(sampled and self._w_before is not None)
         have_before = bool(ps["updated"])
 
-        # Per-module sums of the hooks' statistics (index_add over the calls).
+        # Per-module sums of the hooks' statistics: over the calls, and to each module's targets
+        # (itself and the modules sharing its output).
         count = {"f": [0.0] * M, "a": [0.0] * M, "b": [0.0] * M}
 
         host_sums = {}
 
-        def gather(key, entries, width):
+        def gather(key, entries, width, weighted):
             """Per-module sums of the entries' statistics: float tuples (CPU) added here, tensors
-            stacked and added on the device, to move with the rest."""
+            stacked and added on the device, to move with the rest. A weighted entry's sums over
+            its sample count `weight` times (all but the last, its NaN/Inf count)."""
             sums = [[0.0] * width for _ in range(M)]
             host_sums[key] = sums
+            counts = count[key]
             tensors = []
+            idx = []
+            wts = []
             for e in entries:
-                count[key][e[0]] += e[1]
-                if isinstance(e[2], tuple):
-                    row = sums[e[0]]
-                    for k, v in enumerate(e[2]):
-                        row[k] += v
+                r = e[0]
+                if weighted:
+                    w, vec = e[2], e[3]
                 else:
-                    tensors.append(e)
+                    w, vec = 1.0, e[2]
+                for t in r.targets:
+                    counts[t] += e[1]
+                    if type(vec) is tuple:
+                        row = sums[t]
+                        if w == 1.0:
+                            for k, v in enumerate(vec):
+                                row[k] += v
+                        else:
+                            for k in range(width - 1):
+                                row[k] += vec[k] * w
+                            row[width - 1] += vec[width - 1]
+                    else:
+                        tensors.append(vec)
+                        idx.append(t)
+                        wts.append([w] * (width - 1) + [1.0])
             out = torch.zeros(M, width, dtype=acc, device=dev)
             if tensors:
-                idx = torch.tensor([e[0] for e in tensors], device=dev)
-                out.index_add_(0, idx, torch.stack([e[2].to(dev) for e in tensors]))
+                rows = torch.stack([v.to(dev, acc) for v in tensors])
+                if weighted:
+                    rows = rows * torch.tensor(wts, dtype=acc, device=dev)
+                out.index_add_(0, torch.tensor(idx, device=dev), rows)
             return out
 
-        act_entries = [e for e in self._act if e[4] == (mods[e[0]].activation is not None)]
-        fwd = gather("f", self._fwd, 2)
-        act = gather("a", act_entries, 5)
-        bwd = gather("b", self._bwd, 2)
+        act_entries = [e for e in self._act if e[4] == (e[0].activation is not None)]
+        fwd = gather("f", self._fwd, 2, False)
+        act = gather("a", act_entries, 5, True)
+        bwd = gather("b", self._bwd, 2, False)
         dead_regs = [i for i in sorted(self._dead) if i not in self._alive]
         # per module, the number of units whose sum of |phi'| is 0 (divided by the units below)
         dead = [(self._dead[i] == 0).sum().reshape(1).to(dev, acc) for i in dead_regs]
 
         # Histograms per (module, kind), grouped by dtype (bins differ), one dtype per key.
-        hist_entries = [(e[0], 0, e[1], e[3]) for e in act_entries] + [(e[0], 1, e[1], e[3]) for e in self._bwd]
+        hist_entries = [
+            (t, kind, total, h)
+            for r, kind, total, h, from_act in self._hist
+            if kind == 1 or from_act == (r.activation is not None)
+            for t in r.targets
+        ]
         key_dtype: Dict[Tuple[int, int], torch.dtype] = {}
         hist_counts: Dict[Tuple[int, int], List[float]] = {}  # (module, kind) -> [sampled, total]
         groups: Dict[torch.dtype, List[Tuple[Tuple[int, int], torch.Tensor]]] = {}
@@ -1211,6 +1391,10 @@ class Handle:
                 hist_of[k] = (rows[j], dtype, int(spans[2 * j]), int(spans[2 * j + 1]))
 
         numel = ps["numel"]
+        # histograms on the recorded steps that sampled them (none on the others: no "hist")
+        with_hist = sampled and self._hist_step
+        if sampled:
+            self._sampled_steps += 1
         total_sq = math.fsum(gsq) if all(math.isfinite(v) for v in gsq) else sum(gsq)
         grad_norm = math.sqrt(total_sq) if not math.isnan(total_sq) else float("nan")
 
@@ -1274,10 +1458,13 @@ class Handle:
             rec["nonfinite"] = nf_z + nf_a + nf_g + nf_w + nf_b
             rec["subnormal"] = 0  # not measured
             rec["underflow"] = False
-            hists.append(
-                '{"grad":%s,"act":%s}'
-                % (_hist_json(hg, hist_counts.get((i, 1))), _hist_json(ha, hist_counts.get((i, 0))))
-            )
+            if with_hist:
+                hists.append(
+                    ',"hist":{"grad":%s,"act":%s}}'
+                    % (_hist_json(hg, hist_counts.get((i, 1))), _hist_json(ha, hist_counts.get((i, 0))))
+                )
+            else:
+                hists.append("}")
             layers.append(rec)
             nf_parts.append((nf_z, nf_a, nf_g, nf_w, nf_b, nf_o))
 
@@ -1298,7 +1485,7 @@ class Handle:
             for k, v in rec.items():
                 if type(v) is float and not math.isfinite(v):
                     rec[k] = _enc_float(v)
-            parts.append(_dump(rec)[:-1] + ',"hist":' + hist + "}")
+            parts.append(_dump(rec)[:-1] + hist)
         head = {"step": n, "loss": _enc_float(loss), "gradNorm": _enc_float(grad_norm), "lr": _enc_float(self._lr())}
         self._append(_dump(head)[:-1] + ',"layers":[' + ",".join(parts) + "]}")
         self.recorded += 1
@@ -1372,6 +1559,8 @@ class Handle:
             "name": self.name,
             "hookVersion": HOOK_VERSION,
             "every": self.every,
+            "histEvery": self.hist_every,
+            "activationSample": self.sample_limit,
             "torch": torch.__version__,
             "dtype": self.dtype,
             "optimizer": opt,
@@ -1546,9 +1735,19 @@ def watch(
     every: int = 1,
     optimizer: Optional[torch.optim.Optimizer] = None,
     name: Optional[str] = None,
+    hist_every: int = HIST_EVERY,
+    activation_sample: int = ACTIVATION_SAMPLE,
 ) -> Handle:
     """Watch `model`'s gradient flow into the gradscope run directory `run_dir` (created; it must
     not hold a run). Records step 1, every `every`-th step, and the first step whose loss or
     gradient is NaN/Inf. Call `handle.step(loss)` after each `optimizer.step()` and
     `handle.close()` at the end, or use the handle as a context manager."""
-    return Handle(model, run_dir, every=every, optimizer=optimizer, name=name)
+    return Handle(
+        model,
+        run_dir,
+        every=every,
+        optimizer=optimizer,
+        name=name,
+        hist_every=hist_every,
+        activation_sample=activation_sample,
+    )

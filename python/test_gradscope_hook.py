@@ -311,7 +311,12 @@ def test_every_records_step_one_and_multiples(tmp_path):
         for layer in r["layers"]:
             for key in ("q", "gradPreactMeanSq", "gradWeightNorm", "weightNorm", "gradToWeight", "actMean", "actStd"):
                 assert isinstance(layer[key], float), (r["step"], layer["path"], key)
-            assert layer["hist"]["grad"] is not None and layer["hist"]["act"] is not None
+            # histograms on the first recorded step and every hist_every-th (10) after it
+            if r["step"] == 1:
+                assert layer["hist"]["grad"] is not None and layer["hist"]["act"] is not None
+            else:
+                assert "hist" not in layer
+    assert config["histEvery"] == 10 and config["activationSample"] == 65536
 
 
 def test_forwards_without_grad_are_not_recorded(tmp_path):
@@ -581,7 +586,8 @@ def test_post_ln_transformer_encoder(tmp_path, batch_first):
             for key in ("q", "gradPreactMeanSq", "gradWeightNorm", "weightNorm", "actStd"):
                 assert isinstance(layer[key], float) and math.isfinite(layer[key]) and layer[key] > 0, (layer["path"], key)
             assert layer["nonfinite"] == 0
-            assert layer["hist"]["grad"]["total"] > 0 and layer["hist"]["act"]["total"] > 0
+            if r["step"] == 1:  # histograms every 10th recorded step
+                assert layer["hist"]["grad"]["total"] > 0 and layer["hist"]["act"]["total"] > 0
         attn = next(layer for layer in r["layers"] if layer["path"] == "layers.1.self_attn")
         assert attn["weight"] == "in_proj_weight"
 
@@ -783,7 +789,7 @@ def test_every_metric_matches_a_reference_computation(tmp_path, lazy, flat):
     ref = _Reference(model, acts)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     expected = []
-    with gradscope_hook.watch(model, tmp_path / "run", optimizer=opt) as h:
+    with gradscope_hook.watch(model, tmp_path / "run", optimizer=opt, hist_every=1) as h:
         h.stats.lazy = lazy
         assert h._flat is not None  # one dtype, one device: the parameters' flat buffer
         if not flat:  # the per-tensor path (mixed dtypes or devices, sparse gradients)
@@ -837,4 +843,185 @@ def test_every_metric_matches_a_reference_computation(tmp_path, lazy, flat):
                     assert got_exps == hexp["exps"], (where, kind)
                 else:
                     assert sum(hist["counts"]) + hist["zeros"] == hist["sampled"]
-        assert any(layer["hist"]["act"]["sampled"] < layer["hist"]["act"]["total"] for layer in rec["layers"])
+        # every tensor is below the activation sample: statistics over every entry (above)
+        assert all(layer["hist"]["act"]["sampled"] == layer["hist"]["act"]["total"] for layer in rec["layers"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The activation sample: statistics of large tensors from a fixed sample of at most
+# ACTIVATION_SAMPLE entries; q, gradPreactMeanSq, the parameters' norms, dead units and NaN/Inf
+# counts over every entry.
+
+
+class _Capture:
+    """z of a module, a of its activation and dL/dz, kept in float64 by plain hooks."""
+
+    def __init__(self, module, act):
+        self.z = self.a = self.g = None
+        module.register_forward_hook(self._z)
+        act.register_forward_hook(lambda m, i, o: setattr(self, "a", o.detach().double().clone()))
+
+    def _z(self, m, i, o):
+        self.z = o.detach().double().clone()
+        o.register_hook(lambda g: setattr(self, "g", g.detach().double().clone()))
+
+
+@pytest.mark.parametrize("act_name", ["relu", "tanh"])
+def test_sampled_statistics_agree_with_exact_ones(tmp_path, act_name):
+    """Linear(64, 512) on 512 inputs: 262144 outputs, 4 times the sample. The sampled mean,
+    std and fractions agree with the exact ones within 6 standard errors of the sample
+    (sd / sqrt(sampled entries) for a mean, sqrt(p (1 - p) / sampled) for a fraction); q,
+    gradPreactMeanSq, the norms and the dead units equal a float64 recomputation."""
+    torch.manual_seed(5)
+    lin = nn.Linear(64, 512)
+    act = nn.ReLU() if act_name == "relu" else nn.Tanh()
+    with torch.no_grad():
+        lin.weight.mul_(4.0)  # tanh saturates for some entries
+        if act_name == "relu":
+            lin.bias[:7] = -100.0  # 7 dead units of 512
+    model = nn.Sequential(lin, act, nn.Linear(512, 3))
+    cap = _Capture(lin, act)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.randn(512, 64)
+    with gradscope_hook.watch(model, tmp_path / "run", optimizer=opt) as h:
+        opt.zero_grad()
+        loss = (model(x) * torch.randn(512, 3)).sum()
+        loss.backward()
+        dW = lin.weight.grad.detach().double().clone()
+        opt.step()
+        h.step(loss)
+    config, records, _ = read_run(tmp_path / "run")
+    assert config["activationSample"] == gradscope_hook.ACTIVATION_SAMPLE == 65536
+    layer = records[0]["layers"][0]
+    z, a, g = cap.z, cap.a, cap.g
+    ns = gradscope_hook._plan(torch.empty(512, 512), 1, 65536).count
+    assert 32768 <= ns <= 65536
+    sd = float(a.std(unbiased=False))
+    assert abs(layer["actMean"] - float(a.mean())) <= 6 * sd / math.sqrt(ns)
+    assert abs(layer["actStd"] - sd) <= 6 * sd / math.sqrt(ns)
+    if act_name == "relu":
+        d = (a > 0).double()
+        low = float((d == 0).double().mean())
+    else:
+        d = 1 - a * a
+        low = float((d < 0.01).double().mean())
+        assert layer["saturated"] == layer["lowDerivative"]
+        assert 0.01 < low < 0.99
+    assert abs(layer["lowDerivative"] - low) <= 6 * math.sqrt(low * (1 - low) / ns) + 1e-12
+    # exact: over every entry
+    assert layer["q"] == pytest.approx(float((z * z).mean()), rel=1e-6)
+    assert layer["gradPreactMeanSq"] == pytest.approx(float((g * g).mean()), rel=1e-6)
+    assert layer["gradWeightNorm"] == pytest.approx(float(dW.norm()), rel=1e-6)
+    assert layer["dead"] == float((d.sum(dim=0) == 0).double().mean())
+    if act_name == "relu":
+        assert layer["dead"] == 7 / 512
+    assert layer["nonfinite"] == 0
+    # the histograms come from the sample: at most HIST_SAMPLE entries of it
+    assert layer["hist"]["act"]["total"] == 512 * 512
+    assert layer["hist"]["act"]["sampled"] <= gradscope_hook.HIST_SAMPLE
+
+
+def test_small_tensors_are_not_sampled(tmp_path):
+    """A tensor of at most activation_sample entries is taken whole; a smaller
+    activation_sample samples it (and says so in config.json)."""
+    for limit in (65536, 256):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(8, 64), nn.Sigmoid(), nn.Linear(64, 1))
+        cap = _Capture(model[0], model[1])
+        x = torch.randn(100, 8)
+        with gradscope_hook.watch(model, tmp_path / f"run-{limit}", activation_sample=limit) as h:
+            out = model(x).sum()
+            out.backward()
+            h.step(out)
+        config, records, _ = read_run(tmp_path / f"run-{limit}")
+        assert config["activationSample"] == limit
+        layer = records[0]["layers"][0]
+        exact = float(cap.a.mean())
+        if limit == 65536:
+            assert layer["actMean"] == pytest.approx(exact, rel=1e-6)
+        else:
+            assert layer["actMean"] != pytest.approx(exact, rel=1e-9)
+            assert abs(layer["actMean"] - exact) < 0.05
+        assert layer["q"] == pytest.approx(float((cap.z * cap.z).mean()), rel=1e-6)
+
+
+def test_nan_at_an_unsampled_position_is_counted(tmp_path):
+    """One NaN in a row the activation sample skips: z and its ReLU (forward), then, in a run
+    whose loss stays finite, dL/dz (backward): counted over every entry, the explosion
+    located."""
+    plan = gradscope_hook._plan(torch.empty(512, 512), 1, 65536)
+    assert plan.ko > 1  # row 1 is not in the sample
+    torch.manual_seed(0)
+
+    class Poke(nn.Module):
+        """A module with a parameter whose output has one NaN at [1, 3]."""
+
+        def __init__(self):
+            super().__init__()
+            self.gain = nn.Parameter(torch.ones(512))
+
+        def forward(self, x):
+            y = x * self.gain
+            mask = torch.zeros_like(y)
+            mask[1, 3] = math.nan
+            return y + mask
+
+    model = nn.Sequential(nn.Linear(64, 512), Poke(), nn.ReLU(), nn.Linear(512, 1))
+    x = torch.randn(512, 64)
+    with gradscope_hook.watch(model, tmp_path / "fwd") as h:
+        out = model(x)[[0, 2]].sum()  # the NaN row is not in the loss: it stays finite
+        out.backward()
+        h.step(out)
+    _, records, summary = read_run(tmp_path / "fwd")
+    assert math.isfinite(records[0]["loss"])
+    poke = records[0]["layers"][1]
+    assert poke["path"] == "1"
+    assert poke["nonfinite"] >= 2  # z[1, 3] and, unless ReLU zeroed it, a[1, 3] (NaN stays NaN)
+    assert summary["explosion"]["what"] == "z" and summary["explosion"]["layer"] == 2
+
+    # a NaN in an output gradient only, at an unsampled row: a parameterless module between
+    # the second Linear and the head puts it into the gradient its input receives
+    class NanGrad(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, y):
+            return y.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            g = g.clone()
+            g[1, 3] = math.nan
+            return g
+
+    class Poison(nn.Module):
+        def forward(self, y):
+            return NanGrad.apply(y)
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 512), nn.ReLU(), nn.Linear(512, 512), Poison(), nn.Linear(512, 1))
+    with gradscope_hook.watch(model, tmp_path / "bwd") as h:
+        out = model(x).sum()
+        out.backward()
+        h.step(out)
+    _, records, summary = read_run(tmp_path / "bwd")
+    assert math.isfinite(records[0]["loss"])
+    layers = records[0]["layers"]
+    assert layers[1]["path"] == "2"
+    assert layers[1]["nonfinite"] >= 1  # dL/dz of the second Linear: one NaN of 262144 (and dW)
+    assert layers[1]["gradPreactMeanSq"] == "NaN"
+    assert layers[2]["nonfinite"] == 0
+    assert (summary["explosion"]["what"], summary["explosion"]["layer"]) == ("dz", 2)
+
+
+def test_histograms_every_hist_every_recorded_steps(tmp_path):
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    with gradscope_hook.watch(model, tmp_path / "run", every=2, optimizer=opt, hist_every=3) as h:
+        train(model, h, 12, opt)
+    config, records, _ = read_run(tmp_path / "run")
+    assert config["histEvery"] == 3
+    # recorded: 1, 2, 4, 6, 8, 10, 12; histograms on the 1st, 4th and 7th of them
+    assert [r["step"] for r in records] == [1, 2, 4, 6, 8, 10, 12]
+    assert [r["step"] for r in records if "hist" in r["layers"][0]] == [1, 6, 12]
+    with pytest.raises(ValueError):
+        gradscope_hook.watch(model, tmp_path / "bad", hist_every=0)

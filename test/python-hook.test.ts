@@ -28,6 +28,10 @@ interface HookConfig {
   name: string | null;
   hookVersion: number;
   every: number;
+  /** histograms on every histEvery-th recorded step (python/README.md) */
+  histEvery: number;
+  /** activation statistics of larger tensors come from a sample of this many entries */
+  activationSample: number;
   torch: string;
   dtype: "f32" | "f64";
   optimizer: { type: string; lr: number | null } | null;
@@ -123,6 +127,8 @@ describe.skipIf(!hasTorch)("PyTorch hook: real training runs judged by the verdi
   it("(a) a deep sigmoid MLP with PyTorch's default init is vanishing at step 1", () => {
     const run = readHookRun(join(out, "sigmoid-mlp"));
     expect(run.config.source).toBe("pytorch-hook");
+    expect(run.config.histEvery).toBe(10);
+    expect(run.config.activationSample).toBe(65536);
     const hidden = run.config.modules.filter((m) => m.activation === "sigmoid");
     expect(hidden).toHaveLength(10);
     expect(run.summary.status).toBe("completed");
