@@ -356,7 +356,7 @@ export function loadCsvDataset(options: CsvOptions): Dataset {
   const outputDim = task === "classification" ? keys.length : 1;
   const bytes = options.dtype === "f32" ? 4 : 8;
   const need =
-    (n < count ? 8 * count : 4 * count) + // the shuffle (and the row slots)
+    4 * count + // the shuffle
     n * inputDim * bytes * 2 + // raw rows and the train/test matrices
     n * outputDim * bytes + // targets (one-hot rows for classification)
     n * 16; // labels
@@ -366,15 +366,16 @@ export function loadCsvDataset(options: CsvOptions): Dataset {
       `${source}: ${n} rows of ${inputDim} features${task === "classification" ? ` and ${keys.length} classes` : ""} need about ${formatBytes(need)}, over the ${formatBytes(limit)} of memory available now${n === count ? ": keep fewer with --samples N" : ""}`,
     );
   }
-  let slotOf: Int32Array | null = null;
+  // rows kept by `samples`, ascending (pass 2 walks them in file order), and their order
+  let kept: Int32Array | null = null;
   let order: Int32Array | undefined;
   if (n < count) {
-    const perm = shufflePermutation(count, rng);
-    slotOf = new Int32Array(count).fill(-1);
-    const chosen = perm.subarray(0, n).slice().sort();
-    for (let k = 0; k < n; k++) slotOf[chosen[k]!] = k;
+    const perm = shufflePermutation(count, rng); // 4 bytes a row, dropped before pass 2
+    kept = perm.slice(0, n).sort();
+    const slot = new Map<number, number>();
+    for (let k = 0; k < n; k++) slot.set(kept[k]!, k);
     order = new Int32Array(n);
-    for (let p = 0; p < n; p++) order[p] = slotOf[perm[p]!]!;
+    for (let p = 0; p < n; p++) order[p] = slot.get(perm[p]!)!;
   }
 
   // Pass 2: fill the arrays with the kept rows.
@@ -384,13 +385,17 @@ export function loadCsvDataset(options: CsvOptions): Dataset {
   const classOf = new Map<string | number, number>(keys.map((key, i) => [key, i]));
   let index = -1;
   let seen = 0;
+  let next = 0; // the next kept row
   scan(options, source, (record) => {
     seen++;
     if (seen === 1 && hasHeader) return;
     index++;
     if (index >= count) return; // grown since pass 1: read as it was
-    const slot = slotOf === null ? index : slotOf[index]!;
-    if (slot < 0) return;
+    let slot = index;
+    if (kept !== null) {
+      if (next >= kept.length || kept[next] !== index) return;
+      slot = next++;
+    }
     let k = 0;
     for (let j = 0; j < width; j++) {
       const raw = record.fields[j];
