@@ -2,6 +2,12 @@ import type { FigureAnswer, FigureRequest } from "./figure-protocol.ts";
 import { download, h } from "./ui/dom.ts";
 import { svgToPngBlob } from "./ui/png-export.ts";
 
+/** A frame inserts another figure only if the ones before took less than this (ms). */
+const INSERT_BUDGET_MS = 4;
+
+/** Least time between two renders of a figure that is off screen (ms). */
+export const OFF_SCREEN_MS = 2000;
+
 /**
  * The page's side of the figure worker: requests go out as plain data, SVG comes back, and
  * each slot swaps its markup in on an animation frame. A slot never has two renders in
@@ -35,6 +41,32 @@ export class FigureClient {
         w.reject(new Error(event.message || "figure worker failed"));
       this.waiting.clear();
     });
+  }
+
+  private readonly insertions: (() => void)[] = [];
+  private frameRequested = false;
+
+  /**
+   * Run `insert` (a figure swapping its markup in) on an animation frame, one figure per
+   * frame unless the frame still has time: figures finishing together would otherwise all
+   * be parsed, styled, laid out and painted in one long frame.
+   */
+  insert(insert: () => void): void {
+    this.insertions.push(insert);
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => this.runInsertions());
+  }
+
+  private runInsertions(): void {
+    this.frameRequested = false;
+    const start = performance.now();
+    do this.insertions.shift()?.();
+    while (this.insertions.length > 0 && performance.now() - start < INSERT_BUDGET_MS);
+    if (this.insertions.length > 0) {
+      this.frameRequested = true;
+      requestAnimationFrame(() => this.runInsertions());
+    }
   }
 
   render(request: FigureRequest): Promise<{ svg: string; info: unknown; ms: number }> {
@@ -85,6 +117,11 @@ export class FigureSlot {
   private lastStart = 0;
   private interval: number;
   private generation = 0;
+  /** The host's width from its ResizeObserver (0 before the first observation). */
+  private measuredWidth = 0;
+  /** Whether the figure is on screen; off screen, live updates come less often. */
+  private onScreen = true;
+  private liveUpdates = false;
 
   constructor(
     private readonly client: FigureClient,
@@ -99,6 +136,34 @@ export class FigureSlot {
       "data-renders": 0,
       style: `min-height:${options.height ?? 360}px`,
     });
+    // The width from a ResizeObserver: reading clientWidth before every render would force a
+    // synchronous layout of the whole page right after other figures changed it (tens of ms
+    // with a few big SVGs, many times a second while training). A figure whose width changed
+    // draws itself again.
+    if (typeof ResizeObserver !== "undefined") {
+      new ResizeObserver((entries) => {
+        const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
+        if (w <= 0 || w === this.measuredWidth) return;
+        const before = this.measuredWidth;
+        this.measuredWidth = w;
+        if (before > 0 && this.svg && Math.abs(this.clamp(w) - this.clamp(before)) >= 8)
+          this.refresh();
+      }).observe(this.host);
+    }
+    // Off screen, a live figure redraws at most every OFF_SCREEN_MS (its markup still has to
+    // be parsed on the page's thread, even where the page skips its layout and paint);
+    // scrolled to, it catches up at once.
+    if (typeof IntersectionObserver !== "undefined") {
+      new IntersectionObserver(
+        (entries) => {
+          const visible = entries[entries.length - 1]?.isIntersecting ?? true;
+          if (visible === this.onScreen) return;
+          this.onScreen = visible;
+          if (visible) this.hurry(true);
+        },
+        { rootMargin: "0px" },
+      ).observe(this.host);
+    }
     this.status = h("span", { class: "fig-status", "aria-hidden": "true" });
     const save = h(
       "button",
@@ -143,8 +208,31 @@ export class FigureSlot {
     );
   }
 
+  private clamp(w: number): number {
+    return Math.max(320, Math.min(1400, Math.floor(w)));
+  }
+
   get width(): number {
-    return Math.max(320, Math.min(1400, Math.floor(this.host.clientWidth || 640)));
+    return this.clamp(this.measuredWidth || this.host.clientWidth || 640);
+  }
+
+  /**
+   * True while the figure follows a live run (training): off screen it then redraws at most
+   * every OFF_SCREEN_MS. Set back to false (paused, finished), a waiting redraw comes at once.
+   */
+  set live(live: boolean) {
+    if (live === this.liveUpdates) return;
+    this.liveUpdates = live;
+    if (!live) this.hurry(false);
+  }
+
+  /** A redraw waiting for the off-screen spacing starts now (`now`: ignore the interval). */
+  private hurry(now: boolean): void {
+    if (!this.dirty) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (now) this.lastStart = 0;
+    this.pump();
   }
 
   /** Draw with the request `make` builds (called when the render starts, with the width). */
@@ -175,7 +263,9 @@ export class FigureSlot {
 
   private pump(): void {
     if (!this.dirty || this.inFlight || !this.make) return;
-    const wait = this.lastStart + this.interval - performance.now();
+    const interval =
+      this.onScreen || !this.liveUpdates ? this.interval : Math.max(this.interval, OFF_SCREEN_MS);
+    const wait = this.lastStart + interval - performance.now();
     if (wait > 0) {
       if (this.timer === null) {
         this.timer = setTimeout(() => {
@@ -192,7 +282,7 @@ export class FigureSlot {
     const request = this.make(this.width);
     this.client.render(request).then(
       ({ svg, info }) => {
-        requestAnimationFrame(() => {
+        this.client.insert(() => {
           this.inFlight = false;
           if (generation !== this.generation) return this.pump();
           const t0 = performance.now();

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { resolveTrainConfig } from "../experiment/config.ts";
-import { TRAIN_OPTIONS } from "../experiment/options.ts";
+import { parseOptionValue, resolveProbeConfig, resolveTrainConfig } from "../experiment/config.ts";
+import { PROBE_OPTIONS, TRAIN_OPTIONS } from "../experiment/options.ts";
 import {
   cliCommand,
   defaultLabInput,
   LAB_DEFAULTS,
   LAB_FIELDS,
   LAB_LIMITS,
+  optionApplies,
   toProbeInput,
   toTrainInput,
   validateLabInput,
@@ -105,5 +106,70 @@ describe("lab options", () => {
     expect(cliCommand("probe", input)).toBe(
       "gradscope probe --depth 50 --activation leaky-relu --batch-norm --seed 3",
     );
+  });
+
+  it("print commands the CLI accepts and that resolve to the page's configuration", () => {
+    // Flags that change nothing are refused by the CLI: the lab leaves them out.
+    const { input } = validateLabInput({
+      depth: "12",
+      init: "he-normal",
+      weightVar: "1.5",
+      slope: "0.2",
+      branchScale: "0.5",
+      clipThreshold: "3",
+    });
+    expect(cliCommand("probe", input)).toBe("gradscope probe --depth 12 --init he-normal");
+    const flagInput = (command: string, specs: typeof TRAIN_OPTIONS) => {
+      const words = command.split(" ").slice(2);
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < words.length; i++) {
+        const spec = specs.find((s) => `--${s.flag}` === words[i]);
+        expect(spec, `${words[i]} in ${command}`).toBeDefined();
+        if (spec!.kind === "boolean") out[spec!.key] = true;
+        else out[spec!.key] = parseOptionValue(spec!, words[++i], "flag");
+      }
+      return out;
+    };
+    const network = ["activation", "init", "weightVar", "slope", "residual", "branchScale"];
+    for (const init of ["normal", "he-normal", "xavier-uniform", "orthogonal"])
+      for (const activation of ["tanh", "leaky-relu"])
+        for (const residual of [false, true])
+          for (const clip of ["none", "global-norm"]) {
+            const raw = {
+              depth: "9",
+              init,
+              activation,
+              residual,
+              clip,
+              weightVar: "1.5",
+              slope: "0.2",
+              clipThreshold: "3",
+              dataset: "moons",
+            };
+            const typed = validateLabInput(raw);
+            expect([...typed.errors.values()]).toEqual([]);
+            const page = resolveTrainConfig(toTrainInput(typed.input));
+            const train = resolveTrainConfig(
+              flagInput(cliCommand("train", typed.input), TRAIN_OPTIONS),
+              "flag",
+            );
+            const probe = resolveProbeConfig(
+              flagInput(cliCommand("probe", typed.input), PROBE_OPTIONS),
+              "flag",
+            );
+            for (const [key, value] of Object.entries(page)) {
+              if (!optionApplies(key, page as unknown as Record<string, unknown>)) continue;
+              expect((train as unknown as Record<string, unknown>)[key], key).toEqual(value);
+              if (network.includes(key))
+                expect((probe as unknown as Record<string, unknown>)[key], key).toEqual(value);
+            }
+            // The residual default 1/depth (doctor's rounding) is in the command.
+            if (residual) {
+              expect(train.branchScale).toBeCloseTo(1 / 9, 4);
+              expect(cliCommand("probe", typed.input)).toContain(
+                `--branch-scale ${page.branchScale}`,
+              );
+            }
+          }
   });
 });

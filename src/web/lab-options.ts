@@ -224,16 +224,51 @@ export function toProbeInput(input: Readonly<LabInput>): Record<string, unknown>
   return out;
 }
 
+/**
+ * Whether an option changes anything in this configuration. The CLI refuses a flag that
+ * would be a silent no-op (`--weight-var` with a named init, `--slope` without leaky-relu,
+ * `--branch-scale` without `--residual`, schedule flags of another schedule, a clip
+ * threshold without clipping), so the lab's command leaves such values out: the page ignores
+ * them too, and the command still reproduces its numbers. The same rules as
+ * src/experiment/config.ts (checkApplicable); lab-options.test.ts runs every command the
+ * lab can produce through the CLI's parser.
+ */
+export function optionApplies(key: string, values: Readonly<Record<string, unknown>>): boolean {
+  switch (key) {
+    case "weightVar":
+      return ["normal", "uniform", "orthogonal", "identity"].includes(String(values.init));
+    case "slope":
+      return values.activation === "leaky-relu";
+    case "branchScale":
+      return values.residual === true;
+    case "warmupSteps":
+      return values.schedule === "warmup";
+    case "stepSize":
+    case "gamma":
+      return values.schedule === "step";
+    case "minLr":
+      return values.schedule === "cosine";
+    case "clipThreshold":
+      return values.clip !== undefined && values.clip !== "none";
+    default:
+      return true;
+  }
+}
+
 function shellWord(v: string): string {
   return /^[A-Za-z0-9_.,:+-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`;
 }
 
 /**
  * The CLI command that repeats a lab run: `gradscope train` (or `probe`) with every option
- * that differs from its default, so the terminal gives the same numbers as the page.
+ * that differs from its default and changes something, so the terminal gives the same numbers
+ * as the page.
  */
 export function cliCommand(command: "train" | "probe", input: Readonly<LabInput>): string {
   const values = command === "train" ? toTrainInput(input) : toProbeInput(input);
+  // Defaults of options the lab leaves to the engine (init, clip...), for optionApplies.
+  const resolved: Record<string, unknown> = {};
+  for (const s of TRAIN_OPTIONS) resolved[s.key] = s.default;
   const words = ["gradscope", command];
   for (const f of LAB_FIELDS) {
     const key = f.spec.key;
@@ -241,6 +276,7 @@ export function cliCommand(command: "train" | "probe", input: Readonly<LabInput>
     if (v === undefined || v === null) continue;
     const train = TRAIN_OPTIONS.find((s) => s.key === key)!;
     if (v === train.default) continue;
+    if (!optionApplies(key, { ...resolved, ...values })) continue;
     if (f.spec.kind === "boolean") {
       if (v === true) words.push(`--${f.spec.flag}`);
       continue;

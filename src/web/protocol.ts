@@ -41,7 +41,7 @@ export interface ReadyMessage {
 export interface ProgressMessage {
   type: "progress";
   runId: number;
-  /** Recorded steps since the last message (in order). */
+  /** Recorded steps since the last message (in order; while playing, about 100 ms of them). */
   records: TrainRecord[];
   status: RunStatus;
   /** True while the worker keeps stepping on its own. */
@@ -58,8 +58,8 @@ export interface ProgressMessage {
   activations: ActivationSample[] | null;
   /**
    * The decision grid after step `step`: at init, at most every few hundred ms while
-   * playing (and at most 15% of the worker's time), and when stopping. Such a message has
-   * no records.
+   * playing (and at most 15% of the worker's time), and when stopping. Such a message also
+   * carries the records not sent yet.
    */
   boundary?: { step: number; grid: DecisionGrid };
   /** Once, with the record of step 1: the mean-field shape of the run's gradients at init. */

@@ -24,6 +24,12 @@ enableWebWasmThreads();
 
 /** Work between two progress messages (ms): short enough for pause to answer at once. */
 const SLICE_MS = 35;
+/**
+ * While playing, progress goes to the page at most this often (ms), the records of several
+ * slices together: every message costs the page's thread its decoding and bookkeeping.
+ * Stopping, pausing and the end of a run are sent at once.
+ */
+const PROGRESS_EVERY_MS = 100;
 /** Activations are sampled at most this often while playing (ms). */
 const ACTIVATIONS_EVERY_MS = 500;
 /** The decision grid is evaluated at most this often while playing (ms)... */
@@ -59,6 +65,11 @@ let rate: number | null = null;
 let history = new RunHistory(600);
 /** The step the last diagnosis saw (one diagnosis per stop). */
 let diagnosedStep = -1;
+/** Records not yet sent (while playing, slices are sent together), and when we last sent. */
+let outbox: TrainRecord[] = [];
+let lastProgress = 0;
+/** The mean-field shape of step 1, waiting to go out with its record. */
+let pendingTheory: ProgressMessage["trainTheory"];
 
 /** Doctor's diagnosis of the run so far: null when healthy. */
 function doctorFix(r: LabRun): DoctorFix | null {
@@ -102,9 +113,13 @@ function schedule(): void {
   setTimeout(pump, 0);
 }
 
-function progress(records: TrainRecord[], forceActivations: boolean): ProgressMessage {
+/** A progress message with every record not sent yet. */
+function progress(forceActivations: boolean): ProgressMessage {
   const r = run!;
   const now = performance.now();
+  const records = outbox;
+  outbox = [];
+  lastProgress = now;
   let activations = null;
   if (forceActivations || now - lastActivations >= ACTIVATIONS_EVERY_MS) {
     // After a grid evaluation the buffers hold grid points, not training data.
@@ -112,7 +127,7 @@ function progress(records: TrainRecord[], forceActivations: boolean): ProgressMe
     lastSample = activations;
     lastActivations = now;
   }
-  return {
+  const message: ProgressMessage = {
     type: "progress",
     runId,
     records,
@@ -122,6 +137,11 @@ function progress(records: TrainRecord[], forceActivations: boolean): ProgressMe
     stepsPerSecond: rate,
     activations,
   };
+  if (pendingTheory !== undefined) {
+    message.trainTheory = pendingTheory;
+    pendingTheory = undefined;
+  }
+  return message;
 }
 
 /** Start evaluating the decision grid of the current step, if it is due (or `now`). */
@@ -143,7 +163,7 @@ function advanceGrid(job: GridEvaluation): void {
   if (!job.advance(SLICE_MS)) return;
   gridJob = null;
   boundaryEvery = Math.max(BOUNDARY_EVERY_MS, job.elapsedMs / BOUNDARY_SHARE);
-  const message = progress([], false);
+  const message = progress(false);
   message.boundary = { step: gridJobStep, grid: job.result() };
   send(message);
 }
@@ -167,8 +187,10 @@ function pump(): void {
     if (records.length > 0) {
       lastRecord = records[records.length - 1]!;
       history.add(records);
+      outbox.push(...records);
     }
     const first = records[0]?.step === 1 ? records[0] : null;
+    if (first) pendingTheory = r.trainTheory(first);
     const now = performance.now();
     if (playing) {
       windowSteps += done;
@@ -187,10 +209,11 @@ function pump(): void {
       pendingSteps = 0;
     }
     const stopping = !playing && pendingSteps === 0;
-    const message = progress(records, stopping);
-    if (first) message.trainTheory = r.trainTheory(first);
-    if (stopping && diagnosedStep !== r.trainer.stepsDone) message.fix = doctorFix(r);
-    send(message);
+    if (stopping || now - lastProgress >= PROGRESS_EVERY_MS) {
+      const message = progress(stopping);
+      if (stopping && diagnosedStep !== r.trainer.stepsDone) message.fix = doctorFix(r);
+      send(message);
+    }
     maybeStartGrid(r, stopping);
     if (!stopping || gridJob) schedule();
   } catch (err) {
@@ -216,6 +239,9 @@ function init(id: number, input: ToWorker & { type: "init" }): void {
   rate = null;
   history = new RunHistory(600);
   diagnosedStep = -1;
+  outbox = [];
+  lastProgress = 0;
+  pendingTheory = undefined;
   const start = performance.now();
   try {
     const r = new LabRun(input.input);
@@ -233,7 +259,7 @@ function init(id: number, input: ToWorker & { type: "init" }): void {
       boundaryPoints: r.boundaryPoints(),
     });
     // The histograms of the untrained network at once, its regions in slices.
-    send(progress([], true));
+    send(progress(true));
     maybeStartGrid(r, true);
     if (gridJob) schedule();
   } catch (err) {
@@ -262,7 +288,7 @@ scope.addEventListener("message", (event) => {
       playing = false;
       pendingSteps = 0;
       {
-        const message = progress([], true);
+        const message = progress(true);
         if (diagnosedStep !== run.trainer.stepsDone) message.fix = doctorFix(run);
         send(message);
       }

@@ -240,8 +240,9 @@ describeLab(`lab pages e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`, (
     await page.context().close();
     page = await lab.newPage({ width: 1280, height: 900 });
     await page.goto(`${lab.url}#view=compare`);
+    // Two workers each build and probe a 30-layer network: seconds on a loaded machine.
     await expect
-      .poll(() => page.getAttribute("#compare-A-probe", "data-verdict"))
+      .poll(() => page.getAttribute("#compare-A-probe", "data-verdict"), { timeout: 15_000 })
       .toBe("vanishing");
     expect(await page.textContent("#compare-A-status")).not.toContain("NaN");
     await page.click("#compare-train");

@@ -59,6 +59,9 @@ function activationLabel(input: Readonly<LabInput>): string {
     : String(input.activation);
 }
 
+/** Least time between two status and verdict updates while training (ms). */
+const STATUS_EVERY_MS = 200;
+
 /** The lab: the option form, run controls, verdicts and the live figures. */
 export class LabView {
   readonly element: HTMLElement;
@@ -75,6 +78,7 @@ export class LabView {
   private playing = false;
   private stepsPerSecond: number | null = null;
   private pendingStatus = false;
+  private lastStatus = 0;
   private boundaryPoints: BoundaryPoint[] | null = null;
   /** Axes shared by every configuration tried in this visit (they only widen; reset button). */
   private readonly axes = new AxisMemory(3);
@@ -84,6 +88,8 @@ export class LabView {
     "init" | "gradient" | "heatmap" | "updateRatio" | "loss" | "histograms" | "decision" | "phase",
     FigureSlot
   >;
+  /** The figures' grid (class "training" while playing: off-screen cells skip rendering). */
+  private readonly figGrid: HTMLElement = h("div", { class: "fig-grid lab-figs" });
   /** The decision-boundary cell, hidden for data that is not 2-D classification. */
   private readonly decisionCell: HTMLElement;
   private readonly el: {
@@ -269,34 +275,34 @@ export class LabView {
         h("p", {}, "Data: ", e.datasetInfo),
         h("p", {}, "In this browser: ", e.engine),
       ),
-      h(
-        "div",
-        { class: "fig-grid" },
-        h(
-          "div",
-          { class: "fig-cell wide" },
-          h(
-            "p",
-            { class: "fig-note" },
-            "Axes stay put while you change the configuration (they only widen), so two configurations compare at a glance. ",
-            e.resetAxes,
-          ),
-          this.slots.init.element,
-        ),
-        h("div", { class: "fig-cell" }, this.slots.histograms.element),
-        h("div", { class: "fig-cell" }, this.slots.phase.element),
-        h("div", { class: "fig-cell wide" }, this.slots.gradient.element),
-        h("div", { class: "fig-cell" }, this.slots.loss.element),
-        h("div", { class: "fig-cell" }, this.slots.heatmap.element),
-        this.decisionCell,
-        h("div", { class: "fig-cell" }, this.slots.updateRatio.element),
-      ),
+      this.figGrid,
       h(
         "details",
         { class: "probe-details", open: true },
         h("summary", {}, "Probe numbers per layer"),
         probeTable,
       ),
+    );
+    append(
+      this.figGrid,
+      h(
+        "div",
+        { class: "fig-cell wide" },
+        h(
+          "p",
+          { class: "fig-note" },
+          "Axes stay put while you change the configuration (they only widen), so two configurations compare at a glance. ",
+          e.resetAxes,
+        ),
+        this.slots.init.element,
+      ),
+      h("div", { class: "fig-cell" }, this.slots.histograms.element),
+      h("div", { class: "fig-cell" }, this.slots.phase.element),
+      h("div", { class: "fig-cell wide" }, this.slots.gradient.element),
+      h("div", { class: "fig-cell" }, this.slots.loss.element),
+      h("div", { class: "fig-cell" }, this.slots.heatmap.element),
+      this.decisionCell,
+      h("div", { class: "fig-cell" }, this.slots.updateRatio.element),
     );
     this.form.set(this.input);
     this.setRunnable(false);
@@ -350,6 +356,9 @@ export class LabView {
     this.el.exportCsv.disabled = !runnable;
     this.el.play.textContent = this.playing ? "Pause" : "Play";
     this.el.play.setAttribute("aria-pressed", String(this.playing));
+    // Figures off screen follow a playing run less often; stopped, they catch up.
+    for (const s of Object.values(this.slots)) s.live = this.playing;
+    this.figGrid.classList.toggle("training", this.playing);
   }
 
   private unblock(): void {
@@ -587,13 +596,23 @@ export class LabView {
     );
   }
 
+  /**
+   * Show the status and the verdict on the next frame; while training, at most every
+   * STATUS_EVERY_MS: new text every frame would restyle, lay out and repaint the page (and
+   * speak the verdict's live region) dozens of times a second.
+   */
   private scheduleStatus(): void {
     if (this.pendingStatus) return;
     this.pendingStatus = true;
-    requestAnimationFrame(() => {
-      this.pendingStatus = false;
-      this.renderStatus();
-    });
+    const wait = this.playing ? this.lastStatus + STATUS_EVERY_MS - performance.now() : 0;
+    const show = () =>
+      requestAnimationFrame(() => {
+        this.pendingStatus = false;
+        this.lastStatus = performance.now();
+        this.renderStatus();
+      });
+    if (wait > 0) setTimeout(show, wait);
+    else show();
   }
 
   private renderStatus(): void {
@@ -797,31 +816,38 @@ export class LabView {
     }));
   }
 
+  /**
+   * The figures of the recorded steps. Their data is gathered when a figure's render starts
+   * (a few times a second at most), not for every message from the worker.
+   */
   private drawLive(): void {
     this.drawGradient();
     const depth = this.ready?.config.depth ?? 1;
     const columns = Math.max(20, Math.min(80, Math.floor(3000 / depth)));
-    const heat = this.history.heatmap(columns);
-    const decades = this.axes.fitDecades("heat", heat.values.flat());
-    this.slots.heatmap.host.dataset.decades = decades.join(",");
-    this.slots.heatmap.update((width) => ({
-      kind: "fixedHeatmap",
-      data: {
-        ...heat,
-        decades,
-        valueLabel: "‖∂L/∂W‖",
-        title: "Gradient norm ‖∂L/∂W‖ by layer and training step",
-      },
-      frame: { width, height: 400 },
-    }));
+    const history = this.history;
+    this.slots.heatmap.update((width) => {
+      const heat = history.heatmap(columns);
+      const decades = this.axes.fitDecades("heat", heat.values.flat());
+      this.slots.heatmap.host.dataset.decades = decades.join(",");
+      return {
+        kind: "fixedHeatmap",
+        data: {
+          ...heat,
+          decades,
+          valueLabel: "‖∂L/∂W‖",
+          title: "Gradient norm ‖∂L/∂W‖ by layer and training step",
+        },
+        frame: { width, height: 400 },
+      };
+    });
     this.slots.updateRatio.update((width) => ({
       kind: "updateRatio",
-      data: this.history.updateRatios(150),
+      data: history.updateRatios(150),
       frame: { width, height: 360 },
     }));
     this.slots.loss.update((width) => ({
       kind: "loss",
-      data: this.history.loss(300),
+      data: history.loss(300),
       frame: { width, height: 360 },
     }));
   }
