@@ -7,8 +7,12 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fuzz } from "../test/fuzz/engine.ts";
-import { checkpointTarget, configTarget, csvTarget, urlTarget } from "../test/fuzz/targets.ts";
+import { enableBlockCoverage, fuzz } from "../test/fuzz/engine.ts";
+
+enableBlockCoverage(); // before the targets' modules are compiled
+const { checkpointTarget, configTarget, csvTarget, urlTarget } = await import(
+  "../test/fuzz/targets.ts"
+);
 
 const seconds = Number(process.argv[2] ?? 60);
 const seed = Number(process.argv[3] ?? 1);

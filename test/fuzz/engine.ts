@@ -72,13 +72,28 @@ interface ScriptCoverage {
   functions: FunctionCoverage[];
 }
 
+let shared: Session | null = null;
+
+/**
+ * Start V8's block coverage now. Call it before the targets' modules are imported: functions
+ * compiled before it count only as whole functions, so a target imported earlier is guided
+ * by far fewer blocks (18 instead of 47 for the config parser in 300 executions).
+ */
+export function enableBlockCoverage(): void {
+  if (shared !== null) return;
+  shared = new Session();
+  shared.connect();
+  const post = (method: string, params: object = {}) => shared!.post(method, params, () => {});
+  post("Profiler.enable");
+  post("Profiler.startPreciseCoverage", { callCount: true, detailed: true });
+}
+
 /** Block coverage of the files that `cover` names, as a set of keys. */
 class Coverage {
-  private readonly session = new Session();
+  private readonly session: Session;
   constructor(private readonly cover: readonly string[]) {
-    this.session.connect();
-    this.post("Profiler.enable");
-    this.post("Profiler.startPreciseCoverage", { callCount: true, detailed: true });
+    enableBlockCoverage();
+    this.session = shared!;
   }
 
   private post(method: string, params: object = {}): unknown {
@@ -109,8 +124,7 @@ class Coverage {
   }
 
   close(): void {
-    this.post("Profiler.stopPreciseCoverage");
-    this.session.disconnect();
+    // the shared session stays: the next target goes on from here
   }
 }
 

@@ -11,8 +11,10 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.ts";
 import { captureOutput } from "../../src/cli/test-output.ts";
-import { fuzz } from "./engine.ts";
-import { checkpointTarget, configTarget, csvTarget, urlTarget } from "./targets.ts";
+import { enableBlockCoverage, fuzz } from "./engine.ts";
+
+enableBlockCoverage(); // before the targets' modules are compiled
+const { checkpointTarget, configTarget, csvTarget, urlTarget } = await import("./targets.ts");
 
 const CRASHES = resolve(import.meta.dirname, "crashes");
 const targets = [csvTarget, configTarget, urlTarget, checkpointTarget()];
@@ -89,4 +91,32 @@ describe("fuzz: a short coverage-guided run of each target", () => {
       expect(r.blocks).toBeGreaterThan(0);
     },
   );
+});
+
+describe("file arguments that are not files", () => {
+  it("train --resume refuses a FIFO as checkpoint.json or metrics.jsonl at once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gradscope-fifo-"));
+    const run = join(dir, "run");
+    const common = ["--depth", "2", "--width", "4", "--samples", "40", "--batch", "8"];
+    expect(
+      await main(["train", ...common, "--steps", "10", "--quiet", "--out", run], captureOutput()),
+    ).toBe(0);
+    const summary = JSON.parse(readFileSync(join(run, "summary.json"), "utf8"));
+    writeFileSync(join(run, "summary.json"), JSON.stringify({ ...summary, status: "interrupted" }));
+    for (const file of ["checkpoint.json", "metrics.jsonl"]) {
+      execFileSync("rm", ["-f", join(run, file)]);
+      execFileSync("mkfifo", [join(run, file)]);
+      const output = captureOutput();
+      const t0 = performance.now();
+      expect(await main(["train", "--resume", run, "--quiet"], output)).toBe(2);
+      expect(output.stderr()).toMatch(
+        new RegExp(
+          `${file.replace(".", "\\.")} is a FIFO \\(named pipe\\), not a regular file\\n$`,
+        ),
+      );
+      expect(performance.now() - t0).toBeLessThan(5000);
+      execFileSync("rm", ["-f", join(run, file)]);
+    }
+    execFileSync("rm", ["-rf", dir]);
+  });
 });

@@ -212,6 +212,16 @@ export function loadResumable(runDir: string): {
       throw new ConfigError(`cannot resume ${runDir}: the run already ${status}`);
     }
   }
+  const checkpointPath = join(runDir, "checkpoint.json");
+  if (existsSync(checkpointPath)) {
+    try {
+      checkRegularFile(checkpointPath, "checkpoint.json"); // a FIFO there would block the read
+    } catch (err) {
+      if (err instanceof FileReadError)
+        throw new ConfigError(`cannot resume ${runDir}: ${err.message}`);
+      throw err;
+    }
+  }
   const checkpoint = readCheckpoint(runDir);
   if (checkpoint !== null && toJson(config) !== toJson(checkpoint.config)) {
     throw new ConfigError(`cannot resume ${runDir}: checkpoint.json is of another config`);
