@@ -119,6 +119,8 @@ export class FigureSlot {
   private generation = 0;
   /** The host's width from its ResizeObserver (0 before the first observation). */
   private measuredWidth = 0;
+  /** The width of the latest render request (0: none yet). */
+  private drawnWidth = 0;
   /** Whether the figure is on screen; off screen, live updates come less often. */
   private onScreen = true;
   private liveUpdates = false;
@@ -144,10 +146,8 @@ export class FigureSlot {
       new ResizeObserver((entries) => {
         const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
         if (w <= 0 || w === this.measuredWidth) return;
-        const before = this.measuredWidth;
         this.measuredWidth = w;
-        if (before > 0 && this.svg && Math.abs(this.clamp(w) - this.clamp(before)) >= 8)
-          this.refresh();
+        if (this.drawnWidth > 0 && Math.abs(this.clamp(w) - this.drawnWidth) >= 8) this.refresh();
       }).observe(this.host);
     }
     // Off screen, a live figure redraws at most every OFF_SCREEN_MS (its markup still has to
@@ -251,6 +251,7 @@ export class FigureSlot {
     this.host.replaceChildren();
     this.host.dataset.renders = "0";
     this.renders = 0;
+    this.drawnWidth = 0;
   }
 
   /** Redraw the last request at the current width. */
@@ -279,7 +280,8 @@ export class FigureSlot {
     this.inFlight = true;
     this.lastStart = performance.now();
     const generation = this.generation;
-    const request = this.make(this.width);
+    this.drawnWidth = this.width;
+    const request = this.make(this.drawnWidth);
     this.client.render(request).then(
       ({ svg, info }) => {
         this.client.insert(() => {

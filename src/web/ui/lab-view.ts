@@ -88,7 +88,7 @@ export class LabView {
     "init" | "gradient" | "heatmap" | "updateRatio" | "loss" | "histograms" | "decision" | "phase",
     FigureSlot
   >;
-  /** The figures' grid (class "training" while playing: off-screen cells skip rendering). */
+  /** The figures' grid. */
   private readonly figGrid: HTMLElement = h("div", { class: "fig-grid lab-figs" });
   /** The decision-boundary cell, hidden for data that is not 2-D classification. */
   private readonly decisionCell: HTMLElement;
@@ -358,7 +358,6 @@ export class LabView {
     this.el.play.setAttribute("aria-pressed", String(this.playing));
     // Figures off screen follow a playing run less often; stopped, they catch up.
     for (const s of Object.values(this.slots)) s.live = this.playing;
-    this.figGrid.classList.toggle("training", this.playing);
   }
 
   private unblock(): void {
