@@ -117,10 +117,6 @@ export class FigureSlot {
   private lastStart = 0;
   private interval: number;
   private generation = 0;
-  /** The host's width from its ResizeObserver (0 before the first observation). */
-  private measuredWidth = 0;
-  /** The width of the latest render request (0: none yet). */
-  private drawnWidth = 0;
   /** Whether the figure is on screen; off screen, live updates come less often. */
   private onScreen = true;
   private liveUpdates = false;
@@ -138,18 +134,6 @@ export class FigureSlot {
       "data-renders": 0,
       style: `min-height:${options.height ?? 360}px`,
     });
-    // The width from a ResizeObserver: reading clientWidth before every render would force a
-    // synchronous layout of the whole page right after other figures changed it (tens of ms
-    // with a few big SVGs, many times a second while training). A figure whose width changed
-    // draws itself again.
-    if (typeof ResizeObserver !== "undefined") {
-      new ResizeObserver((entries) => {
-        const w = Math.floor(entries[entries.length - 1]?.contentRect.width ?? 0);
-        if (w <= 0 || w === this.measuredWidth) return;
-        this.measuredWidth = w;
-        if (this.drawnWidth > 0 && Math.abs(this.clamp(w) - this.drawnWidth) >= 8) this.refresh();
-      }).observe(this.host);
-    }
     // Off screen, a live figure redraws at most every OFF_SCREEN_MS (its markup still has to
     // be parsed on the page's thread, even where the page skips its layout and paint);
     // scrolled to, it catches up at once.
@@ -208,12 +192,8 @@ export class FigureSlot {
     );
   }
 
-  private clamp(w: number): number {
-    return Math.max(320, Math.min(1400, Math.floor(w)));
-  }
-
   get width(): number {
-    return this.clamp(this.measuredWidth || this.host.clientWidth || 640);
+    return Math.max(320, Math.min(1400, Math.floor(this.host.clientWidth || 640)));
   }
 
   /**
@@ -251,7 +231,6 @@ export class FigureSlot {
     this.host.replaceChildren();
     this.host.dataset.renders = "0";
     this.renders = 0;
-    this.drawnWidth = 0;
   }
 
   /** Redraw the last request at the current width. */
@@ -280,8 +259,7 @@ export class FigureSlot {
     this.inFlight = true;
     this.lastStart = performance.now();
     const generation = this.generation;
-    this.drawnWidth = this.width;
-    const request = this.make(this.drawnWidth);
+    const request = this.make(this.width);
     this.client.render(request).then(
       ({ svg, info }) => {
         this.client.insert(() => {
