@@ -4,25 +4,36 @@ import type { Diagnosis, Finding, Remedy } from "../diagnose/types.ts";
 import { outcomeOf, type VariantOutcome } from "./compare.ts";
 import { resolveTrainConfig, type TrainConfig } from "./config.ts";
 import { type Chance, chanceOf } from "./doctor/chance.ts";
-import { rankInTiers } from "./doctor/rank.ts";
 import {
-  clears,
-  direction,
-  NOISE_STANDARD_ERRORS,
-  noiseOf,
-  type Spread,
-  spreadOf,
-} from "./doctor/stats.ts";
+  type ChanceBySeed,
+  DEFAULT_SEEDS,
+  DIVERGED_FACTOR,
+  EXPLODING_LR_FACTORS,
+  HIGHER_LR_FACTOR,
+  judge,
+  judgeSeeds,
+  keptRateIndex,
+  LR_FACTORS,
+  MORE_SEEDS_ROUNDS,
+  meanOf,
+  needsMoreSeeds,
+  orderTreatments,
+  type RateTried,
+  rateTried,
+  type SeedOutcome,
+  sameRate,
+  seedAcc,
+  seedBroke,
+  selectionLoss,
+  sweepAround,
+  treatmentJudgment,
+} from "./doctor/paired.ts";
+import { NOISE_STANDARD_ERRORS, type Spread } from "./doctor/stats.ts";
 import {
   ACCURACY_GAIN_MARGIN,
   CHANCE_LOSS_MARGIN,
-  type GainEvidence,
   LOSS_GAIN_MARGIN,
-  learnedAboveChance,
   type TreatmentVerdict,
-  VERDICT_ORDER,
-  verdictNote,
-  verdictOf,
 } from "./doctor/verdict.ts";
 import {
   defineTask,
@@ -34,15 +45,22 @@ import {
   WorkerPool,
 } from "./pool/index.ts";
 import { diagnoseTraining } from "./train/diagnose-training.ts";
-import type { TrainStatus } from "./train/recorder.ts";
 import { DEFAULT_LR } from "./train/train-config.ts";
 import { type TrainResult, train } from "./train/trainer.ts";
 
 export {
   ACCURACY_GAIN_MARGIN,
   CHANCE_LOSS_MARGIN,
+  DEFAULT_SEEDS,
+  DIVERGED_FACTOR,
+  EXPLODING_LR_FACTORS,
+  HIGHER_LR_FACTOR,
   LOSS_GAIN_MARGIN,
+  LR_FACTORS,
+  MORE_SEEDS_ROUNDS,
   NOISE_STANDARD_ERRORS,
+  type RateTried,
+  type SeedOutcome,
   type Spread,
   type TreatmentVerdict,
 };
@@ -63,34 +81,6 @@ export interface FindingSeen {
   of: number;
   /** Found in more than half the seeds: its remedies are tried. */
   acted: boolean;
-}
-
-/** One training run of one configuration at one seed and learning rate. */
-export interface SeedOutcome {
-  seed: number;
-  status: TrainStatus;
-  /** Full-training-set loss at the end (eval mode): what the learning rate is chosen on. */
-  trainLoss: number | null;
-  trainAcc: number | null;
-  testLoss: number | null;
-  testAcc: number | null;
-  /** Last minibatch loss. */
-  finalLoss: number | null;
-  /** First minibatch loss. */
-  initialLoss: number | null;
-}
-
-/** One learning rate a configuration was trained at, over all seeds. */
-export interface RateTried {
-  lr: number;
-  /**
-   * Mean over the seeds that did not blow up of the final training-set loss (Infinity when
-   * all blew up).
-   */
-  trainLoss: number;
-  /** Seeds in which the run blew up (exploded, failed or diverged). */
-  broke: number;
-  seeds: SeedOutcome[];
 }
 
 /** One configuration as doctor ran it: every seed at the learning rate it kept. */
@@ -260,25 +250,6 @@ export interface DoctorOptions {
 /** A run's result as it crosses threads: the trained network stays where it was trained. */
 export type DoctorRunResult = Omit<TrainResult, "network">;
 
-/** Seeds per configuration unless told otherwise. */
-export const DEFAULT_SEEDS = 3;
-/**
- * Rounds of `seeds` more seeds a verdict left to the noise may get (DoctorOptions.moreSeeds
- * defaults to this many times `seeds`): up to 12 seeds with the default 3.
- */
-export const MORE_SEEDS_ROUNDS = 3;
-/**
- * The default learning-rate sweep: the configuration's own rate, a third and a tenth of it.
- * Lower rates because the outcome of a rate at the edge of stability is decided by chance
- * (by the round-off of the kernels, too): with ReLU + He on the 20-layer seed story, lr 0.1
- * gives 35% in one seed and 96% in the next, lr 0.01 gives 91-100% on every seed and kernel.
- */
-export const LR_FACTORS: readonly number[] = [1, 1 / 3, 1 / 10];
-/** When no change blows up: a longer sweep down, since the rate is part of the problem. */
-export const EXPLODING_LR_FACTORS: readonly number[] = [1, 1 / 3, 1 / 10, 1 / 30];
-/** --lr-sweep: also three times the rate (a net that learns too slowly). */
-export const HIGHER_LR_FACTOR = 3;
-
 /**
  * The diagnosis of one run, exactly as train and report give it (global gradient norms and the
  * run's explosion included, so growth and NaN/Inf are judged the same everywhere).
@@ -341,41 +312,6 @@ function absLog10(r: number | null): number {
     ? Math.abs(Math.log10(r))
     : Number.POSITIVE_INFINITY;
 }
-
-const brokeStatus = (s: TrainStatus): boolean => s === "exploded" || s === "failed";
-
-/**
- * A run whose final training-set loss is this many times its initial loss diverged, even when
- * no number overflowed yet (tanh at weight variance 4 and lr 0.03 ends at 1e147 after 300
- * steps without a NaN).
- */
-export const DIVERGED_FACTOR = 10;
-
-/**
- * Blew up: exploded, failed, ended without a finite loss, or diverged (final training-set
- * loss above DIVERGED_FACTOR times the initial loss).
- */
-function seedBroke(o: SeedOutcome): boolean {
-  if (brokeStatus(o.status)) return true;
-  const loss = o.testLoss ?? o.finalLoss;
-  if (loss === null || !Number.isFinite(loss)) return true;
-  const end = o.trainLoss ?? o.finalLoss;
-  return (
-    end !== null &&
-    o.initialLoss !== null &&
-    Number.isFinite(o.initialLoss) &&
-    (!Number.isFinite(end) || end > DIVERGED_FACTOR * Math.abs(o.initialLoss))
-  );
-}
-
-/** The loss a seed is judged on: test loss (final minibatch loss without a test set). */
-function seedLoss(o: SeedOutcome): number {
-  if (seedBroke(o)) return Number.POSITIVE_INFINITY;
-  return o.testLoss ?? o.finalLoss ?? Number.POSITIVE_INFINITY;
-}
-
-/** Test accuracy, or training accuracy without a test set. */
-const seedAcc = (o: SeedOutcome): number | null => o.testAcc ?? o.trainAcc;
 
 function slug(label: string): string {
   return label
@@ -467,72 +403,6 @@ export const DOCTOR_RUN_TASK = defineTask<DoctorRunInput, DoctorRunOutput>(
   import.meta.url,
   "doctorRunJob",
 );
-
-/**
- * The learning rates to try around `lr`: the configuration's own exactly, first (it wins
- * ties), then the others rounded to 4 significant digits.
- */
-function sweepAround(lr: number, factors: readonly number[]): number[] {
-  const others = factors.filter((f) => f !== 1).map((f) => Number((lr * f).toPrecision(4)));
-  return [...new Set([lr, ...others])];
-}
-
-const sameRate = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-3 * Math.abs(b);
-
-/**
- * Whether loss `a` beats `b` by more than the noise margin (LOSS_GAIN_MARGIN of b): a rate
- * other than the configuration's own must win clearly, not by minibatch luck.
- */
-function clearlyLower(a: number, b: number): boolean {
-  if (b === Number.POSITIVE_INFINITY) return a < b;
-  return a < b - LOSS_GAIN_MARGIN * Math.abs(b);
-}
-
-/** Mean final training-set loss over the seeds that did not blow up (Infinity: none). */
-function selectionLoss(seeds: readonly SeedOutcome[]): number {
-  let sum = 0;
-  let n = 0;
-  for (const s of seeds) {
-    const loss = s.trainLoss ?? s.finalLoss;
-    if (seedBroke(s) || loss === null || !Number.isFinite(loss)) continue;
-    sum += loss;
-    n++;
-  }
-  return n > 0 ? sum / n : Number.POSITIVE_INFINITY;
-}
-
-/**
- * Whether rate `a` is to be kept over rate `b` (the best so far, tried earlier): a rate at
- * which no seed blew up beats one at which some did (of two that both blew up somewhere, the
- * one with fewer broken seeds); otherwise `a` must reach a clearly lower final training-set
- * loss, seed by seed: the mean paired difference must exceed LOSS_GAIN_MARGIN of b's mean
- * loss and the seed noise (stats.ts). The noise matters: at a rate near the edge of stability
- * the training loss of one seed swings with the round-off of the kernels, and the rate kept
- * must not.
- */
-function betterRate(a: RateTried, b: RateTried): boolean {
-  if (a.broke > 0 !== b.broke > 0) return a.broke === 0;
-  if (a.broke !== b.broke) return a.broke < b.broke;
-  const bySeed = new Map(b.seeds.map((s) => [s.seed, s]));
-  const pairs = a.seeds.flatMap((s) => {
-    const o = bySeed.get(s.seed);
-    return o && !seedBroke(s) && !seedBroke(o) ? [[selectionLoss([s]), selectionLoss([o])]] : [];
-  });
-  if (pairs.length === 0) return clearlyLower(a.trainLoss, b.trainLoss);
-  const ref = Math.abs(spreadOf(pairs.map((p) => p[1]!)).mean) || 1;
-  return clears(
-    pairs.map(([x, y]) => (y! - x!) / ref),
-    LOSS_GAIN_MARGIN,
-  );
-}
-
-/** Mean of values, null when any is null. */
-function meanOf(values: readonly (number | null)[]): number | null {
-  if (values.length === 0 || values.some((v) => v === null)) return null;
-  let sum = 0;
-  for (const v of values) sum += v!;
-  return sum / values.length;
-}
 
 /** The outcome over seeds: means of the measures, the first seed's flow numbers. */
 function aggregate(runs: readonly SeedRun[]): VariantOutcome {
@@ -637,19 +507,15 @@ function keepBestRate(a: ArmRuns): Kept | null {
     .filter((x) => x.runs.every((o) => o !== null && o.run.outcome.status !== "interrupted"))
     .map((x) => ({ lr: x.lr, runs: x.runs as DoctorRunOutput[] }));
   if (complete.length === 0) return null;
-  const tried: RateTried[] = complete.map((x) => {
-    const seeds = x.runs.map((o) => o.run.seed);
-    return {
-      lr: x.lr,
-      trainLoss: selectionLoss(seeds),
-      broke: seeds.filter(seedBroke).length,
-      seeds,
-    };
-  });
+  const tried: RateTried[] = complete.map((x) =>
+    rateTried(
+      x.lr,
+      x.runs.map((o) => o.run.seed),
+    ),
+  );
   // The configuration's own rate comes first and is kept unless another blows up in fewer
   // seeds or reaches a clearly lower training-set loss.
-  let best = 0;
-  for (let i = 1; i < tried.length; i++) if (betterRate(tried[i]!, tried[best]!)) best = i;
+  const best = keptRateIndex(tried);
   const kept = complete[best]!;
   return {
     lr: kept.lr,
@@ -659,40 +525,9 @@ function keepBestRate(a: ArmRuns): Kept | null {
   };
 }
 
-/** The chance level of each seed's test set. */
-type ChanceBySeed = ReadonlyMap<number, Chance>;
-
-/** Per seed: how far above chance the run is (accuracy) or below it (relative regression loss). */
-function overChance(
-  seeds: readonly SeedOutcome[],
-  chances: ChanceBySeed,
-  classification: boolean,
-): number[] | null {
-  if (classification) {
-    const accs = seeds.map(seedAcc);
-    if (accs.some((a) => a === null)) return null;
-    return accs.map((a, i) => a! - (chances.get(seeds[i]!.seed)?.accuracy ?? Number.NaN));
-  }
-  const out: number[] = [];
-  for (const s of seeds) {
-    const c = chances.get(s.seed)?.loss ?? null;
-    if (c === null || !(c > 0)) return null;
-    out.push((c - seedLoss(s)) / c);
-  }
-  return out;
-}
-
 function runOf(k: Kept, chances: ChanceBySeed, classification: boolean): DoctorRun {
   const seeds = k.seedRuns.map((r) => r.seed);
-  const accs = seeds.map(seedAcc);
-  const losses = seeds.map(seedLoss);
-  const broke = seeds.filter(seedBroke).length;
-  const over = overChance(seeds, chances, classification);
-  const learned = learnedAboveChance({
-    broke,
-    accuracyOverChance: classification ? over : null,
-    relativeLossUnderChance: classification ? null : over,
-  });
+  const { spread, broke, learned } = judgeSeeds(seeds, chances, classification);
   const selected = selectionLoss(seeds);
   return {
     outcome: aggregate(k.seedRuns),
@@ -701,85 +536,10 @@ function runOf(k: Kept, chances: ChanceBySeed, classification: boolean): DoctorR
     recalibrated: k.seedRuns[0]!.recalibrated,
     lrTried: k.lrTried,
     seeds,
-    spread: {
-      testAcc: classification && accs.every((a) => a !== null) ? spreadOf(accs as number[]) : null,
-      testLoss: losses.every(Number.isFinite) ? spreadOf(losses) : null,
-    },
+    spread,
     broke,
     learned,
   };
-}
-
-/** A treatment against no change, paired over the seeds both were trained at. */
-interface Judged {
-  evidence: GainEvidence;
-  /** Seeds both ran at, and the seeds where neither blew up. */
-  common: number;
-  accuracyGains: number[] | null;
-  lossGains: number[];
-}
-
-function judge(base: DoctorRun, t: DoctorRun, classification: boolean): Judged {
-  const bySeed = new Map(base.seeds.map((s) => [s.seed, s]));
-  const common = t.seeds.filter((s) => bySeed.has(s.seed));
-  const pairs = common
-    .map((s) => ({ b: bySeed.get(s.seed)!, t: s }))
-    .filter((p) => !seedBroke(p.b) && !seedBroke(p.t));
-  const accuracyGains =
-    classification && pairs.every((p) => seedAcc(p.b) !== null && seedAcc(p.t) !== null)
-      ? pairs.map((p) => seedAcc(p.t)! - seedAcc(p.b)!)
-      : null;
-  const lossGains = pairs.map((p) => seedLoss(p.b) - seedLoss(p.t));
-  const baseLosses = common
-    .map((s) => bySeed.get(s.seed)!)
-    .filter((s) => !seedBroke(s))
-    .map(seedLoss);
-  const baseMean = baseLosses.length > 0 ? spreadOf(baseLosses).mean : Number.NaN;
-  const scale = Math.abs(baseMean) > 0 ? Math.abs(baseMean) : 1;
-  return {
-    evidence: {
-      seeds: common.length,
-      broke: common.filter(seedBroke).length,
-      baselineBroke: common.filter((s) => seedBroke(bySeed.get(s.seed)!)).length,
-      accuracyGains,
-      relativeLossGains: lossGains.map((g) => g / scale),
-      learned: t.learned,
-    },
-    common: common.length,
-    accuracyGains,
-    lossGains,
-  };
-}
-
-/** The mean clears the margin in size but not the noise: more seeds could decide it. */
-function undecided(diffs: readonly number[] | null, margin: number): boolean {
-  if (!diffs || diffs.length < 2 || diffs.some((d) => !Number.isFinite(d))) return false;
-  return Math.abs(spreadOf(diffs).mean) > margin && direction(diffs, margin) === 0;
-}
-
-/**
- * Whether a verdict rests on noise that more seeds could settle: a paired gain, or the
- * remedy's distance from chance, is beyond its margin in size but not beyond the seed noise.
- */
-function needsMoreSeeds(
-  j: Judged,
-  t: DoctorRun,
-  chances: ChanceBySeed,
-  classification: boolean,
-): boolean {
-  const e = j.evidence;
-  if (e.broke > 0 || e.baselineBroke > 0) return false;
-  // the loss decides a classification verdict only next to an accuracy that moved
-  const lossMatters =
-    e.accuracyGains === null || direction(e.accuracyGains, ACCURACY_GAIN_MARGIN) !== 0;
-  return (
-    undecided(e.accuracyGains, ACCURACY_GAIN_MARGIN) ||
-    (lossMatters && undecided(e.relativeLossGains, LOSS_GAIN_MARGIN)) ||
-    undecided(
-      overChance(t.seeds, chances, classification),
-      classification ? ACCURACY_GAIN_MARGIN : CHANCE_LOSS_MARGIN,
-    )
-  );
 }
 
 /**
@@ -1057,86 +817,26 @@ async function runDoctor(
     const remaining = diagnoseRun(cfg, k.result)
       .findings.filter((f: Finding) => f.severity !== "info")
       .map((f: Finding) => f.id);
-    const j = judge(base, run, classification);
-    const e = j.evidence;
-    const verdict = verdictOf(e);
+    const { verdict, note, improves, ...gains } = treatmentJudgment(
+      judge(base, run, classification),
+    );
     const flowGain = baseFlow - absLog10(run.outcome.initialGradRatio);
     treatments.push({
       ...run,
       label: arm.label,
       remedyIds: arm.ids,
       changes: arm.changes,
-      lossGain:
-        e.broke > 0
-          ? Number.NEGATIVE_INFINITY
-          : e.baselineBroke > 0
-            ? Number.POSITIVE_INFINITY
-            : spreadOf(j.lossGains).mean,
-      accuracyGain:
-        e.baselineBroke > 0 || e.broke > 0 || j.accuracyGains === null
-          ? null
-          : spreadOf(j.accuracyGains).mean,
-      accuracyGains: j.accuracyGains,
-      lossGains: j.lossGains,
-      noise: {
-        accuracy: j.accuracyGains && j.accuracyGains.length > 0 ? noiseOf(j.accuracyGains) : null,
-        loss: j.lossGains.length > 0 ? noiseOf(j.lossGains) : null,
-      },
+      ...gains,
       flowGain: Number.isNaN(flowGain) ? 0 : flowGain,
       remaining,
       verdict,
-      note: verdictNote(e),
-      improves: verdict === "better" || verdict === "rescued",
+      note,
+      improves,
       rank: null,
     });
   }
 
-  // Per-seed scores for ordering: accuracy (a run that blew up scores chance), or the loss;
-  // two treatments are compared over the seeds both ran at.
-  const scoreOf = (t: Treatment, seed: number): number | undefined => {
-    const s = t.seeds.find((x) => x.seed === seed);
-    if (!s) return undefined;
-    const c = chances.get(seed);
-    if (classification) return seedBroke(s) ? (c?.accuracy ?? 0) : (seedAcc(s) ?? 0);
-    return seedBroke(s) ? (c?.loss ?? Number.POSITIVE_INFINITY) : seedLoss(s);
-  };
-  const beats = (x: number, y: number): boolean => {
-    const tx = treatments[x]!;
-    const ty = treatments[y]!;
-    const pairs = tx.seeds
-      .map((s) => [scoreOf(tx, s.seed)!, scoreOf(ty, s.seed)] as const)
-      .filter((p): p is readonly [number, number] => p[1] !== undefined);
-    if (classification)
-      return clears(
-        pairs.map(([a, b]) => a - b),
-        ACCURACY_GAIN_MARGIN,
-      );
-    const ref = Math.abs(spreadOf(pairs.map((p) => p[1])).mean) || 1;
-    return clears(
-      pairs.map(([a, b]) => (b - a) / ref),
-      LOSS_GAIN_MARGIN,
-    );
-  };
-  // Within a tier: fewer changes first, then the diagnosis's order.
-  const tieKey = (x: number, y: number): number =>
-    treatments[x]!.remedyIds.length - treatments[y]!.remedyIds.length || x - y;
-  // the groups follow VERDICT_ORDER, the two wins ranked together
-  const wins: TreatmentVerdict[] = ["rescued", "better"];
-  const groups = [wins, ...VERDICT_ORDER.filter((v) => !wins.includes(v)).map((v) => [v])];
-  const ordered: Treatment[] = [];
-  for (const group of groups) {
-    const members = treatments.flatMap((t, i) => (group.includes(t.verdict) ? [i] : []));
-    const { order, rank } = rankInTiers(
-      members.length,
-      (x, y) => beats(members[x]!, members[y]!),
-      (x, y) => tieKey(members[x]!, members[y]!),
-    );
-    for (const i of order) {
-      const t = treatments[members[i]!]!;
-      if (t.improves) t.rank = rank[i]!;
-      ordered.push(t);
-    }
-  }
+  const ordered = orderTreatments(treatments, chances, classification);
 
   const learnedAny = base.learned || treatments.some((t) => t.learned);
   const chanceList = allSeeds.map((s) => chances.get(s)!);

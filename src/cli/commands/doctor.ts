@@ -24,6 +24,8 @@ import { renderTable } from "../format/table.ts";
 import { addOptionFlags, collectOptionInput } from "../option-flags.ts";
 import type { Output } from "../output.ts";
 import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
+import { doctorArchCli } from "./doctor-arch.ts";
+import { refuseForMlp, requestedArch, TRAIN_ARCH_FLAGS } from "./train-arch.ts";
 
 const factorList = (fs: readonly number[]): string => fs.map(factorText).join(", ");
 
@@ -75,6 +77,7 @@ export function doctorCommand(output: Output): Command {
     command,
     TRAIN_OPTIONS.filter((s) => s.key !== "steps"),
   );
+  addOptionFlags(command, TRAIN_ARCH_FLAGS, false);
   command.addHelpText(
     "after",
     `
@@ -101,11 +104,27 @@ and seed S.
 Examples:
   gradscope doctor --depth 20 --width 64 --activation sigmoid --init standard-uniform --dataset spirals
   gradscope doctor --depth 30 --init normal --weight-var 4 --loss mse --lr 1 --dataset blobs
-  gradscope doctor --config runs/mine/config.json --budget 500 --seeds 5 --json`,
+  gradscope doctor --config runs/mine/config.json --budget 500 --seeds 5 --json
+
+Recurrent nets and transformers (--arch rnn|lstm|gru|transformer; the options of train --arch):
+the verdict over time steps or blocks, at initialization and over the run, picks the remedies
+(rnn: IRNN, LSTM, GRU, orthogonal W_hh, clipping; lstm: forget-gate bias; transformer:
+pre-LN, DeepNorm, warmup, a smaller initialization, clipping), judged by the same rule. The
+final training loss a rate is kept by is the mean minibatch loss of the last 10% of the steps.
+  gradscope doctor --arch rnn --task adding --seq-len 50 --width 16 --clip global-norm
+  gradscope doctor --arch transformer --depth 24 --width 32 --ffn-width 64 --seq-len 8 --vocab 4 --batch 16 --lr 0.003 --steps 60 --lr-factors 1`,
   );
   command.action(async (opts: Record<string, unknown>) => {
     const specs = TRAIN_OPTIONS.filter((s) => s.key !== "steps");
     const { input, fromFile } = collectOptionInput(specs, command);
+    const archFlags = collectOptionInput(TRAIN_ARCH_FLAGS, command).input;
+    const arch = requestedArch(archFlags.arch, fromFile);
+    if (arch !== "mlp") {
+      await doctorArchCli(arch, fromFile, { ...input, ...archFlags }, opts, command, output);
+      return;
+    }
+    refuseForMlp(archFlags);
+    delete fromFile.arch;
     const { steps: _steps, ...fileConfig } = fromFile;
     resolveTrainConfig(fileConfig, "key");
     const { out, ...flags } = { ...fileConfig, ...input } as Record<string, unknown>;
