@@ -154,9 +154,14 @@ describeLab(`lab pages e2e${hasChromium ? "" : ` (skipped: ${SKIP_REASON})`}`, (
       await page.press("#lab-depth", "Enter");
       await page.selectOption("#lab-activation", "sigmoid");
       await page.waitForSelector("#probe-table tr[data-layer='60']");
+      // Two runs start (depth 60 with tanh, then with sigmoid): wait for the sigmoid one, whose
+      // axes are set with its figure.
       await expect
-        .poll(() => page.getAttribute('[data-figure="init-probe"]', "data-y-domain"))
-        .not.toBe(domain);
+        .poll(() => page.textContent('[data-figure="init-probe"] svg'), { timeout: 20_000 })
+        .toContain("depth 60, width 32, sigmoid");
+      expect(await page.getAttribute('[data-figure="init-probe"]', "data-y-domain")).not.toBe(
+        domain,
+      );
       const wide = await page.getAttribute('[data-figure="init-probe"]', "data-y-domain");
       await page.selectOption("#lab-activation", "tanh");
       await page.fill("#lab-depth", "20");
