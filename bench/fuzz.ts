@@ -1,6 +1,7 @@
 /**
  * Coverage-guided fuzzing of the CSV reader, the config parser, the URL codec and the
- * checkpoint reader for a fixed budget: `npx tsx bench/fuzz.ts [seconds per target] [seed]`
+ * checkpoint reader for a fixed budget: `npx tsx bench/fuzz.ts [seconds per target] [seed]
+ * [target]`
  * (default 60 s, seed 1). Crashing inputs are written to test/fuzz/crashes/ (replayed by
  * test/fuzz/fuzz.test.ts); exits 1 when there was any. docs/RELIABILITY.md reports its result.
  */
@@ -16,10 +17,12 @@ const { checkpointTarget, configTarget, csvTarget, urlTarget } = await import(
 
 const seconds = Number(process.argv[2] ?? 60);
 const seed = Number(process.argv[3] ?? 1);
+const only = process.argv[4]; // a part of a target's name: fuzz that one alone
 const crashDir = resolve(import.meta.dirname, "../test/fuzz/crashes");
 let crashes = 0;
 let total = 0;
-for (const target of [csvTarget, configTarget, urlTarget, checkpointTarget()]) {
+const all = [csvTarget, configTarget, urlTarget, checkpointTarget()];
+for (const target of all.filter((t) => only === undefined || t.name.includes(only))) {
   const r = fuzz(target, { ms: seconds * 1000, seed });
   total += r.executions;
   console.log(

@@ -263,9 +263,15 @@ export async function resumeTrain(
   }
   const priorRecords = readRunDir(runDir).records;
   let result: TrainResult;
+  let stepped = false; // errors before the first step come from the restored state
+  const onProgress = rest.onProgress;
   try {
     result = await train(config, {
       ...rest,
+      onProgress: (p) => {
+        stepped = true;
+        onProgress?.(p);
+      },
       priorRecords,
       sink,
       ...(checkpoint ? { resumeState: checkpoint.state } : {}),
@@ -273,21 +279,25 @@ export async function resumeTrain(
     });
   } catch (err) {
     sink.close(); // idempotent: train closes it itself once it has started
-    throw resumeError(err, runDir);
+    throw resumeError(err, runDir, checkpoint !== null && !stepped);
   }
   return { ...result, runDir };
 }
 
 /**
  * A checkpoint that decodes but does not fit the network it names (a tensor missing or of
- * another size, a sampler order that is no permutation: a hand-edited or damaged file) makes
- * Trainer.importState throw a RangeError; resuming reports it as the ConfigError of a damaged
- * checkpoint (one line, exit 2). Other errors pass through. Found by fuzzing the checkpoint
+ * another size, a sampler order that is no permutation, an RNG state of the wrong shape, an
+ * array where a number belongs: a hand-edited or damaged file) makes Trainer.importState, or
+ * the first step from the restored state, throw a RangeError or TypeError; resuming reports it
+ * as the ConfigError of a damaged checkpoint (one line, exit 2). `restoring`: the error came
+ * before the first step finished. Other errors pass through. Found by fuzzing the checkpoint
  * reader (test/fuzz).
  */
-export function resumeError(err: unknown, runDir: string): unknown {
-  if (err instanceof RangeError && /^(checkpoint|sampler)\b/.test(err.message)) {
-    return new ConfigError(`cannot resume ${runDir}: checkpoint.json is damaged: ${err.message}`);
+export function resumeError(err: unknown, runDir: string, restoring: boolean): unknown {
+  const fromState = err instanceof RangeError && /^(checkpoint|sampler|rng)\b/.test(err.message);
+  if (fromState || (restoring && (err instanceof RangeError || err instanceof TypeError))) {
+    const why = (err as Error).message;
+    return new ConfigError(`cannot resume ${runDir}: checkpoint.json is damaged: ${why}`);
   }
   return err;
 }
