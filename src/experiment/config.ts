@@ -203,29 +203,50 @@ function checkApplicable(
     return spec !== undefined && v !== undefined && v !== null && config[key] !== spec.default;
   };
   const name = (key: string): string => optionName(specs.find((s) => s.key === key)!, source);
-  const rules: [key: string, applies: boolean, needs: () => string][] = [
-    [
-      "weightVar",
-      WEIGHT_VAR_INITS.includes(String(config.init)),
-      () =>
-        `${name("init")} ${WEIGHT_VAR_INITS.join(", ")} (${String(config.init)} sets its own scale; ${name("gain")} scales any init)`,
-    ],
-    ["slope", config.activation === "leaky-relu", () => `${name("activation")} leaky-relu`],
-    ["branchScale", config.residual === true, () => name("residual")],
-    ["warmupSteps", config.schedule === "warmup", () => `${name("schedule")} warmup`],
-    ["stepSize", config.schedule === "step", () => `${name("schedule")} step`],
-    ["gamma", config.schedule === "step", () => `${name("schedule")} step`],
-    ["minLr", config.schedule === "cosine", () => `${name("schedule")} cosine`],
-    [
-      "clipThreshold",
-      config.clip !== "none",
-      () => `${name("clip")} global-norm, layer-norm or value`,
-    ],
-  ];
-  for (const [key, applies, needs] of rules) {
-    if (!applies && given(key)) {
-      throw new ConfigError(`${name(key)} has no effect without ${needs()}: remove it`);
+  const needs: Readonly<Record<string, () => string>> = {
+    weightVar: () =>
+      `${name("init")} ${WEIGHT_VAR_INITS.join(", ")} (${String(config.init)} sets its own scale; ${name("gain")} scales any init)`,
+    slope: () => `${name("activation")} leaky-relu`,
+    branchScale: () => name("residual"),
+    warmupSteps: () => `${name("schedule")} warmup`,
+    stepSize: () => `${name("schedule")} step`,
+    gamma: () => `${name("schedule")} step`,
+    minLr: () => `${name("schedule")} cosine`,
+    clipThreshold: () => `${name("clip")} global-norm, layer-norm or value`,
+  };
+  for (const [key, need] of Object.entries(needs)) {
+    if (specs.some((s) => s.key === key) && !optionApplies(key, config) && given(key)) {
+      throw new ConfigError(`${name(key)} has no effect without ${need()}: remove it`);
     }
+  }
+}
+
+/**
+ * Whether option `key` changes anything in a configuration with these values (missing values
+ * count as the defaults): the rule behind the CLI's refusal of no-op flags, and what the lab
+ * leaves out of the command line it shows.
+ */
+export function optionApplies(key: string, values: Readonly<Record<string, unknown>>): boolean {
+  const v = (k: string): unknown =>
+    values[k] ?? TRAIN_OPTIONS.find((s) => s.key === k)?.default ?? null;
+  switch (key) {
+    case "weightVar":
+      return WEIGHT_VAR_INITS.includes(String(v("init")));
+    case "slope":
+      return v("activation") === "leaky-relu";
+    case "branchScale":
+      return v("residual") === true;
+    case "warmupSteps":
+      return v("schedule") === "warmup";
+    case "stepSize":
+    case "gamma":
+      return v("schedule") === "step";
+    case "minLr":
+      return v("schedule") === "cosine";
+    case "clipThreshold":
+      return v("clip") !== "none";
+    default:
+      return true;
   }
 }
 

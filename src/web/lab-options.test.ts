@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseOptionValue, resolveProbeConfig, resolveTrainConfig } from "../experiment/config.ts";
+import {
+  optionApplies,
+  parseOptionValue,
+  resolveProbeConfig,
+  resolveTrainConfig,
+} from "../experiment/config.ts";
 import { PROBE_OPTIONS, TRAIN_OPTIONS } from "../experiment/options.ts";
 import {
   cliCommand,
@@ -7,7 +12,6 @@ import {
   LAB_DEFAULTS,
   LAB_FIELDS,
   LAB_LIMITS,
-  optionApplies,
   toProbeInput,
   toTrainInput,
   validateLabInput,

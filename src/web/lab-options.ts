@@ -1,6 +1,7 @@
 import { residualBranchScale } from "../diagnose/remedies.ts";
 import {
   ConfigError,
+  optionApplies,
   parseOptionValue,
   resolveTrainConfig,
   type TrainConfig,
@@ -222,37 +223,6 @@ export function toProbeInput(input: Readonly<LabInput>): Record<string, unknown>
   const out: Record<string, unknown> = {};
   for (const key of PROBE_KEYS) if (train[key] !== undefined) out[key] = train[key];
   return out;
-}
-
-/**
- * Whether an option changes anything in this configuration. The CLI refuses a flag that
- * would be a silent no-op (`--weight-var` with a named init, `--slope` without leaky-relu,
- * `--branch-scale` without `--residual`, schedule flags of another schedule, a clip
- * threshold without clipping), so the lab's command leaves such values out: the page ignores
- * them too, and the command still reproduces its numbers. The same rules as
- * src/experiment/config.ts (checkApplicable); lab-options.test.ts runs every command the
- * lab can produce through the CLI's parser.
- */
-export function optionApplies(key: string, values: Readonly<Record<string, unknown>>): boolean {
-  switch (key) {
-    case "weightVar":
-      return ["normal", "uniform", "orthogonal", "identity"].includes(String(values.init));
-    case "slope":
-      return values.activation === "leaky-relu";
-    case "branchScale":
-      return values.residual === true;
-    case "warmupSteps":
-      return values.schedule === "warmup";
-    case "stepSize":
-    case "gamma":
-      return values.schedule === "step";
-    case "minLr":
-      return values.schedule === "cosine";
-    case "clipThreshold":
-      return values.clip !== undefined && values.clip !== "none";
-    default:
-      return true;
-  }
 }
 
 function shellWord(v: string): string {
