@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError, oneLine as safeText } from "../experiment/config.ts";
+import { DatasetError } from "../experiment/datasets/errors.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { diagnoseCommand } from "./commands/diagnose.ts";
@@ -84,7 +85,8 @@ export async function main(
       output.err(`gradscope: ${oneLine(err.message.replace(/^error: /, ""))}\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    // a dataset that will not load is bad input wherever it surfaces (train, compare, doctor)
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof DatasetError) {
       output.err(`gradscope: ${oneLine(err.message)}\n`);
       return 2;
     }

@@ -1,6 +1,7 @@
 import { residualBranchScale } from "../diagnose/remedies.ts";
 import {
   ConfigError,
+  oneLine,
   optionApplies,
   parseOptionValue,
   resolveTrainConfig,
@@ -150,7 +151,7 @@ export function validateLabInput(raw: Readonly<Record<string, unknown>>): {
     if (!field) {
       errors.set(
         "",
-        `unknown option '${key}' (known: ${LAB_FIELDS.map((f) => f.spec.key).join(", ")})`,
+        `unknown option '${oneLine(key, 40)}' (known: ${LAB_FIELDS.map((f) => f.spec.key).join(", ")})`,
       );
       continue;
     }

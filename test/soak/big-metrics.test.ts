@@ -9,7 +9,7 @@
  * Before the fix each of these read the file into one string, which V8 refuses past 512 MiB
  * ("Cannot create a string longer than 0x1fffffe8 characters").
  *
- * Takes about 1-2 minutes and 3.5 GB of disk in os.tmpdir(), so it runs only when CI=true or
+ * Takes about 1-2 minutes and 3.5 GB of disk in os.tmpdir(), so it runs only when
  * GRADSCOPE_BIG=1 (GRADSCOPE_BIG_BYTES sets the size). Figures go to docs/RELIABILITY.md.
  */
 import { spawnSync } from "node:child_process";
@@ -27,7 +27,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
-const BIG = process.env["CI"] === "true" || process.env["GRADSCOPE_BIG"] === "1";
+// not in CI: 1-2 minutes and 3.5 GB of disk would take a tenth of the suite's budget; the
+// figures in docs/RELIABILITY.md come from `GRADSCOPE_BIG=1 npx vitest run test/soak`
+const BIG = process.env["GRADSCOPE_BIG"] === "1";
 const TARGET_BYTES = Number(process.env["GRADSCOPE_BIG_BYTES"] ?? 1.1 * 1024 ** 3);
 const ROOT = resolve(import.meta.dirname, "../..");
 const CLI = join(ROOT, "src/cli/run.ts");

@@ -13,7 +13,7 @@ import { captureOutput } from "../../src/cli/test-output.ts";
 
 describe("found by the command soak", () => {
   // soak seed 7, case 21: doctor on a CSV with a damaged cell ('10x1f.526')
-  it.fails("doctor refuses a bad CSV with exit 2 and one line, as train and compare do", async () => {
+  it("doctor refuses a bad CSV with exit 2 and one line, as train and compare do", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gradscope-found-"));
     const csv = join(dir, "bad.csv");
     writeFileSync(csv, "x0,y\n1,0\n2,1\n10x1f.526,0\n3,1\n");

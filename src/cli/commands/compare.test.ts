@@ -44,7 +44,11 @@ describe("gradscope compare and doctor", () => {
       readdirSync(dir)
         .filter((f) => f.endsWith(".png"))
         .sort(),
-    ).toEqual(["compare-gradient-norm-end.png", "compare-gradient-norm-start.png"]);
+    ).toEqual([
+      "compare-gradient-norm-end.png",
+      "compare-gradient-norm-start.png",
+      "compare-loss-accuracy.png", // each variant's loss and test accuracy, chance lines
+    ]);
     const csv = readFileSync(join(dir, "c.csv"), "utf8").trim().split(/\r?\n/);
     expect(csv).toHaveLength(3);
     expect(csv[0]).toMatch(/^label,status,/);

@@ -1,6 +1,5 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { totalmem } from "node:os";
 import { Command } from "commander";
 import { diagnoseProbe } from "../../diagnose/diagnose-probe.ts";
 import { ARCH_OPTIONS, type ArchName, archInput } from "../../experiment/arch-options.ts";
@@ -13,6 +12,7 @@ import {
 import { probeCsv } from "../../experiment/csv-export.ts";
 import { dumpChunks } from "../../experiment/dump.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
+import { memoryBudget } from "../../experiment/memory-node.ts";
 import { PROBE_OPTIONS } from "../../experiment/options.ts";
 import {
   buildProbe,
@@ -37,9 +37,9 @@ import type { Output } from "../output.ts";
 import { addPlotCsvOptions, plotCsvFlags, writePlotCsv } from "../plot-flag.ts";
 import { probeArch } from "./probe-arch.ts";
 
-/** Memory a probe may use: three quarters of this machine's RAM. */
+/** Memory a probe may use: three quarters of what this machine has available now. */
 export function memoryLimit(): number {
-  return Math.floor(totalmem() * 0.75);
+  return memoryBudget();
 }
 
 export function probeCommand(output: Output): Command {
