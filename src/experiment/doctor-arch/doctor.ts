@@ -38,6 +38,7 @@ import {
 } from "../doctor/paired.ts";
 import { NOISE_STANDARD_ERRORS } from "../doctor/stats.ts";
 import { ACCURACY_GAIN_MARGIN, CHANCE_LOSS_MARGIN, LOSS_GAIN_MARGIN } from "../doctor/verdict.ts";
+import type { DoctorOptions } from "../doctor.ts";
 import { type JobResult, type RunJobsOptions, runJobs, WorkerPool } from "../pool/index.ts";
 import { resolveSequenceRun } from "../sequence-train/options.ts";
 import type { SequenceRunConfig, SequenceSummary } from "../sequence-train/types.ts";
@@ -50,26 +51,8 @@ import {
   type ArchSeedOutcome,
 } from "./run.ts";
 
-export interface ArchDoctorOptions {
-  /** Training steps of every run (default 300). */
-  budget?: number;
-  /** Seeds per configuration, config.seed, config.seed + 1, ... (default 3), paired by seed. */
-  seeds?: number;
-  /** Most seeds added where the noise leaves a verdict open (default 3 x seeds; 0: none). */
-  moreSeeds?: number;
-  /** Most remedies to run (default 6). */
-  maxTreatments?: number;
-  /** Learning-rate multipliers (default LR_FACTORS; EXPLODING_LR_FACTORS when no change blows up). */
-  lrFactors?: readonly number[];
-  /** Also try 3x the rate; ignored with lrFactors. */
-  higherLr?: boolean;
-  /** Keep every run: DIR/0-no-change-lr0.01-seed0, DIR/1-..., ... */
-  outDir?: string;
-  /** Runs trained at once, one worker thread each (default 1). The report does not depend on it. */
-  jobs?: number;
-  signal?: AbortSignal;
-  onStage?: (message: string) => void;
-}
+/** The MLP doctor's options (budget, seeds, more seeds, remedies, rates, jobs...), same meanings. */
+export type ArchDoctorOptions = Omit<DoctorOptions, "onRun">;
 
 /** How many seeds' runs had a verdict. */
 export interface VerdictSeen {
