@@ -8,6 +8,7 @@ import { contradictions } from "../src/diagnose/consistency.ts";
 import type { Diagnosis } from "../src/diagnose/types.ts";
 import { compare } from "../src/experiment/compare.ts";
 import type { TrainConfig } from "../src/experiment/config.ts";
+import { prettyNotation } from "../src/report/html/diagnosis.ts";
 import { escapeHtml } from "../src/report/html/escape.ts";
 
 /**
@@ -74,7 +75,10 @@ describe("judgments agree across train, report and compare", () => {
       expect(stored.diagnosis.verdict).toBe(verdict);
       expect(await main(["report", out, "--quiet", "--no-activations"], captureOutput())).toBe(0);
       const html = readFileSync(join(out, "report.html"), "utf8");
-      expect(html).toContain(`<strong>verdict:</strong> ${escapeHtml(verdictMessage)}`);
+      // the same sentence, in the report's notation (4.18e153 -> 4.18×10¹⁵³)
+      expect(html).toContain(
+        `<strong>verdict:</strong> ${escapeHtml(prettyNotation(verdictMessage))}`,
+      );
       trained.set(c.name, verdict);
     },
     60_000,

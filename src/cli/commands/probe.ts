@@ -91,7 +91,12 @@ ${columnsHelp("probe", "recurrent", "transformer")}`,
       return;
     }
     // an MLP: the other families' options would change nothing
-    archInput("mlp", { ...archFlags, ...fromFile }, "flag");
+    const archOnly = Object.fromEntries(
+      Object.entries({ ...fromFile, ...archFlags }).filter(([k]) =>
+        ARCH_OPTIONS.some((s) => s.key === k),
+      ),
+    );
+    archInput("mlp", archOnly, "flag"); // other keys: the probe's own resolver names them
     delete fromFile.arch;
     resolveProbeConfig(fromFile, "key"); // report config-file mistakes by their key names
     const config = resolveProbeConfig({ ...fromFile, ...input }, "flag");
