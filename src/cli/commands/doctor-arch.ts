@@ -10,13 +10,13 @@ import {
 } from "../../experiment/doctor-arch/doctor.ts";
 import { TRAIN_LOSS_FRACTION } from "../../experiment/doctor-arch/run.ts";
 import { toJson } from "../../experiment/json-numbers.ts";
-import { defaultJobs, parseJobs } from "../../experiment/pool/pool.ts";
 import { resolveSequenceRun } from "../../experiment/sequence-train/options.ts";
 import { checkRunDirFree } from "../../experiment/train/run-dir.ts";
 import { UsageError } from "../errors.ts";
 import { formatMetric } from "../format/numbers.ts";
 import { renderTable } from "../format/table.ts";
 import type { Output } from "../output.ts";
+import { parseRateAndJobs } from "./doctor.ts";
 import { describeSequenceRun } from "./train-arch.ts";
 
 /** Exit code after Ctrl-C (128 + SIGINT), as `train`'s. */
@@ -65,29 +65,7 @@ function doctorFlags(opts: Record<string, unknown>, command: Command): DoctorFla
   const moreSeeds =
     opts.moreSeeds === undefined ? undefined : whole("more-seeds", opts.moreSeeds, 0, 100);
   const maxTreatments = whole("max-treatments", opts.maxTreatments, 1, 20);
-  let lrFactors: number[] | undefined;
-  if (opts.lrFactors !== undefined) {
-    const text = String(opts.lrFactors);
-    lrFactors = text.split(",").map((t) => Number(t.trim()));
-    if (
-      lrFactors.length === 0 ||
-      lrFactors.length > 10 ||
-      lrFactors.some((f) => !(f > 0) || !Number.isFinite(f))
-    ) {
-      throw new UsageError(
-        `--lr-factors must be 1 to 10 positive numbers separated by commas (got '${text}')`,
-      );
-    }
-    if (opts.lrSweep) lrFactors.push(3);
-  }
-  let jobs = defaultJobs();
-  if (opts.jobs !== undefined) {
-    try {
-      jobs = parseJobs(String(opts.jobs));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-  }
+  const { lrFactors, jobs } = parseRateAndJobs(opts);
   return {
     budget,
     seeds,

@@ -168,29 +168,7 @@ final training loss a rate is kept by is the mean minibatch loss of the last 10%
         `--max-treatments must be an integer between 1 and 20 (got '${String(opts.maxTreatments)}')`,
       );
     }
-    let lrFactors: number[] | undefined;
-    if (opts.lrFactors !== undefined) {
-      const text = String(opts.lrFactors);
-      lrFactors = text.split(",").map((t) => Number(t.trim()));
-      if (
-        lrFactors.length === 0 ||
-        lrFactors.length > 10 ||
-        lrFactors.some((f) => !(f > 0) || !Number.isFinite(f))
-      ) {
-        throw new UsageError(
-          `--lr-factors must be 1 to 10 positive numbers separated by commas (got '${text}')`,
-        );
-      }
-      if (opts.lrSweep) lrFactors.push(3);
-    }
-    let jobs = defaultJobs();
-    if (opts.jobs !== undefined) {
-      try {
-        jobs = parseJobs(String(opts.jobs));
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-    }
+    const { lrFactors, jobs } = parseRateAndJobs(opts);
     const outDir = typeof out === "string" ? out : undefined;
     if (outDir) checkRunDirFree(outDir);
     const files = plotCsvFlags(opts, "csvOut");
@@ -425,4 +403,38 @@ function notes(r: DoctorReport): string[] {
       `not run separately: ${r.covered.join(", ")} (no change is trained at that rate in the sweep)`,
     );
   return out;
+}
+
+/**
+ * doctor's --lr-factors (1 to 10 positive numbers; --lr-sweep adds 3x) and --jobs, for the
+ * MLP doctor and doctor --arch alike.
+ */
+export function parseRateAndJobs(opts: Readonly<Record<string, unknown>>): {
+  lrFactors: number[] | undefined;
+  jobs: number;
+} {
+  let lrFactors: number[] | undefined;
+  if (opts.lrFactors !== undefined) {
+    const text = String(opts.lrFactors);
+    lrFactors = text.split(",").map((t) => Number(t.trim()));
+    if (
+      lrFactors.length === 0 ||
+      lrFactors.length > 10 ||
+      lrFactors.some((f) => !(f > 0) || !Number.isFinite(f))
+    ) {
+      throw new UsageError(
+        `--lr-factors must be 1 to 10 positive numbers separated by commas (got '${text}')`,
+      );
+    }
+    if (opts.lrSweep) lrFactors.push(3);
+  }
+  let jobs = defaultJobs();
+  if (opts.jobs !== undefined) {
+    try {
+      jobs = parseJobs(String(opts.jobs));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  return { lrFactors, jobs };
 }
